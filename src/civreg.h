@@ -1,0 +1,534 @@
+/*
+ * civreg.h -- the one header of civreg.
+ *
+ * One section per source file, in layer order: utilities, then the core
+ * (store, records, forms, users, audit ...), then the command line.  Public
+ * names carry their file's prefix (store_*, rec_*, form_*); everything else
+ * in a .c file is static.  No section below the "cli" line may be used by a
+ * core file, and only tui-*.c files may include curses.
+ *
+ * Codes written to disk or to the wire are fixed numbers, listed here and
+ * documented in db/record-format.txt.  Never renumber them; add new ones.
+ */
+#ifndef CIVREG_H
+#define CIVREG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ err.c */
+/*
+ * Every core call returns a status code and fills a struct cr_err with a
+ * message in words: what went wrong, where, and what to do.  Several
+ * messages (one per bad field) are kept as separate lines.
+ */
+enum cr_status {
+	CR_OK = 0,
+	CR_EUSAGE,	/* bad command line */
+	CR_EINVAL,	/* invalid data: nothing was stored */
+	CR_ENOTFOUND,
+	CR_EAUTH,	/* wrong password, locked or disabled account */
+	CR_EPERM,	/* role not allowed */
+	CR_EEXIST,
+	CR_ECORRUPT,	/* damage found in the store */
+	CR_EDB,		/* storage or system error */
+	CR_EDEADLOCK,	/* internal: the transaction should be retried */
+	CR_ENOMEM,
+	CR_EIO
+};
+
+struct cr_err {
+	int	code;
+	size_t	len;
+	char	msg[8192];	/* newline-separated messages */
+};
+
+void	err_clear(struct cr_err *);
+int	err_set(struct cr_err *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	err_add(struct cr_err *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	err_exit_code(int code);
+const char *err_name(int code);
+
+/* ------------------------------------------------------------------ util.c */
+struct buf {
+	unsigned char	*data;
+	size_t		 len;
+	size_t		 cap;
+};
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+void	 buf_reset(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_add_u8(struct buf *, unsigned);
+void	 buf_add_u16(struct buf *, unsigned);
+void	 buf_add_u32(struct buf *, uint32_t);
+void	 buf_add_u64(struct buf *, uint64_t);
+void	 buf_add_str(struct buf *, const char *);	/* u16 length + bytes */
+void	 buf_add_cstr(struct buf *, const char *);	/* bytes + NUL */
+
+/* A bounded reader over a byte string; any overrun sets bad. */
+struct rd {
+	const unsigned char	*p;
+	size_t			 left;
+	int			 bad;
+};
+void	 rd_init(struct rd *, const void *, size_t);
+unsigned rd_u8(struct rd *);
+unsigned rd_u16(struct rd *);
+uint32_t rd_u32(struct rd *);
+uint64_t rd_u64(struct rd *);
+char	*rd_str(struct rd *);			/* xmalloc'ed, NUL-terminated */
+const void *rd_bytes(struct rd *, size_t);
+
+void	 be64_put(unsigned char *, uint64_t);
+uint64_t be64_get(const unsigned char *);
+void	 be32_put(unsigned char *, uint32_t);
+uint32_t be32_get(const unsigned char *);
+
+int	 utf8_valid(const char *, size_t);
+size_t	 utf8_chars(const char *);
+int	 utf8_has_khmer(const char *);
+void	 str_printable(char *out, size_t outsz, const char *in);
+
+time_t	 cr_now(void);		/* honours CIVREG_NOW=YYYY-MM-DD[THH:MM:SS] */
+int	 date_parse(const char *, int *y, int *m, int *d, char *why, size_t);
+int32_t	 date_days(int y, int m, int d);	/* days since 1970-01-01 */
+void	 date_from_days(int32_t, int *y, int *m, int *d);
+int32_t	 date_today(void);
+void	 time_format(time_t, char *, size_t);
+
+/* ---------------------------------------------------------------- crypto.c */
+/* The only file that includes <gcrypt.h>. */
+#define CRYPTO_HASHLEN	32
+#define CRYPTO_SALTLEN	16
+
+int	crypto_init(struct cr_err *);
+void	crypto_random(void *, size_t);		/* strong random */
+void	crypto_nonce(void *, size_t);		/* random salts, nonces */
+void	crypto_sha256(const void *, size_t, unsigned char out[CRYPTO_HASHLEN]);
+int	crypto_argon2id(const char *pw, size_t pwlen, const unsigned char *salt,
+	    size_t saltlen, unsigned t, unsigned m_kib, unsigned p,
+	    unsigned char *out, size_t outlen, struct cr_err *);
+int	crypto_memeq(const void *, const void *, size_t);	/* constant time */
+void	crypto_wipe(void *, size_t);
+
+/* ----------------------------------------------------------------- store.c */
+/*
+ * The only file that includes <db.h>.  A store is one transactional
+ * environment in one directory; every table and index below is one
+ * Berkeley DB database in it.  The numbers index tables in store.c and
+ * never appear on disk (file names do).
+ */
+enum st_table {
+	ST_META,	/* meta.db     name -> value */
+	ST_RECORDS,	/* records.db  record id -> current revision */
+	ST_HISTORY,	/* history.db  record id NUL rev(be32) -> revision */
+	ST_CHANGES,	/* changes.db  seq(be64) -> record id NUL rev(be32) */
+	ST_AUDIT,	/* audit.db    seq(be64) -> audit entry */
+	ST_USERS,	/* users.db    user name -> user */
+	ST_PLACES,	/* places.db   gazetteer code -> place */
+	ST_KIDC,	/* kidc.db     identity code pool (issue 6) */
+	ST_PEERS,	/* peers.db    replication state per office (issue 5) */
+	ST_DRAFTS,	/* drafts.db   user NUL form -> draft (TUI) */
+	ST_NTABLES
+};
+
+enum st_index {		/* secondaries of ST_RECORDS */
+	SI_NAME,	/* idx_name.db   normalized name token */
+	SI_KIDC,	/* idx_kidc.db   identity code: the person index */
+	SI_STATUS,	/* idx_status.db status(1) kind(1) */
+	SI_DATE,	/* idx_date.db   event date, days (be32, offset) */
+	SI_PLACE,	/* idx_place.db  'O' or 'R', then place code */
+	SI_NINDEX
+};
+
+struct store;
+struct txn;
+
+/* A visitor returns 0 to go on, 1 to stop, or a negative CR status. */
+typedef int (*store_visit_fn)(void *arg, const void *key, size_t klen,
+    const void *val, size_t vlen);
+typedef int (*store_txn_fn)(struct txn *, void *arg, struct cr_err *);
+
+#define STORE_CREATE	0x01	/* make a new store; refuse an existing one */
+#define STORE_NOSYNC	0x02	/* WRITE_NOSYNC commits (bench only) */
+
+int	store_open(const char *dir, int flags, struct store **,
+	    struct cr_err *);
+void	store_close(struct store *);
+const char *store_dir(struct store *);
+int	store_run(struct store *, store_txn_fn, void *arg, struct cr_err *);
+int	store_begin(struct store *, struct txn **, struct cr_err *);
+int	store_commit(struct txn *, struct cr_err *);
+void	store_abort(struct txn *);
+struct store *store_of(struct txn *);
+int	store_get(struct txn *, int table, const void *key, size_t klen,
+	    struct buf *val, int for_update, struct cr_err *);
+int	store_put(struct txn *, int table, const void *key, size_t klen,
+	    const void *val, size_t vlen, int no_overwrite, struct cr_err *);
+int	store_del(struct txn *, int table, const void *key, size_t klen,
+	    struct cr_err *);
+int	store_scan(struct txn *, int table, const void *prefix, size_t plen,
+	    store_visit_fn, void *arg, struct cr_err *);
+int	store_last(struct txn *, int table, struct buf *key, struct buf *val,
+	    struct cr_err *);
+int	store_index_scan(struct txn *, int index, const void *prefix,
+	    size_t plen, store_visit_fn, void *arg, struct cr_err *);
+const char *store_table_name(int table);
+const char *store_index_name(int index);
+int	store_checkpoint(struct store *, int force, struct cr_err *);
+
+/* ----------------------------------------------------------------- form.c */
+/*
+ * Field types and form classes are fixed codes (db/record-format.txt).
+ * The X-macro is shared with tools/formc.c, which compiles forms/.
+ */
+#define FORM_TYPES(X) \
+	X(FT_TEXT, 1, "text") X(FT_KHMER, 2, "khmer") \
+	X(FT_NAME_KM, 3, "name_km") X(FT_NAME_LATIN, 4, "name_latin") \
+	X(FT_DATE, 5, "date") X(FT_TIME, 6, "time") X(FT_CHOICE, 7, "choice") \
+	X(FT_PLACE, 8, "place") X(FT_KIDC, 9, "kidc") X(FT_NUMBER, 10, "number") \
+	X(FT_REF, 11, "ref")
+#define FORM_CLASSES(X) \
+	X(FC_EVENT, 1, "event") X(FC_NOTICE, 2, "notice") \
+	X(FC_WORKFLOW, 3, "workflow")
+#define FORM_ENUM(sym, code, name) sym = code,
+enum form_type { FORM_TYPES(FORM_ENUM) };
+enum form_class { FORM_CLASSES(FORM_ENUM) };
+
+struct form_field {
+	const char	 *key;
+	int		  type;
+	int		  required;
+	const char	 *label_km;
+	const char	 *label_en;
+	const char	 *section_km;	/* section this field opens, or NULL */
+	const char	 *section_en;
+	int		  max;		/* characters; 0: type default */
+	int		  min;
+	const char *const *values;	/* choice values, NULL-terminated */
+	long		  lo, hi;	/* number range; lo > hi: none */
+	int		  past;
+	const char	 *notbefore;
+	int		  level;	/* place digits required: 2, 4, 6, 8 */
+};
+
+struct form {
+	const char		*key;
+	int			 code;
+	int			 cls;
+	const char		*title_km;
+	const char		*title_en;
+	const char		*roles;		/* "clerk,registrar" */
+	const char		*date_field;
+	const char		*place_field;
+	const char		*residence_field;
+	size_t			 nfields;
+	const struct form_field	*fields;
+};
+
+extern const struct form *const form_table[];	/* forms-gen.c, NULL-ended */
+
+const struct form *form_by_key(const char *);
+const struct form *form_by_code(int);
+const struct form_field *form_field(const struct form *, const char *key);
+const char *form_type_name(int);
+const char *form_class_name(int);
+int	form_allows_role(const struct form *, int role);
+int	form_field_max(const struct form_field *);
+
+/* A field value as given by a user: key=value. */
+struct kv {
+	char	*key;
+	char	*value;
+};
+
+int	form_validate(const struct form *, const struct kv *, size_t n,
+	    struct cr_err *);
+int	form_check_value(const struct form_field *, const char *value,
+	    char *why, size_t whysz);
+
+/* ------------------------------------------------------------------ kidc.c */
+#define KIDC_LEN	12
+int	kidc_normalize(const char *in, char out[KIDC_LEN + 1], char *why,
+	    size_t whysz);
+int	kidc_verhoeff_check(const char *digits);	/* 1 if valid */
+int	kidc_verhoeff_digit(const char *digits);	/* check digit to append */
+
+/* ---------------------------------------------------------------- record.c */
+/* Statuses, actions and flags are fixed on-disk codes. */
+enum rec_status {
+	RS_DECLARED = 1, RS_REGISTERED = 2, RS_CERTIFIED = 3, RS_REJECTED = 4,
+	RS_ARCHIVED = 5, RS_PENDING_APPROVAL = 6, RS_NOTIFIED = 7,
+	RS_LINKED = 8, RS_ANNULLED = 9
+};
+enum rec_action {
+	RA_DECLARE = 1, RA_NOTIFY = 2, RA_REGISTER = 3, RA_REJECT = 4,
+	RA_CORRECT = 5, RA_CERTIFY = 6, RA_ARCHIVE = 7, RA_APPROVE = 8,
+	RA_LINK = 9, RA_MERGE = 10, RA_IMPORT = 11, RA_ANNUL = 12
+};
+
+#define REC_ENCODING_VERSION	1
+#define REC_IDLEN		32
+#define OFFICE_LEN		16
+#define USER_LEN		32
+
+struct vv_entry {
+	char		office[OFFICE_LEN];
+	uint32_t	counter;
+};
+
+struct record {
+	char		 id[REC_IDLEN];
+	int		 kind;		/* form code */
+	int		 status;
+	int		 action;	/* what made this revision */
+	unsigned	 flags;
+	uint32_t	 rev;
+	int64_t		 time;		/* of this revision */
+	int64_t		 created;
+	char		 office[OFFICE_LEN];	/* office that owns the record */
+	char		 author[USER_LEN];	/* user who made this revision */
+	char		*note;			/* reason, comment; "" if none */
+	size_t		 nvv;
+	struct vv_entry	*vv;
+	size_t		 nfields;
+	struct kv	*fields;
+};
+
+void	 rec_init(struct record *);
+void	 rec_free(struct record *);
+void	 rec_encode(const struct record *, struct buf *);
+int	 rec_decode(const void *, size_t, struct record *, struct cr_err *);
+const char *rec_value(const struct record *, const char *key);
+const char *rec_status_name(int);
+const char *rec_action_name(int);
+int	 rec_id_valid(const char *);
+void	 rec_vv_bump(struct record *, const char *office);
+
+/* ----------------------------------------------------------------- index.c */
+/* Secondary index keys of an encoded record (called from store.c). */
+struct keylist {
+	size_t		 n;
+	struct buf	*keys;
+};
+void	index_keys(int index, const void *rec, size_t len, struct keylist *);
+void	keylist_free(struct keylist *);
+void	index_name_tokens(const char *text, struct keylist *);
+void	index_normalize(const char *in, struct buf *out);
+
+/* ------------------------------------------------------------------ meta.c */
+#define SCHEMA_VERSION	1
+enum office_level { LV_COMMUNE = 1, LV_DISTRICT = 2, LV_PROVINCE = 3,
+	LV_NATIONAL = 4 };
+
+int	meta_get_str(struct txn *, const char *name, char *out, size_t,
+	    struct cr_err *);
+int	meta_put_str(struct txn *, const char *name, const char *,
+	    struct cr_err *);
+int	meta_get_u64(struct txn *, const char *name, uint64_t *, int upd,
+	    struct cr_err *);
+int	meta_put_u64(struct txn *, const char *name, uint64_t,
+	    struct cr_err *);
+int	meta_next(struct txn *, const char *name, uint64_t *,
+	    struct cr_err *);
+const char *meta_level_name(int);
+int	meta_level_code(const char *);
+
+/* ------------------------------------------------------------------ user.c */
+/* Role codes are stored in users.db; the X-macro is shared with formc. */
+#define ROLES(X) \
+	X(ROLE_CLERK, 1, "clerk") X(ROLE_REGISTRAR, 2, "registrar") \
+	X(ROLE_DISTRICT, 3, "district") X(ROLE_PROVINCE, 4, "province") \
+	X(ROLE_NATIONAL, 5, "national") X(ROLE_HEALTH, 6, "health") \
+	X(ROLE_ADMIN, 7, "admin")
+enum role { ROLES(FORM_ENUM) };
+#define USER_MAX_FAILURES	5
+#define USER_LOCK_SECONDS	900
+#define USER_MIN_PASSWORD	8
+
+struct session {
+	struct store	*store;
+	char		 user[USER_LEN];
+	int		 role;
+	char		 office[OFFICE_LEN];
+	int		 level;
+};
+
+struct user_info {
+	char	 name[USER_LEN];
+	int	 role;
+	int	 disabled;
+	int	 failures;
+	int64_t	 locked_until;
+	int64_t	 created;
+	int64_t	 last_login;
+	char	*full_name;
+	int	 lang;		/* 0 English, 1 Khmer (TUI labels) */
+};
+
+const char *user_role_name(int);
+int	user_role_code(const char *);
+int	user_name_valid(const char *, char *why, size_t);
+int	user_create_first(struct txn *, const char *name, const char *pw,
+	    struct cr_err *);
+int	user_login(struct store *, const char *name, const char *pw,
+	    struct session *, struct cr_err *);
+int	user_add(struct session *, const char *name, int role,
+	    const char *full_name, const char *pw, struct cr_err *);
+int	user_passwd(struct session *, const char *name, const char *pw,
+	    struct cr_err *);
+int	user_set_disabled(struct session *, const char *name, int disabled,
+	    struct cr_err *);
+typedef int (*user_visit_fn)(void *, const struct user_info *);
+int	user_list(struct session *, user_visit_fn, void *, struct cr_err *);
+void	user_info_free(struct user_info *);
+int	user_check(const void *key, size_t, const void *val, size_t,
+	    struct cr_err *);
+
+/* ----------------------------------------------------------------- authz.c */
+/* Every core action names one of these; the table says who may. */
+enum authz_action {
+	AZ_DECLARE,	/* per form: form->roles */
+	AZ_READ,
+	AZ_SEARCH,
+	AZ_USER_ADMIN,
+	AZ_AUDIT_READ,
+	AZ_VERIFY,
+	AZ_GAZETTEER,
+	AZ_NACTIONS
+};
+int	authz_check(const struct session *, int action, const struct form *,
+	    struct cr_err *);
+const char *authz_who(int action, const struct form *, char *, size_t);
+
+/* ----------------------------------------------------------------- audit.c */
+/* Audit actions are fixed on-disk codes. */
+enum audit_action {
+	AU_INIT = 1, AU_LOGIN = 2, AU_LOGIN_FAIL = 3, AU_USER_ADD = 4,
+	AU_USER_PASSWD = 5, AU_USER_DISABLE = 6, AU_USER_ENABLE = 7,
+	AU_DECLARE = 8, AU_READ = 9, AU_SEARCH = 10, AU_GAZETTEER = 11,
+	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14
+};
+
+struct audit_entry {
+	uint64_t	 seq;
+	int64_t		 time;
+	int		 action;
+	char		 user[USER_LEN];
+	char		 office[OFFICE_LEN];
+	char		*record;	/* record id or "" */
+	char		*detail;
+	unsigned char	 prev[CRYPTO_HASHLEN];
+	unsigned char	 hash[CRYPTO_HASHLEN];
+};
+
+int	audit_append(struct txn *, const char *user, const char *office,
+	    int action, const char *record, const char *detail,
+	    struct cr_err *);
+int	audit_decode(const void *, size_t, struct audit_entry *,
+	    struct cr_err *);
+void	audit_entry_free(struct audit_entry *);
+const char *audit_action_name(int);
+typedef int (*audit_visit_fn)(void *, const struct audit_entry *);
+int	audit_list(struct session *, const char *record, audit_visit_fn,
+	    void *, struct cr_err *);
+/* Walks the chain; each problem is added to err.  Returns problem count. */
+int	audit_verify_chain(struct txn *, struct cr_err *, uint64_t *count);
+
+/* --------------------------------------------------------------- regist.c */
+/* Declaring, reading and finding records (the workflow grows in issue 4). */
+struct rec_history {
+	size_t		 n;
+	struct record	*revs;
+};
+
+int	regist_declare(struct session *, const char *kind, const struct kv *,
+	    size_t n, char id[REC_IDLEN], struct cr_err *);
+int	regist_show(struct session *, const char *id, struct record *,
+	    struct rec_history *, struct cr_err *);
+void	rec_history_free(struct rec_history *);
+typedef int (*regist_hit_fn)(void *, const struct record *);
+int	regist_search(struct session *, const char *text, size_t limit,
+	    regist_hit_fn, void *, struct cr_err *);
+int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
+	    struct cr_err *);
+
+/* --------------------------------------------------------------- office.c */
+struct office_init {
+	const char	*dir;
+	const char	*office;
+	int		 level;
+	const char	*admin;
+	const char	*password;
+};
+int	office_init(const struct office_init *, struct cr_err *);
+int	office_info(struct txn *, char office[OFFICE_LEN], int *level,
+	    struct cr_err *);
+int	office_code_valid(const char *, int level, char *why, size_t);
+
+/* ------------------------------------------------------------ gazetteer.c */
+struct place {
+	char	 code[9];
+	char	 parent[9];
+	char	*type_en;
+	char	*name_km;
+	char	*name_latin;
+};
+int	gazetteer_load(struct session *, const char *dir, size_t *count,
+	    struct cr_err *);
+int	gazetteer_get(struct txn *, const char *code, struct place *,
+	    struct cr_err *);
+void	place_free(struct place *);
+int	gazetteer_loaded(struct txn *, struct cr_err *);
+
+/* ---------------------------------------------------------------- verify.c */
+int	verify_store(struct session *, FILE *report, struct cr_err *);
+
+/* =================================================================== cli */
+struct cli {
+	const char	*dir;
+	const char	*user;
+	int		 argc;
+	char		**argv;
+};
+
+struct cli_verb {
+	const char	*name;
+	int		(*run)(struct cli *);
+	const char	*usage;
+	const char	*help;
+};
+
+extern const struct cli_verb cli_verbs[];
+
+int	cli_open(struct cli *, struct store **);
+int	cli_login(struct cli *, struct session *);
+void	cli_logout(struct session *);
+int	cli_fail(const struct cr_err *);
+int	cli_usage(const char *verb);
+int	cli_wants_help(struct cli *);
+int	cli_read_password(const char *prompt, char *buf, size_t sz,
+	    int confirm, struct cr_err *);
+
+int	cmd_init(struct cli *);
+int	cmd_user(struct cli *);
+int	cmd_register(struct cli *);
+int	cmd_show(struct cli *);
+int	cmd_search(struct cli *);
+int	cmd_forms(struct cli *);
+int	cmd_verify(struct cli *);
+int	cmd_audit(struct cli *);
+int	cmd_gazetteer(struct cli *);
+
+#endif /* CIVREG_H */

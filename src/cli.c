@@ -1,0 +1,365 @@
+/*
+ * cli.c -- main(), the verb table, and what every verb shares.
+ *
+ * The command line is the contract other tools and the tests rely on
+ * (doc/civreg.1): `civreg [-d DIR] [-u USER] VERB ...`.  Each verb is one
+ * row of cli_verbs and one cmd_* function in a cmd-*.c file.  Verbs print
+ * results on stdout and messages on stderr, and exit with the code
+ * err_exit_code() gives for the core's status, so scripts can tell "bad
+ * data" from "wrong password" from "damaged store".
+ *
+ * Passwords: the acting user's comes from the file named by
+ * $CIVREG_PASSWORD_FILE, else from a prompt on the terminal with echo off,
+ * else from the first line of standard input.  A new password (init, user
+ * add, user passwd) is prompted twice on a terminal, else taken from the
+ * next line of standard input.  Passwords are wiped after use and never
+ * printed or logged.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "civreg.h"
+
+#define DEFAULT_DIR	"/var/lib/civreg"
+
+static int cmd_help(struct cli *);
+static int cmd_version(struct cli *);
+
+const struct cli_verb cli_verbs[] = {
+	{ "init", cmd_init, "init --office CODE --level LEVEL --admin USER",
+	  "Create a new office store in DIR; the administrator's password is "
+	  "read from standard input.\nLEVEL is commune, district, province or "
+	  "national; CODE is the office's gazetteer code\n(6 digits for a "
+	  "commune, 4 for a district, 2 for a province, 00 for national)." },
+	{ "user", cmd_user, "user add NAME --role ROLE [--name FULL_NAME] | "
+	  "list | passwd NAME | disable NAME | enable NAME",
+	  "Manage the users of this office (administrators only; anyone may "
+	  "change their\nown password).  The new password is read from the "
+	  "terminal, or from the next\nline of standard input.  ROLE is one of "
+	  "clerk, registrar, district, province,\nnational, health, admin." },
+	{ "register", cmd_register, "register KIND key=value ...",
+	  "Validate and store a declaration of form KIND; prints the new "
+	  "record id.\n'civreg forms KIND' lists the fields.  Every bad field "
+	  "is reported and nothing\nis stored." },
+	{ "show", cmd_show, "show ID",
+	  "Print a record: its status, each field as key=value, then its "
+	  "history." },
+	{ "search", cmd_search, "search [--limit N] TEXT...",
+	  "Find records by name (Khmer or Latin), identity code or record id; "
+	  "one line\nper record: id, kind, status, event date, names." },
+	{ "forms", cmd_forms, "forms [KIND]",
+	  "List the forms (key, title), or the fields of one form:\n"
+	  "key<TAB>type<TAB>required|optional<TAB>allowed values or -" },
+	{ "verify", cmd_verify, "verify",
+	  "Check every database, every index and the audit chain; exits 7 "
+	  "naming the\ndamage if anything is wrong." },
+	{ "audit", cmd_audit, "audit [ID]",
+	  "Print the audit log, or the entries about one record." },
+	{ "gazetteer", cmd_gazetteer, "gazetteer load DIR | show CODE",
+	  "Load the administrative divisions from DIR (provinces.csv, "
+	  "districts.csv,\ncommunes.csv [, villages.csv]) in one transaction, "
+	  "or show one place." },
+	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
+	{ "version", cmd_version, "version", "Print the version." },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+usage_all(FILE *fp)
+{
+	const struct cli_verb *v;
+
+	fprintf(fp, "usage: civreg [-d DIR] [-u USER] VERB [ARGS...]\n"
+	    "       civreg --version | --help | VERB --help\n\nverbs:\n");
+	for (v = cli_verbs; v->name; v++)
+		fprintf(fp, "  civreg %s\n", v->usage);
+	fprintf(fp, "\nDIR defaults to $CIVREG_DIR, then %s.\nUSER defaults "
+	    "to $CIVREG_USER.  See civreg(1).\n", DEFAULT_DIR);
+}
+
+int
+cli_usage(const char *verb)
+{
+	const struct cli_verb *v;
+
+	for (v = cli_verbs; v->name; v++)
+		if (strcmp(v->name, verb) == 0) {
+			fprintf(stderr, "usage: civreg [-d DIR] [-u USER] %s\n",
+			    v->usage);
+			return err_exit_code(CR_EUSAGE);
+		}
+	usage_all(stderr);
+	return err_exit_code(CR_EUSAGE);
+}
+
+int
+cli_wants_help(struct cli *c)
+{
+	const struct cli_verb *v;
+	int i;
+
+	for (i = 1; i < c->argc; i++)
+		if (strcmp(c->argv[i], "--help") == 0 ||
+		    strcmp(c->argv[i], "-h") == 0)
+			break;
+	if (i == c->argc)
+		return 0;
+	for (v = cli_verbs; v->name; v++)
+		if (strcmp(v->name, c->argv[0]) == 0)
+			printf("usage: civreg [-d DIR] [-u USER] %s\n\n%s\n",
+			    v->usage, v->help);
+	return 1;
+}
+
+static int
+cmd_help(struct cli *c)
+{
+	const struct cli_verb *v;
+
+	if (c->argc > 1)
+		for (v = cli_verbs; v->name; v++)
+			if (strcmp(v->name, c->argv[1]) == 0) {
+				printf("usage: civreg [-d DIR] [-u USER] %s\n\n"
+				    "%s\n", v->usage, v->help);
+				return 0;
+			}
+	usage_all(stdout);
+	return 0;
+}
+
+static int
+cmd_version(struct cli *c)
+{
+	(void)c;
+	printf("civreg %s (record encoding %d, schema %d)\n", PACKAGE_VERSION,
+	    REC_ENCODING_VERSION, SCHEMA_VERSION);
+	return 0;
+}
+
+int
+cli_fail(const struct cr_err *e)
+{
+	const char *p = e->msg, *nl;
+
+	/* One "civreg: " line per message. */
+	do {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "civreg: %.*s\n", nl ? (int)(nl - p) :
+		    (int)strlen(p), p);
+		p = nl ? nl + 1 : NULL;
+	} while (p && *p);
+	return err_exit_code(e->code ? e->code : CR_EDB);
+}
+
+static const char *
+store_path(struct cli *c)
+{
+	const char *d = c->dir ? c->dir : getenv("CIVREG_DIR");
+
+	return d && *d ? d : DEFAULT_DIR;
+}
+
+int
+cli_open(struct cli *c, struct store **st)
+{
+	struct cr_err e;
+
+	err_clear(&e);
+	if (crypto_init(&e) != CR_OK ||
+	    store_open(store_path(c), 0, st, &e) != CR_OK)
+		return cli_fail(&e);
+	return 0;
+}
+
+static int
+read_line(FILE *fp, char *buf, size_t sz)
+{
+	size_t n;
+
+	if (fgets(buf, (int)sz, fp) == NULL)
+		return -1;
+	n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n == sz - 1)
+		return -2;	/* too long */
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+tty_read(const char *prompt, char *buf, size_t sz)
+{
+	struct termios old, quiet;
+	FILE *tty = fopen("/dev/tty", "r+");
+	int rc;
+
+	if (tty == NULL)
+		return -1;
+	fputs(prompt, tty);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	rc = read_line(tty, buf, sz);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	return rc;
+}
+
+static int
+acting_password(char *buf, size_t sz, struct cr_err *e)
+{
+	const char *file = getenv("CIVREG_PASSWORD_FILE");
+	FILE *fp;
+	int rc;
+
+	if (file && *file) {
+		if ((fp = fopen(file, "r")) == NULL)
+			return err_set(e, CR_EUSAGE, "cannot read the password "
+			    "file named by CIVREG_PASSWORD_FILE (%s): %s", file,
+			    strerror(errno));
+		rc = read_line(fp, buf, sz);
+		fclose(fp);
+		if (rc != 0 || buf[0] == '\0')
+			return err_set(e, CR_EUSAGE, "the password file %s has "
+			    "no password on its first line", file);
+		return CR_OK;
+	}
+	if (isatty(STDIN_FILENO)) {
+		if (tty_read("Password: ", buf, sz) != 0)
+			return err_set(e, CR_EUSAGE, "no password was given");
+		return CR_OK;
+	}
+	if (read_line(stdin, buf, sz) != 0 || buf[0] == '\0')
+		return err_set(e, CR_EUSAGE, "no password: set "
+		    "CIVREG_PASSWORD_FILE, run on a terminal, or give the "
+		    "password on the first line of standard input");
+	return CR_OK;
+}
+
+int
+cli_read_password(const char *prompt, char *buf, size_t sz, int confirm,
+    struct cr_err *e)
+{
+	char again[256];
+	int rc;
+
+	if (isatty(STDIN_FILENO)) {
+		if (tty_read(prompt, buf, sz) != 0)
+			return err_set(e, CR_EUSAGE, "no password was given");
+		if (confirm) {
+			rc = tty_read("Again: ", again, sizeof again);
+			if (rc != 0 || strcmp(again, buf) != 0) {
+				crypto_wipe(again, sizeof again);
+				return err_set(e, CR_EINVAL, "the two passwords "
+				    "differ: nothing was changed");
+			}
+			crypto_wipe(again, sizeof again);
+		}
+		return CR_OK;
+	}
+	rc = read_line(stdin, buf, sz);
+	if (rc == -2)
+		return err_set(e, CR_EINVAL, "the password is too long (at "
+		    "most %zu bytes)", sz - 2);
+	if (rc != 0 || buf[0] == '\0')
+		return err_set(e, CR_EUSAGE, "no new password on standard "
+		    "input: give it on a line of its own");
+	return CR_OK;
+}
+
+int
+cli_login(struct cli *c, struct session *s)
+{
+	const char *user = c->user ? c->user : getenv("CIVREG_USER");
+	struct store *st;
+	struct cr_err e;
+	char pw[256];
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	if (user == NULL || *user == '\0') {
+		fprintf(stderr, "civreg: who is acting? give -u USER or set "
+		    "CIVREG_USER\n");
+		return err_exit_code(CR_EUSAGE);
+	}
+	if ((rc = cli_open(c, &st)) != 0)
+		return rc;
+	err_clear(&e);
+	if (acting_password(pw, sizeof pw, &e) != CR_OK ||
+	    user_login(st, user, pw, s, &e) != CR_OK) {
+		crypto_wipe(pw, sizeof pw);
+		store_close(st);
+		return cli_fail(&e);
+	}
+	crypto_wipe(pw, sizeof pw);
+	return 0;
+}
+
+void
+cli_logout(struct session *s)
+{
+	store_close(s->store);
+	s->store = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cli_verb *v;
+	struct cli c;
+	int ch;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	if (setlocale(LC_ALL, "") == NULL)
+		setlocale(LC_ALL, "C.UTF-8");
+	memset(&c, 0, sizeof c);
+	/* '+': stop at the verb, its options are its own. */
+	while ((ch = getopt_long(argc, argv, "+d:u:hV", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'd':
+			c.dir = optarg;
+			break;
+		case 'u':
+			c.user = optarg;
+			break;
+		case 'h':
+			usage_all(stdout);
+			return 0;
+		case 'V':
+			c.argc = 0;
+			return cmd_version(&c);
+		default:
+			usage_all(stderr);
+			return err_exit_code(CR_EUSAGE);
+		}
+	c.argc = argc - optind;
+	c.argv = argv + optind;
+	if (c.argc == 0) {
+		/* The screens arrive with issue 3; until then, say how. */
+		usage_all(stdout);
+		return 0;
+	}
+	for (v = cli_verbs; v->name; v++)
+		if (strcmp(v->name, c.argv[0]) == 0) {
+			if (cli_wants_help(&c))
+				return 0;
+			return v->run(&c);
+		}
+	fprintf(stderr, "civreg: unknown verb '%s'\n", c.argv[0]);
+	usage_all(stderr);
+	return err_exit_code(CR_EUSAGE);
+}

@@ -1,0 +1,175 @@
+/*
+ * cmd-record.c -- `civreg register`, `show` and `search`.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+int
+cmd_register(struct cli *c)
+{
+	struct session s;
+	struct cr_err e;
+	struct kv *kv;
+	char id[REC_IDLEN], shown[160];
+	int i, n, rc;
+
+	if (c->argc < 2)
+		return cli_usage("register");
+	n = c->argc - 2;
+	kv = xcalloc((size_t)n, sizeof *kv);
+	err_clear(&e);
+	for (i = 0; i < n; i++) {
+		char *arg = c->argv[i + 2], *eq = strchr(arg, '=');
+
+		if (eq == NULL || eq == arg) {
+			str_printable(shown, sizeof shown, arg);
+			err_add(&e, CR_EUSAGE, "'%s' is not key=value: give each "
+			    "field as key=value", shown);
+			continue;
+		}
+		kv[i].key = arg;
+		*eq = '\0';
+		kv[i].value = eq + 1;
+	}
+	if (e.code != CR_OK) {
+		free(kv);
+		return cli_fail(&e);
+	}
+	/* Check what needs no login first: a typo costs no password. */
+	if (form_by_key(c->argv[1]) == NULL) {
+		free(kv);
+		str_printable(shown, sizeof shown, c->argv[1]);
+		err_set(&e, CR_EINVAL, "unknown form '%s': 'civreg forms' lists "
+		    "the forms", shown);
+		return cli_fail(&e);
+	}
+	if ((rc = cli_login(c, &s)) != 0) {
+		free(kv);
+		return rc;
+	}
+	rc = regist_declare(&s, c->argv[1], kv, (size_t)n, id, &e);
+	cli_logout(&s);
+	free(kv);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	printf("%s\n", id);
+	return 0;
+}
+
+int
+cmd_show(struct cli *c)
+{
+	struct rec_history h;
+	struct record r;
+	struct session s;
+	struct cr_err e;
+	const struct form *f;
+	char when[32];
+	size_t i;
+	int rc;
+
+	if (c->argc != 2)
+		return cli_usage("show");
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	rc = regist_show(&s, c->argv[1], &r, &h, &e);
+	cli_logout(&s);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	f = form_by_code(r.kind);
+	printf("status: %s\n", rec_status_name(r.status));
+	printf("record: %s\nkind: %s (%s)\noffice: %s\nrevision: %u\n", r.id,
+	    f ? f->key : "?", f ? f->title_en : "?", r.office,
+	    (unsigned)r.rev);
+	for (i = 0; i < r.nfields; i++)
+		printf("%s=%s\n", r.fields[i].key, r.fields[i].value);
+	printf("history:\n");
+	for (i = 0; i < h.n; i++) {
+		time_format((time_t)h.revs[i].time, when, sizeof when);
+		printf("  %u\t%s\t%s\t%s\t%s%s%s\n", (unsigned)h.revs[i].rev,
+		    when, rec_action_name(h.revs[i].action),
+		    rec_status_name(h.revs[i].status), h.revs[i].author,
+		    h.revs[i].note && h.revs[i].note[0] ? "\t" : "",
+		    h.revs[i].note ? h.revs[i].note : "");
+	}
+	rec_free(&r);
+	rec_history_free(&h);
+	return 0;
+}
+
+static int
+print_hit(void *arg, const struct record *r)
+{
+	const struct form *f = form_by_code(r->kind);
+	const char *date = f && f->date_field ? rec_value(r, f->date_field) :
+	    NULL;
+	size_t i;
+	int first = 1;
+
+	(void)arg;
+	printf("%s\t%s\t%s\t%s\t", r->id, f ? f->key : "?",
+	    rec_status_name(r->status), date ? date : "-");
+	for (i = 0; f && i < r->nfields; i++) {
+		const struct form_field *ff = form_field(f, r->fields[i].key);
+
+		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN)) {
+			printf("%s%s=%s", first ? "" : "; ", ff->key,
+			    r->fields[i].value);
+			first = 0;
+		}
+	}
+	putchar('\n');
+	return 0;
+}
+
+int
+cmd_search(struct cli *c)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s;
+	struct cr_err e;
+	struct buf q;
+	long limit = 100;
+	char *end;
+	int ch, rc, i;
+
+	optind = 0;
+	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 'l':
+			limit = strtol(optarg, &end, 10);
+			if (*end || limit < 1 || limit > 100000)
+				return cli_usage("search");
+			break;
+		default:
+			return cli_usage("search");
+		}
+	if (optind >= c->argc)
+		return cli_usage("search");
+	buf_init(&q);
+	for (i = optind; i < c->argc; i++) {
+		if (i > optind)
+			buf_add_u8(&q, ' ');
+		buf_add(&q, c->argv[i], strlen(c->argv[i]));
+	}
+	buf_add_u8(&q, 0);
+	if ((rc = cli_login(c, &s)) != 0) {
+		buf_free(&q);
+		return rc;
+	}
+	err_clear(&e);
+	rc = regist_search(&s, (const char *)q.data, (size_t)limit, print_hit,
+	    NULL, &e);
+	cli_logout(&s);
+	buf_free(&q);
+	return rc == CR_OK ? 0 : cli_fail(&e);
+}

@@ -1,0 +1,213 @@
+/*
+ * index.c -- what the secondary indexes of records.db hold.
+ *
+ * store.c asks here for the keys of each record revision it writes, so
+ * the rules for names, identity codes, queues, dates and places live in
+ * one place, next to the normalization that search uses for its queries:
+ * a name is found only if the query is normalized exactly like the index.
+ *
+ * Name normalization (version 1, see db/record-format.txt): zero-width
+ * characters and soft hyphens vanish; Latin letters lose case and
+ * diacritics; hyphens, dots and spaces separate tokens; apostrophes join.
+ * Issue 7 adds Khmer mark ordering, spelling variants and a phonetic key;
+ * changing these rules means rebuilding the name index.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+void
+keylist_free(struct keylist *kl)
+{
+	size_t i;
+
+	for (i = 0; i < kl->n; i++)
+		buf_free(&kl->keys[i]);
+	free(kl->keys);
+	kl->keys = NULL;
+	kl->n = 0;
+}
+
+static void
+keylist_add(struct keylist *kl, const void *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < kl->n; i++)	/* BDB wants no repeated keys */
+		if (kl->keys[i].len == n && memcmp(kl->keys[i].data, p, n) == 0)
+			return;
+	kl->keys = xrealloc(kl->keys, (kl->n + 1) * sizeof *kl->keys);
+	buf_init(&kl->keys[kl->n]);
+	buf_add(&kl->keys[kl->n], p, n);
+	kl->n++;
+}
+
+/* Latin-1 letters U+00C0..U+00FF without their diacritics. */
+static const char latin1_fold[] =
+    "aaaaaaaceeeeiiii" "dnooooo*ouuuuyts"
+    "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty";
+
+static void
+put_utf8(struct buf *b, uint32_t c)
+{
+	unsigned char u[4];
+
+	if (c < 0x80) {
+		u[0] = (unsigned char)c;
+		buf_add(b, u, 1);
+	} else if (c < 0x800) {
+		u[0] = (unsigned char)(0xc0 | c >> 6);
+		u[1] = (unsigned char)(0x80 | (c & 0x3f));
+		buf_add(b, u, 2);
+	} else if (c < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | c >> 12);
+		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (c & 0x3f));
+		buf_add(b, u, 3);
+	} else {
+		u[0] = (unsigned char)(0xf0 | c >> 18);
+		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		u[3] = (unsigned char)(0x80 | (c & 0x3f));
+		buf_add(b, u, 4);
+	}
+}
+
+/* in: valid or invalid UTF-8; out: normalized tokens separated by ' '. */
+void
+index_normalize(const char *in, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	int space = 1;
+
+	buf_reset(out);
+	while (*p) {
+		uint32_t c;
+		size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 :
+		    *p >= 0xc0 ? 2 : 1;
+
+		if (!utf8_valid((const char *)p, len) ||
+		    strnlen((const char *)p, len) < len) {
+			p++;	/* skip a bad byte; validation refuses these */
+			continue;
+		}
+		c = len == 1 ? p[0] : len == 2 ? (uint32_t)(p[0] & 0x1f) << 6 |
+		    (p[1] & 0x3f) : len == 3 ? (uint32_t)(p[0] & 0x0f) << 12 |
+		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f) :
+		    (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) <<
+		    12 | (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		p += len;
+		if (c == 0x200b || c == 0x200c || c == 0x200d || c == 0xfeff ||
+		    c == 0xad || c == '\'' || (c >= 0x300 && c <= 0x36f))
+			continue;
+		if (c == ' ' || c == '\t' || c == '-' || c == '.' ||
+		    c == ',' || c == '\n' || c == '\r') {
+			if (!space)
+				buf_add_u8(out, ' ');
+			space = 1;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		else if (c >= 0xc0 && c <= 0xff && latin1_fold[c - 0xc0] != '*'
+		    && latin1_fold[c - 0xc0] != '/')
+			c = (unsigned char)latin1_fold[c - 0xc0];
+		put_utf8(out, c);
+		space = 0;
+	}
+	if (out->len > 0 && out->data[out->len - 1] == ' ')
+		out->len--;
+}
+
+void
+index_name_tokens(const char *text, struct keylist *kl)
+{
+	struct buf b;
+	size_t i, start = 0;
+
+	buf_init(&b);
+	index_normalize(text, &b);
+	for (i = 0; i <= b.len; i++)
+		if (i == b.len || b.data[i] == ' ') {
+			keylist_add(kl, b.data + start, i - start);
+			start = i + 1;
+		}
+	buf_free(&b);
+}
+
+void
+index_keys(int index, const void *data, size_t len, struct keylist *kl)
+{
+	const struct form *f;
+	struct record r;
+	struct cr_err e;
+	unsigned char k[4];
+	size_t i;
+
+	kl->n = 0;
+	kl->keys = NULL;
+	if (rec_decode(data, len, &r, &e) != CR_OK)
+		return;
+	f = form_by_code(r.kind);
+	switch (index) {
+	case SI_STATUS:
+		k[0] = (unsigned char)r.status;
+		k[1] = (unsigned char)r.kind;
+		keylist_add(kl, k, 2);
+		break;
+	case SI_NAME:
+	case SI_KIDC:
+		for (i = 0; f && i < r.nfields; i++) {
+			const struct form_field *ff = form_field(f,
+			    r.fields[i].key);
+			char code[KIDC_LEN + 1], why[128];
+
+			if (ff == NULL)
+				continue;
+			if (index == SI_NAME && (ff->type == FT_NAME_KM ||
+			    ff->type == FT_NAME_LATIN))
+				index_name_tokens(r.fields[i].value, kl);
+			else if (index == SI_KIDC && ff->type == FT_KIDC &&
+			    kidc_normalize(r.fields[i].value, code, why,
+			    sizeof why) == 0)
+				keylist_add(kl, code, KIDC_LEN);
+		}
+		break;
+	case SI_DATE: {
+		const char *v = f && f->date_field ? rec_value(&r,
+		    f->date_field) : NULL;
+		int y, mo, d;
+		char why[128];
+
+		if (v && date_parse(v, &y, &mo, &d, why, sizeof why) == 0) {
+			/* offset so that byte order is date order */
+			be32_put(k, (uint32_t)date_days(y, mo, d) + 0x80000000u);
+			keylist_add(kl, k, 4);
+		}
+		break;
+	}
+	case SI_PLACE: {
+		const char *o = f && f->place_field ? rec_value(&r,
+		    f->place_field) : NULL;
+		const char *res = f && f->residence_field ? rec_value(&r,
+		    f->residence_field) : NULL;
+		char key[16];
+
+		if (o && strlen(o) < 10) {
+			snprintf(key, sizeof key, "O%s", o);
+			keylist_add(kl, key, strlen(key));
+		}
+		if (res && strlen(res) < 10) {
+			snprintf(key, sizeof key, "R%s", res);
+			keylist_add(kl, key, strlen(key));
+		}
+		break;
+	}
+	}
+	rec_free(&r);
+}

@@ -1,0 +1,208 @@
+/*
+ * record.c -- the record and its on-disk encoding, version 1.
+ *
+ * A record is one civil-registration document (a birth declaration, a
+ * death notice, an appeal ...) at one revision.  The same encoding is the
+ * value in records.db (current revision) and history.db (every revision),
+ * and will be what replication ships, so it is strict: decoding checks
+ * every length, refuses trailing bytes and invalid UTF-8, and knows its
+ * version number.  The layout is written down in db/record-format.txt;
+ * field keys are stored as strings so that forms can grow without
+ * re-encoding old records.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+static const char *const status_names[] = {
+	NULL, "declared", "registered", "certified", "rejected", "archived",
+	"pending-approval", "notified", "linked", "annulled"
+};
+
+static const char *const action_names[] = {
+	NULL, "declare", "notify", "register", "reject", "correct", "certify",
+	"archive", "approve", "link", "merge", "import", "annul"
+};
+
+const char *
+rec_status_name(int s)
+{
+	if (s > 0 && (size_t)s < sizeof status_names / sizeof status_names[0])
+		return status_names[s];
+	return "unknown";
+}
+
+const char *
+rec_action_name(int a)
+{
+	if (a > 0 && (size_t)a < sizeof action_names / sizeof action_names[0])
+		return action_names[a];
+	return "unknown";
+}
+
+void
+rec_init(struct record *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void
+rec_free(struct record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++) {
+		free(r->fields[i].key);
+		free(r->fields[i].value);
+	}
+	free(r->fields);
+	free(r->vv);
+	free(r->note);
+	rec_init(r);
+}
+
+const char *
+rec_value(const struct record *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].key, key) == 0)
+			return r->fields[i].value;
+	return NULL;
+}
+
+/* OFFICE-SEQUENCE: 2 to 8 digits, a dash, 8 or more digits. */
+int
+rec_id_valid(const char *id)
+{
+	size_t i, a = 0, b = 0;
+
+	for (i = 0; id[i] >= '0' && id[i] <= '9'; i++)
+		a++;
+	if (a < 2 || a > 8 || id[i] != '-')
+		return 0;
+	for (i++; id[i] >= '0' && id[i] <= '9'; i++)
+		b++;
+	return id[i] == '\0' && b >= 8 && a + b + 1 < REC_IDLEN;
+}
+
+void
+rec_vv_bump(struct record *r, const char *office)
+{
+	size_t i;
+
+	for (i = 0; i < r->nvv; i++)
+		if (strcmp(r->vv[i].office, office) == 0) {
+			r->vv[i].counter++;
+			return;
+		}
+	r->vv = xrealloc(r->vv, (r->nvv + 1) * sizeof *r->vv);
+	snprintf(r->vv[r->nvv].office, OFFICE_LEN, "%s", office);
+	r->vv[r->nvv].counter = 1;
+	r->nvv++;
+}
+
+void
+rec_encode(const struct record *r, struct buf *b)
+{
+	size_t i;
+
+	buf_reset(b);
+	buf_add(b, "CR", 2);
+	buf_add_u8(b, REC_ENCODING_VERSION);
+	buf_add_u8(b, (unsigned)r->kind);
+	buf_add_u8(b, (unsigned)r->status);
+	buf_add_u8(b, (unsigned)r->action);
+	buf_add_u16(b, r->flags);
+	buf_add_u32(b, r->rev);
+	buf_add_u64(b, (uint64_t)r->time);
+	buf_add_u64(b, (uint64_t)r->created);
+	buf_add_str(b, r->id);
+	buf_add_str(b, r->office);
+	buf_add_str(b, r->author);
+	buf_add_str(b, r->note ? r->note : "");
+	buf_add_u16(b, (unsigned)r->nvv);
+	for (i = 0; i < r->nvv; i++) {
+		buf_add_str(b, r->vv[i].office);
+		buf_add_u32(b, r->vv[i].counter);
+	}
+	buf_add_u16(b, (unsigned)r->nfields);
+	for (i = 0; i < r->nfields; i++) {
+		buf_add_str(b, r->fields[i].key);
+		buf_add_str(b, r->fields[i].value);
+	}
+}
+
+static void
+copy_bounded(char *dst, size_t dstsz, char *src, struct rd *rd)
+{
+	if (strlen(src) >= dstsz)
+		rd->bad = 1;
+	snprintf(dst, dstsz, "%s", src);
+	free(src);
+}
+
+int
+rec_decode(const void *p, size_t n, struct record *r, struct cr_err *e)
+{
+	const unsigned char *magic;
+	struct rd rd;
+	unsigned ver;
+	size_t i;
+
+	rec_init(r);
+	rd_init(&rd, p, n);
+	magic = rd_bytes(&rd, 2);
+	if (magic == NULL || magic[0] != 'C' || magic[1] != 'R')
+		return err_set(e, CR_ECORRUPT, "not a civreg record (bad magic)");
+	ver = rd_u8(&rd);
+	if (ver != REC_ENCODING_VERSION)
+		return err_set(e, CR_ECORRUPT, "record encoding version %u is "
+		    "not known to this civreg (knows %d): upgrade civreg", ver,
+		    REC_ENCODING_VERSION);
+	r->kind = (int)rd_u8(&rd);
+	r->status = (int)rd_u8(&rd);
+	r->action = (int)rd_u8(&rd);
+	r->flags = rd_u16(&rd);
+	r->rev = rd_u32(&rd);
+	r->time = (int64_t)rd_u64(&rd);
+	r->created = (int64_t)rd_u64(&rd);
+	copy_bounded(r->id, sizeof r->id, rd_str(&rd), &rd);
+	copy_bounded(r->office, sizeof r->office, rd_str(&rd), &rd);
+	copy_bounded(r->author, sizeof r->author, rd_str(&rd), &rd);
+	r->note = rd_str(&rd);
+	r->nvv = rd_u16(&rd);
+	if (!rd.bad && r->nvv > rd.left / 6)
+		rd.bad = 1;
+	if (rd.bad)
+		r->nvv = 0;
+	r->vv = xcalloc(r->nvv, sizeof *r->vv);
+	for (i = 0; i < r->nvv && !rd.bad; i++) {
+		copy_bounded(r->vv[i].office, OFFICE_LEN, rd_str(&rd), &rd);
+		r->vv[i].counter = rd_u32(&rd);
+	}
+	r->nfields = rd.bad ? 0 : rd_u16(&rd);
+	if (!rd.bad && r->nfields > rd.left / 4)
+		rd.bad = 1;
+	if (rd.bad)
+		r->nfields = 0;
+	r->fields = xcalloc(r->nfields, sizeof *r->fields);
+	for (i = 0; i < r->nfields; i++) {
+		r->fields[i].key = rd_str(&rd);
+		r->fields[i].value = rd_str(&rd);
+	}
+	if (!rd.bad && rd.left != 0)
+		rd.bad = 1;
+	if (!rd.bad && !rec_id_valid(r->id))
+		rd.bad = 1;
+	if (rd.bad) {
+		rec_free(r);
+		return err_set(e, CR_ECORRUPT, "record is damaged: a length "
+		    "or text inside it is invalid");
+	}
+	return CR_OK;
+}

@@ -1,0 +1,467 @@
+/*
+ * regist.c -- declaring, reading and finding civil records.
+ *
+ * A declaration is validated twice: against its form before any
+ * transaction (so a clerk sees every bad field at once), then inside the
+ * transaction against the store (place codes in the gazetteer, records
+ * that a correction or permit refers to).  Writing a declaration puts the
+ * record, its first history revision, a change-log entry for replication
+ * and an audit entry in one transaction; the indexes follow by
+ * themselves (store.c).  Reading a record is audited too, because who
+ * looked at a person's civil status is itself a matter of record.
+ *
+ * Transaction functions may run more than once (store_run retries after a
+ * deadlock), so they reset what they collect and print nothing; callers
+ * show results only after the commit.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+#define SEQ_WIDTH	8
+
+void
+rec_history_free(struct rec_history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		rec_free(&h->revs[i]);
+	free(h->revs);
+	h->revs = NULL;
+	h->n = 0;
+}
+
+int
+regist_next_id(struct txn *tx, const char *office, char id[REC_IDLEN],
+    struct cr_err *e)
+{
+	uint64_t seq;
+	int rc;
+
+	if ((rc = meta_next(tx, "seq.record", &seq, e)) != CR_OK)
+		return rc;
+	snprintf(id, REC_IDLEN, "%s-%0*llu", office, SEQ_WIDTH,
+	    (unsigned long long)seq);
+	return CR_OK;
+}
+
+static void
+history_key(struct buf *k, const char *id, uint32_t rev)
+{
+	unsigned char r[4];
+
+	buf_reset(k);
+	buf_add_cstr(k, id);
+	be32_put(r, rev);
+	buf_add(k, r, 4);
+}
+
+/* Writes a new revision: current value, history, change log. */
+static int
+put_revision(struct txn *tx, const struct record *r, int create,
+    struct cr_err *e)
+{
+	struct buf v, k;
+	unsigned char seqk[8];
+	uint64_t seq;
+	int rc;
+
+	buf_init(&v);
+	buf_init(&k);
+	rec_encode(r, &v);
+	history_key(&k, r->id, r->rev);
+	if ((rc = store_put(tx, ST_RECORDS, r->id, strlen(r->id), v.data,
+	    v.len, create, e)) != CR_OK)
+		goto out;
+	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, v.data, v.len, 1,
+	    e)) != CR_OK)
+		goto out;
+	if ((rc = meta_next(tx, "seq.change", &seq, e)) != CR_OK)
+		goto out;
+	be64_put(seqk, seq);
+	rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
+out:
+	buf_free(&v);
+	buf_free(&k);
+	return rc;
+}
+
+struct declare {
+	struct session		*s;
+	const struct form	*f;
+	const struct kv		*kv;
+	size_t			 n;
+	char			 id[REC_IDLEN];
+};
+
+/* Checks that need the store: gazetteer codes and referenced records. */
+static int
+check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
+{
+	struct place p;
+	size_t i;
+	int loaded, rc;
+
+	if ((loaded = gazetteer_loaded(tx, e)) < 0)
+		return -loaded;
+	for (i = 0; i < d->n; i++) {
+		const struct form_field *ff = form_field(d->f, d->kv[i].key);
+		const char *v = d->kv[i].value;
+
+		if (v[0] == '\0')
+			continue;
+		if (ff->type == FT_PLACE && loaded) {
+			rc = gazetteer_get(tx, v, &p, e);
+			if (rc == CR_ENOTFOUND)
+				err_add(e, CR_EINVAL, "%s: '%s' is not a place "
+				    "in the gazetteer: check the code", ff->key,
+				    v);
+			else if (rc != CR_OK)
+				return rc;
+			place_free(&p);
+		} else if (ff->type == FT_REF) {
+			rc = store_get(tx, ST_RECORDS, v, strlen(v), NULL, 0,
+			    e);
+			if (rc == CR_ENOTFOUND)
+				err_add(e, CR_EINVAL, "%s: '%s' is not a record "
+				    "in this store: check the record id",
+				    ff->key, v);
+			else if (rc != CR_OK)
+				return rc;
+		}
+	}
+	return e->code;
+}
+
+static int
+declare_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct declare *d = arg;
+	struct record r;
+	char detail[96];
+	size_t i, j;
+	int rc;
+
+	if ((rc = check_in_store(tx, d, e)) != CR_OK)
+		return rc;
+	rec_init(&r);
+	if ((rc = regist_next_id(tx, d->s->office, d->id, e)) != CR_OK)
+		return rc;
+	snprintf(r.id, sizeof r.id, "%s", d->id);
+	r.kind = d->f->code;
+	r.status = d->f->cls == FC_NOTICE ? RS_NOTIFIED : RS_DECLARED;
+	r.action = d->f->cls == FC_NOTICE ? RA_NOTIFY : RA_DECLARE;
+	r.rev = 1;
+	r.time = r.created = (int64_t)cr_now();
+	snprintf(r.office, sizeof r.office, "%s", d->s->office);
+	snprintf(r.author, sizeof r.author, "%s", d->s->user);
+	r.note = xstrdup("");
+	rec_vv_bump(&r, d->s->office);
+	/* Fields in form order; identity codes stored as bare digits. */
+	r.fields = xcalloc(d->n, sizeof *r.fields);
+	for (i = 0; i < d->f->nfields; i++) {
+		const struct form_field *ff = &d->f->fields[i];
+
+		for (j = 0; j < d->n; j++) {
+			char code[KIDC_LEN + 1], why[160];
+
+			if (strcmp(d->kv[j].key, ff->key) != 0 ||
+			    d->kv[j].value[0] == '\0')
+				continue;
+			r.fields[r.nfields].key = xstrdup(ff->key);
+			if (ff->type == FT_KIDC && kidc_normalize(d->kv[j].value,
+			    code, why, sizeof why) == 0)
+				r.fields[r.nfields].value = xstrdup(code);
+			else
+				r.fields[r.nfields].value =
+				    xstrdup(d->kv[j].value);
+			r.nfields++;
+		}
+	}
+	rc = put_revision(tx, &r, 1, e);
+	rec_free(&r);
+	if (rc != CR_OK)
+		return rc;
+	snprintf(detail, sizeof detail, "%s %s", d->f->key,
+	    d->f->cls == FC_NOTICE ? "notified" : "declared");
+	return audit_append(tx, d->s->user, d->s->office, AU_DECLARE, d->id,
+	    detail, e);
+}
+
+int
+regist_declare(struct session *s, const char *kind, const struct kv *kv,
+    size_t n, char id[REC_IDLEN], struct cr_err *e)
+{
+	struct declare d;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	id[0] = '\0';
+	if ((d.f = form_by_key(kind)) == NULL)
+		return err_set(e, CR_EINVAL, "unknown form '%s': 'civreg forms' "
+		    "lists the forms", kind);
+	if ((rc = authz_check(s, AZ_DECLARE, d.f, e)) != CR_OK)
+		return rc;
+	if ((rc = form_validate(d.f, kv, n, e)) != CR_OK)
+		return rc;
+	d.s = s;
+	d.kv = kv;
+	d.n = n;
+	if ((rc = store_run(s->store, declare_txn, &d, e)) == CR_OK)
+		snprintf(id, REC_IDLEN, "%s", d.id);
+	return rc;
+}
+
+struct show {
+	struct session		*s;
+	const char		*id;
+	struct record		*r;
+	struct rec_history	*h;
+};
+
+static int
+history_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct show *sh = arg;
+	struct cr_err e;
+
+	(void)k;
+	(void)kl;
+	sh->h->revs = xrealloc(sh->h->revs, (sh->h->n + 1) *
+	    sizeof *sh->h->revs);
+	if (rec_decode(v, vl, &sh->h->revs[sh->h->n], &e) != CR_OK)
+		return 0;	/* verify reports it; show what can be read */
+	sh->h->n++;
+	return 0;
+}
+
+static int
+show_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct show *sh = arg;
+	struct buf b, k;
+	int rc;
+
+	rec_free(sh->r);
+	rec_history_free(sh->h);
+	buf_init(&b);
+	buf_init(&k);
+	rc = store_get(tx, ST_RECORDS, sh->id, strlen(sh->id), &b, 0, e);
+	if (rc == CR_ENOTFOUND)
+		rc = err_set(e, CR_ENOTFOUND, "no record %s in this store: "
+		    "'civreg search' finds records by name", sh->id);
+	if (rc == CR_OK)
+		rc = rec_decode(b.data, b.len, sh->r, e);
+	if (rc == CR_OK)
+		rc = authz_check(sh->s, AZ_READ, form_by_code(sh->r->kind), e);
+	if (rc == CR_OK) {
+		buf_add_cstr(&k, sh->id);
+		rc = store_scan(tx, ST_HISTORY, k.data, k.len, history_visit,
+		    sh, e);
+	}
+	if (rc == CR_OK)
+		rc = audit_append(tx, sh->s->user, sh->s->office, AU_READ,
+		    sh->id, "record shown", e);
+	buf_free(&b);
+	buf_free(&k);
+	return rc;
+}
+
+int
+regist_show(struct session *s, const char *id, struct record *r,
+    struct rec_history *h, struct cr_err *e)
+{
+	struct show sh = { s, id, r, h };
+	int rc;
+
+	rec_init(r);
+	memset(h, 0, sizeof *h);
+	if (!rec_id_valid(id))
+		return err_set(e, CR_EINVAL, "'%s' is not a record id: write it "
+		    "as OFFICE-NUMBER, e.g. 120101-00000042", id);
+	rc = store_run(s->store, show_txn, &sh, e);
+	if (rc != CR_OK) {
+		rec_free(r);
+		rec_history_free(h);
+	}
+	return rc;
+}
+
+/* --- search ------------------------------------------------------------ */
+
+struct search {
+	struct session	*s;
+	const char	*text;
+	struct keylist	 q;		/* normalized query tokens */
+	char		**ids;		/* candidates */
+	size_t		 nids;
+	struct record	*hits;
+	size_t		 nhits;
+	size_t		 limit;
+};
+
+static int
+candidate_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct search *sr = arg;
+	size_t i;
+
+	(void)k;
+	(void)kl;
+	for (i = 0; i < sr->nids; i++)
+		if (strlen(sr->ids[i]) == vl && memcmp(sr->ids[i], v, vl) == 0)
+			return 0;
+	sr->ids = xrealloc(sr->ids, (sr->nids + 1) * sizeof *sr->ids);
+	sr->ids[sr->nids++] = xstrndup(v, vl);
+	return sr->nids >= 100000 ? 1 : 0;
+}
+
+/* Every query token must begin some name token of the record. */
+static int
+record_matches(const struct record *r, const struct keylist *q)
+{
+	const struct form *f = form_by_code(r->kind);
+	struct keylist names = { 0, NULL };
+	size_t i, j;
+	int all = 1;
+
+	for (i = 0; f && i < r->nfields; i++) {
+		const struct form_field *ff = form_field(f, r->fields[i].key);
+
+		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN))
+			index_name_tokens(r->fields[i].value, &names);
+	}
+	for (i = 0; i < q->n && all; i++) {
+		for (j = 0; j < names.n; j++)
+			if (names.keys[j].len >= q->keys[i].len &&
+			    memcmp(names.keys[j].data, q->keys[i].data,
+			    q->keys[i].len) == 0)
+				break;
+		all = j < names.n;
+	}
+	keylist_free(&names);
+	return all;
+}
+
+static void
+search_reset(struct search *sr)
+{
+	size_t i;
+
+	for (i = 0; i < sr->nids; i++)
+		free(sr->ids[i]);
+	free(sr->ids);
+	sr->ids = NULL;
+	sr->nids = 0;
+	for (i = 0; i < sr->nhits; i++)
+		rec_free(&sr->hits[i]);
+	free(sr->hits);
+	sr->hits = NULL;
+	sr->nhits = 0;
+}
+
+static int
+search_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct search *sr = arg;
+	char kidc[KIDC_LEN + 1], why[128], detail[256], shown[160];
+	struct buf b;
+	size_t i;
+	int rc = CR_OK, ix;
+
+	search_reset(sr);
+	buf_init(&b);
+	if (rec_id_valid(sr->text))
+		candidate_visit(sr, NULL, 0, sr->text, strlen(sr->text));
+	else if (kidc_normalize(sr->text, kidc, why, sizeof why) == 0)
+		rc = store_index_scan(tx, SI_KIDC, kidc, KIDC_LEN,
+		    candidate_visit, sr, e);
+	else {
+		/* Candidates from the most selective (longest) token. */
+		for (ix = 0, i = 1; i < sr->q.n; i++)
+			if (sr->q.keys[i].len > sr->q.keys[ix].len)
+				ix = (int)i;
+		rc = store_index_scan(tx, SI_NAME, sr->q.keys[ix].data,
+		    sr->q.keys[ix].len, candidate_visit, sr, e);
+	}
+	if (rc != CR_OK)
+		goto out;
+	for (i = 0; i < sr->nids && sr->nhits < sr->limit; i++) {
+		struct record r;
+
+		rc = store_get(tx, ST_RECORDS, sr->ids[i], strlen(sr->ids[i]),
+		    &b, 0, e);
+		if (rc == CR_ENOTFOUND) {
+			rc = CR_OK;
+			continue;
+		}
+		if (rc != CR_OK || (rc = rec_decode(b.data, b.len, &r, e)) !=
+		    CR_OK)
+			goto out;
+		if (authz_check(sr->s, AZ_READ, form_by_code(r.kind), e) !=
+		    CR_OK || (sr->q.n > 0 && !rec_id_valid(sr->text) &&
+		    kidc_normalize(sr->text, kidc, why, sizeof why) != 0 &&
+		    !record_matches(&r, &sr->q))) {
+			err_clear(e);
+			rec_free(&r);
+			continue;
+		}
+		sr->hits = xrealloc(sr->hits, (sr->nhits + 1) *
+		    sizeof *sr->hits);
+		sr->hits[sr->nhits++] = r;
+	}
+	str_printable(shown, sizeof shown, sr->text);
+	snprintf(detail, sizeof detail, "search '%s': %zu found", shown,
+	    sr->nhits);
+	rc = audit_append(tx, sr->s->user, sr->s->office, AU_SEARCH, "",
+	    detail, e);
+out:
+	buf_free(&b);
+	return rc;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct record *)a)->id,
+	    ((const struct record *)b)->id);
+}
+
+int
+regist_search(struct session *s, const char *text, size_t limit,
+    regist_hit_fn visit, void *arg, struct cr_err *e)
+{
+	struct search sr;
+	size_t i;
+	int rc;
+
+	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK)
+		return rc;
+	if (!utf8_valid(text, strlen(text)))
+		return err_set(e, CR_EINVAL, "the search text is not valid "
+		    "UTF-8: check the keyboard or terminal encoding");
+	memset(&sr, 0, sizeof sr);
+	sr.s = s;
+	sr.text = text;
+	sr.limit = limit ? limit : 100;
+	index_name_tokens(text, &sr.q);
+	if (sr.q.n == 0) {
+		keylist_free(&sr.q);
+		return err_set(e, CR_EINVAL, "nothing to search for: give a "
+		    "name, an identity code or a record id");
+	}
+	rc = store_run(s->store, search_txn, &sr, e);
+	if (rc == CR_OK) {
+		qsort(sr.hits, sr.nhits, sizeof *sr.hits, hit_cmp);
+		for (i = 0; i < sr.nhits; i++)
+			if (visit(arg, &sr.hits[i]) != 0)
+				break;
+	}
+	search_reset(&sr);
+	keylist_free(&sr.q);
+	return rc;
+}

@@ -1,0 +1,612 @@
+/*
+ * store.c -- the only file that talks to Berkeley DB.
+ *
+ * Why one file: the rules for using Berkeley DB safely from several
+ * processes at once are subtle (TOOLBOX.md), and they should be kept in
+ * one place where they can be read together: the environment is opened
+ * with DB_RECOVER and DB_REGISTER so that a crashed terminal is recovered
+ * without panicking the live ones; the deadlock detector runs on every
+ * conflict and store_run() retries the whole transaction; every DBT that
+ * receives data is DB_DBT_REALLOC because the handles are DB_THREAD;
+ * commits are synchronous unless a benchmark asks otherwise; a checkpoint
+ * after commits and at close lets DB_LOG_AUTO_REMOVE keep the logs small;
+ * every database carries page checksums (DB_CHKSUM) so that a flipped byte
+ * on disk is an error and not a silently different record.
+ *
+ * Contract: tables and indexes are named by the enums in civreg.h.  The
+ * secondary indexes of ST_RECORDS are maintained by Berkeley DB itself
+ * (DB->associate) from keys computed by index.c, so no write path can
+ * forget one.  Every function returns a CR_* status and fills the
+ * cr_err; DB_LOCK_DEADLOCK becomes CR_EDEADLOCK, which store_run()
+ * retries.  Callers never see a DB handle.
+ *
+ * Diagnostics: Berkeley DB's own messages are captured (errcall) and
+ * appended to ours, naming the database file.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "civreg.h"
+
+struct store {
+	DB_ENV		*env;
+	DB		*db[ST_NTABLES];
+	DB		*idx[SI_NINDEX];
+	char		*dir;
+	int		 flags;
+	unsigned	 commits;
+	char		 lasterr[512];
+};
+
+struct txn {
+	struct store	*st;
+	DB_TXN		*t;
+};
+
+static const char *const table_files[ST_NTABLES] = {
+	"meta.db", "records.db", "history.db", "changes.db", "audit.db",
+	"users.db", "places.db", "kidc.db", "peers.db", "drafts.db"
+};
+
+static const char *const index_files[SI_NINDEX] = {
+	"idx_name.db", "idx_kidc.db", "idx_status.db", "idx_date.db",
+	"idx_place.db"
+};
+
+#define STORE_RETRIES	200
+
+const char *
+store_table_name(int t)
+{
+	return t >= 0 && t < ST_NTABLES ? table_files[t] : "?";
+}
+
+const char *
+store_index_name(int i)
+{
+	return i >= 0 && i < SI_NINDEX ? index_files[i] : "?";
+}
+
+const char *
+store_dir(struct store *st)
+{
+	return st->dir;
+}
+
+struct store *
+store_of(struct txn *tx)
+{
+	return tx->st;
+}
+
+static void
+st_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	struct store *st = env->app_private;
+
+	(void)pfx;
+	if (st != NULL)
+		snprintf(st->lasterr, sizeof st->lasterr, "%s", msg);
+}
+
+/* Maps a Berkeley DB return code to a CR status with a useful sentence. */
+static int
+st_fail(struct store *st, struct cr_err *e, int rc, const char *what,
+    const char *file)
+{
+	const char *extra = st && st->lasterr[0] ? st->lasterr : NULL;
+	int code;
+
+	if (rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED)
+		return err_set(e, CR_EDEADLOCK, "%s: %s: busy (deadlock), "
+		    "try again", what, file);
+	if (rc == DB_RUNRECOVERY || rc == DB_VERIFY_BAD)
+		code = CR_ECORRUPT;
+	else if (rc == ENOSPC || rc == EIO)
+		code = CR_EIO;
+	else if (rc == ENOMEM)
+		code = CR_ENOMEM;
+	else
+		code = CR_EDB;
+	err_set(e, code, "%s: %s in %s: %s%s%s%s", what, file,
+	    st ? st->dir : "store", db_strerror(rc), extra ? " (" : "",
+	    extra ? extra : "", extra ? ")" : "");
+	if (code == CR_ECORRUPT)
+		err_add(e, code, "the store may be damaged: run 'civreg verify' "
+		    "and restore from a backup if it reports damage");
+	else if (code == CR_EIO)
+		err_add(e, code, "check that the disk is not full and is "
+		    "writable; nothing was saved");
+	if (st)
+		st->lasterr[0] = '\0';
+	return code;
+}
+
+/* Secondary key extraction: BDB calls this on every put and delete. */
+static int
+st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
+{
+	struct keylist kl;
+	int idx = (int)(intptr_t)sdb->app_private;
+	size_t i, n;
+	DBT *many;
+
+	(void)key;
+	index_keys(idx, data->data, data->size, &kl);
+	if (kl.n == 0) {
+		keylist_free(&kl);
+		return DB_DONOTINDEX;
+	}
+	memset(result, 0, sizeof *result);
+	if (kl.n == 1) {
+		result->data = xmalloc(kl.keys[0].len);
+		memcpy(result->data, kl.keys[0].data, kl.keys[0].len);
+		result->size = (u_int32_t)kl.keys[0].len;
+		result->flags = DB_DBT_APPMALLOC;
+		keylist_free(&kl);
+		return 0;
+	}
+	n = kl.n;
+	many = xcalloc(n, sizeof *many);
+	for (i = 0; i < n; i++) {
+		many[i].data = xmalloc(kl.keys[i].len);
+		memcpy(many[i].data, kl.keys[i].data, kl.keys[i].len);
+		many[i].size = (u_int32_t)kl.keys[i].len;
+		many[i].flags = DB_DBT_APPMALLOC;
+	}
+	result->data = many;
+	result->size = (u_int32_t)n;
+	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
+	keylist_free(&kl);
+	return 0;
+}
+
+static int
+dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+static int
+st_check_dir(const char *dir, int flags, struct cr_err *e)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/meta.db", dir);
+	if (flags & STORE_CREATE) {
+		if (stat(dir, &sb) == 0) {
+			if (!S_ISDIR(sb.st_mode))
+				return err_set(e, CR_EEXIST, "%s exists and is "
+				    "not a directory: choose another place for "
+				    "the store", dir);
+			if (stat(path, &sb) == 0)
+				return err_set(e, CR_EEXIST, "a civreg store "
+				    "already exists in %s: init never touches an "
+				    "existing store; choose another directory",
+				    dir);
+			if (!dir_is_empty(dir))
+				return err_set(e, CR_EEXIST, "%s is not empty: "
+				    "init creates a store only in a new or empty "
+				    "directory", dir);
+		} else if (mkdir(dir, 0770) != 0)
+			return err_set(e, CR_EIO, "cannot create the store "
+			    "directory %s: %s", dir, strerror(errno));
+		return CR_OK;
+	}
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return err_set(e, CR_ENOTFOUND, "no store directory %s: give "
+		    "the right one with -d DIR or CIVREG_DIR, or create a store "
+		    "with 'civreg init'", dir);
+	if (stat(path, &sb) != 0)
+		return err_set(e, CR_ENOTFOUND, "%s holds no civreg store "
+		    "(no meta.db): create one with 'civreg -d %s init'", dir,
+		    dir);
+	return CR_OK;
+}
+
+static int
+st_open_db(struct store *st, DB **dbp, const char *file, int dup,
+    struct cr_err *e)
+{
+	DB *db;
+	int rc;
+
+	if ((rc = db_create(&db, st->env, 0)) != 0)
+		return st_fail(st, e, rc, "cannot create a database handle",
+		    file);
+	if ((rc = db->set_flags(db, DB_CHKSUM | (dup ? DB_DUP | DB_DUPSORT :
+	    0))) != 0 || (rc = db->open(db, NULL, file, NULL, DB_BTREE,
+	    DB_CREATE | DB_THREAD | DB_AUTO_COMMIT, 0660)) != 0) {
+		st_fail(st, e, rc, "cannot open database", file);
+		db->close(db, 0);
+		return e->code;
+	}
+	*dbp = db;
+	return CR_OK;
+}
+
+int
+store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
+{
+	struct store *st;
+	const char *s;
+	u_int32_t cache_mb = 8;
+	int rc, i;
+
+	*stp = NULL;
+	if ((rc = st_check_dir(dir, flags, e)) != CR_OK)
+		return rc;
+	st = xcalloc(1, sizeof *st);
+	st->dir = xstrdup(dir);
+	st->flags = flags;
+	if ((s = getenv("CIVREG_CACHE_MB")) != NULL && atoi(s) > 0)
+		cache_mb = (u_int32_t)atoi(s);
+
+	if ((rc = db_env_create(&st->env, 0)) != 0) {
+		st_fail(st, e, rc, "cannot create the environment", dir);
+		goto fail;
+	}
+	st->env->app_private = st;
+	st->env->set_errcall(st->env, st_errcall);
+	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	st->env->set_lk_max_locks(st->env, 100000);
+	st->env->set_lk_max_objects(st->env, 100000);
+	st->env->set_lk_max_lockers(st->env, 10000);
+	st->env->set_cachesize(st->env, 0, cache_mb * 1024 * 1024, 1);
+	st->env->set_lg_bsize(st->env, 256 * 1024);
+	st->env->set_flags(st->env, DB_AUTO_COMMIT, 1);
+	if (flags & STORE_NOSYNC)
+		st->env->set_flags(st->env, DB_TXN_WRITE_NOSYNC, 1);
+	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
+	rc = st->env->open(st->env, dir, DB_CREATE | DB_INIT_TXN |
+	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD |
+	    DB_REGISTER | DB_RECOVER, 0660);
+	if (rc != 0) {
+		st_fail(st, e, rc, "cannot open the store environment", "");
+		goto fail;
+	}
+	for (i = 0; i < ST_NTABLES; i++)
+		if (st_open_db(st, &st->db[i], table_files[i], 0, e) != CR_OK)
+			goto fail;
+	for (i = 0; i < SI_NINDEX; i++) {
+		if (st_open_db(st, &st->idx[i], index_files[i], 1, e) != CR_OK)
+			goto fail;
+		st->idx[i]->app_private = (void *)(intptr_t)i;
+		rc = st->db[ST_RECORDS]->associate(st->db[ST_RECORDS], NULL,
+		    st->idx[i], st_index_cb, DB_CREATE);
+		if (rc != 0) {
+			st_fail(st, e, rc, "cannot attach index", index_files[i]);
+			goto fail;
+		}
+	}
+	*stp = st;
+	return CR_OK;
+fail:
+	store_close(st);
+	return e->code ? e->code : CR_EDB;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	/* Secondaries first: they are associated with records.db. */
+	for (i = 0; i < SI_NINDEX; i++)
+		if (st->idx[i] != NULL)
+			st->idx[i]->close(st->idx[i], 0);
+	for (i = 0; i < ST_NTABLES; i++)
+		if (st->db[i] != NULL)
+			st->db[i]->close(st->db[i], 0);
+	if (st->env != NULL) {
+		st->env->txn_checkpoint(st->env, 0, 0, 0);
+		st->env->close(st->env, 0);
+	}
+	free(st->dir);
+	free(st);
+}
+
+int
+store_checkpoint(struct store *st, int force, struct cr_err *e)
+{
+	int rc;
+
+	rc = st->env->txn_checkpoint(st->env, force ? 0 : 1024, force ? 0 : 5,
+	    0);
+	if (rc != 0)
+		return st_fail(st, e, rc, "checkpoint failed", "log");
+	return CR_OK;
+}
+
+int
+store_begin(struct store *st, struct txn **txp, struct cr_err *e)
+{
+	struct txn *tx = xcalloc(1, sizeof *tx);
+	int rc;
+
+	tx->st = st;
+	if ((rc = st->env->txn_begin(st->env, NULL, &tx->t, 0)) != 0) {
+		free(tx);
+		*txp = NULL;
+		return st_fail(st, e, rc, "cannot begin a transaction", "");
+	}
+	*txp = tx;
+	return CR_OK;
+}
+
+int
+store_commit(struct txn *tx, struct cr_err *e)
+{
+	struct store *st = tx->st;
+	int rc;
+
+	rc = tx->t->commit(tx->t, 0);
+	free(tx);
+	if (rc != 0)
+		return st_fail(st, e, rc, "commit failed, nothing was saved",
+		    "");
+	/* Cheap unless 1 MB of log or 5 minutes have passed. */
+	if (++st->commits % 16 == 0)
+		st->env->txn_checkpoint(st->env, 1024, 5, 0);
+	return CR_OK;
+}
+
+void
+store_abort(struct txn *tx)
+{
+	if (tx == NULL)
+		return;
+	tx->t->abort(tx->t);
+	free(tx);
+}
+
+/*
+ * Runs fn inside one transaction: commit on success, abort on any error,
+ * and start again from scratch when Berkeley DB broke a deadlock.
+ */
+int
+store_run(struct store *st, store_txn_fn fn, void *arg, struct cr_err *e)
+{
+	struct txn *tx;
+	int rc, tries;
+
+	for (tries = 0; tries < STORE_RETRIES; tries++) {
+		err_clear(e);
+		if ((rc = store_begin(st, &tx, e)) != CR_OK)
+			return rc;
+		rc = fn(tx, arg, e);
+		if (rc == CR_OK)
+			rc = store_commit(tx, e);
+		else
+			store_abort(tx);
+		if (rc != CR_EDEADLOCK)
+			return rc;
+		usleep(1000u * (unsigned)(1 + tries % 20));
+	}
+	return err_set(e, CR_EDB, "the store stayed busy after %d attempts: "
+	    "another terminal may be holding it; nothing was saved", tries);
+}
+
+static DB *
+st_db(struct txn *tx, int table)
+{
+	return tx->st->db[table];
+}
+
+int
+store_get(struct txn *tx, int table, const void *key, size_t klen,
+    struct buf *val, int for_update, struct cr_err *e)
+{
+	DBT k, d;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	d.flags = DB_DBT_MALLOC;
+	rc = st_db(tx, table)->get(st_db(tx, table), tx->t, &k, &d,
+	    for_update ? DB_RMW : 0);
+	if (rc == DB_NOTFOUND)
+		return CR_ENOTFOUND;
+	if (rc != 0)
+		return st_fail(tx->st, e, rc, "read failed", table_files[table]);
+	if (val != NULL) {
+		buf_reset(val);
+		buf_add(val, d.data, d.size);
+	}
+	free(d.data);
+	return CR_OK;
+}
+
+int
+store_put(struct txn *tx, int table, const void *key, size_t klen,
+    const void *val, size_t vlen, int no_overwrite, struct cr_err *e)
+{
+	DBT k, d;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	d.data = (void *)val;
+	d.size = (u_int32_t)vlen;
+	rc = st_db(tx, table)->put(st_db(tx, table), tx->t, &k, &d,
+	    no_overwrite ? DB_NOOVERWRITE : 0);
+	if (rc == DB_KEYEXIST)
+		return err_set(e, CR_EEXIST, "%s: key already present",
+		    table_files[table]);
+	if (rc != 0)
+		return st_fail(tx->st, e, rc, "write failed", table_files[table]);
+	return CR_OK;
+}
+
+int
+store_del(struct txn *tx, int table, const void *key, size_t klen,
+    struct cr_err *e)
+{
+	DBT k;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	rc = st_db(tx, table)->del(st_db(tx, table), tx->t, &k, 0);
+	if (rc == DB_NOTFOUND)
+		return CR_ENOTFOUND;
+	if (rc != 0)
+		return st_fail(tx->st, e, rc, "delete failed",
+		    table_files[table]);
+	return CR_OK;
+}
+
+/*
+ * One cursor loop for tables and indexes: position at the prefix (or the
+ * first key), visit while the key starts with the prefix.  On an index,
+ * the visitor's value is the primary key (the record id).  One cleanup
+ * path closes the cursor and frees the buffers whatever happened.
+ */
+static int
+st_scan(struct txn *tx, DB *db, int is_index, const char *file,
+    const void *prefix, size_t plen, store_visit_fn visit, void *arg,
+    struct cr_err *e)
+{
+	DBC *c = NULL;
+	DBT k, d, pk;
+	u_int32_t op;
+	int rc, ret = CR_OK, v;
+
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	memset(&pk, 0, sizeof pk);
+	k.flags = d.flags = pk.flags = DB_DBT_REALLOC;
+	if (is_index) {
+		/* We want the primary key only, not the record. */
+		d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC;
+		d.dlen = 0;
+	}
+	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
+		ret = st_fail(tx->st, e, rc, "cannot open a cursor", file);
+		goto out;
+	}
+	if (plen > 0) {
+		k.data = xmalloc(plen);
+		memcpy(k.data, prefix, plen);
+		k.size = (u_int32_t)plen;
+		op = DB_SET_RANGE;
+	} else
+		op = DB_FIRST;
+	for (;;) {
+		rc = is_index ? c->pget(c, &k, &pk, &d, op) :
+		    c->get(c, &k, &d, op);
+		op = DB_NEXT;
+		if (rc == DB_NOTFOUND)
+			break;
+		if (rc != 0) {
+			ret = st_fail(tx->st, e, rc, "read failed", file);
+			goto out;
+		}
+		if (k.size < plen || memcmp(k.data, prefix, plen) != 0)
+			break;
+		v = is_index ? visit(arg, k.data, k.size, pk.data, pk.size) :
+		    visit(arg, k.data, k.size, d.data, d.size);
+		if (v < 0) {
+			ret = e->code != CR_OK ? e->code : -v;
+			goto out;
+		}
+		if (v > 0)
+			break;
+	}
+out:
+	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
+		ret = st_fail(tx->st, e, rc, "cannot close a cursor", file);
+	free(k.data);
+	free(d.data);
+	free(pk.data);
+	return ret;
+}
+
+int
+store_scan(struct txn *tx, int table, const void *prefix, size_t plen,
+    store_visit_fn visit, void *arg, struct cr_err *e)
+{
+	return st_scan(tx, st_db(tx, table), 0, table_files[table], prefix,
+	    plen, visit, arg, e);
+}
+
+int
+store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
+    store_visit_fn visit, void *arg, struct cr_err *e)
+{
+	return st_scan(tx, tx->st->idx[index], 1, index_files[index], prefix,
+	    plen, visit, arg, e);
+}
+
+int
+store_last(struct txn *tx, int table, struct buf *key, struct buf *val,
+    struct cr_err *e)
+{
+	DB *db = st_db(tx, table);
+	DBC *c = NULL;
+	DBT k, d;
+	int rc, ret = CR_OK;
+
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
+		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
+		    table_files[table]);
+		goto out;
+	}
+	rc = c->get(c, &k, &d, DB_LAST);
+	if (rc == DB_NOTFOUND) {
+		ret = CR_ENOTFOUND;
+		goto out;
+	}
+	if (rc != 0) {
+		ret = st_fail(tx->st, e, rc, "read failed", table_files[table]);
+		goto out;
+	}
+	if (key) {
+		buf_reset(key);
+		buf_add(key, k.data, k.size);
+	}
+	if (val) {
+		buf_reset(val);
+		buf_add(val, d.data, d.size);
+	}
+out:
+	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
+		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
+		    table_files[table]);
+	free(k.data);
+	free(d.data);
+	return ret;
+}

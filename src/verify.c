@@ -1,0 +1,294 @@
+/*
+ * verify.c -- 'civreg verify': is everything in the store what it says?
+ *
+ * Reads every table and index once and checks what the rest of civreg
+ * assumes: every record and revision decodes and agrees with its key and
+ * its form; the current revision is in the history; every change-log
+ * entry names a revision that exists; every index entry points at a
+ * record that produces that key, and no key is missing; users and places
+ * decode; the audit chain is unbroken up to the head kept in meta.db.
+ * Page checksums (store.c) turn flipped bytes into read errors, which are
+ * reported with the file they were found in.  Each problem is one line;
+ * the count decides the exit status.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+struct vctx {
+	struct txn	*tx;
+	struct cr_err	*report;
+	int		 problems;
+	uint64_t	 records, revisions, changes, users, places;
+	uint64_t	 keys[SI_NINDEX];	/* expected index entries */
+	uint64_t	 entries[SI_NINDEX];	/* found index entries */
+	int		 index;
+	struct buf	 b;
+};
+
+static void
+problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf,
+    2, 3)));
+
+static void
+problem(struct vctx *v, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	v->problems++;
+	if (v->problems <= 200)
+		err_add(v->report, CR_ECORRUPT, "%s", line);
+}
+
+static int
+record_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	struct record r;
+	struct keylist kls;
+	struct cr_err e;
+	char id[REC_IDLEN + 8], hk[REC_IDLEN + 8];
+	int i, rc;
+
+	v->records++;
+	snprintf(id, sizeof id, "%.*s", (int)(kl < REC_IDLEN ? kl : REC_IDLEN),
+	    (const char *)k);
+	if (rec_decode(val, vl, &r, &e) != CR_OK) {
+		problem(v, "records.db: record %s: %s", id, e.msg);
+		return 0;
+	}
+	if (strlen(r.id) != kl || memcmp(r.id, k, kl) != 0)
+		problem(v, "records.db: the record stored under %s says it is "
+		    "%s", id, r.id);
+	if (form_by_code(r.kind) == NULL)
+		problem(v, "records.db: record %s has unknown kind %d", id,
+		    r.kind);
+	if (strcmp(rec_status_name(r.status), "unknown") == 0)
+		problem(v, "records.db: record %s has unknown status %d", id,
+		    r.status);
+	/* The current revision must be the newest in the history. */
+	memcpy(hk, r.id, strlen(r.id) + 1);
+	be32_put((unsigned char *)hk + strlen(r.id) + 1, r.rev);
+	rc = store_get(v->tx, ST_HISTORY, hk, strlen(r.id) + 5, &v->b, 0, &e);
+	if (rc == CR_ENOTFOUND)
+		problem(v, "history.db: revision %u of %s is missing",
+		    (unsigned)r.rev, id);
+	else if (rc != CR_OK)
+		problem(v, "history.db: %s", e.msg);
+	else if (v->b.len != vl || memcmp(v->b.data, val, vl) != 0)
+		problem(v, "history.db: revision %u of %s differs from the "
+		    "current record", (unsigned)r.rev, id);
+	for (i = 0; i < SI_NINDEX; i++) {
+		index_keys(i, val, vl, &kls);
+		v->keys[i] += kls.n;
+		keylist_free(&kls);
+	}
+	rec_free(&r);
+	return 0;
+}
+
+static int
+history_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	struct record r;
+	struct cr_err e;
+	size_t idlen = strnlen(k, kl);
+
+	v->revisions++;
+	if (rec_decode(val, vl, &r, &e) != CR_OK) {
+		problem(v, "history.db: revision of %.*s: %s", (int)idlen,
+		    (const char *)k, e.msg);
+		return 0;
+	}
+	if (idlen + 5 != kl || strlen(r.id) != idlen ||
+	    memcmp(r.id, k, idlen) != 0 ||
+	    be32_get((const unsigned char *)k + idlen + 1) != r.rev)
+		problem(v, "history.db: revision %u of %s is stored under the "
+		    "wrong key", (unsigned)r.rev, r.id);
+	rec_free(&r);
+	return 0;
+}
+
+static int
+change_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	struct cr_err e;
+	int rc;
+
+	v->changes++;
+	rc = kl == 8 ? store_get(v->tx, ST_HISTORY, val, vl, NULL, 0, &e) :
+	    CR_ECORRUPT;
+	if (rc == CR_ENOTFOUND || rc == CR_ECORRUPT)
+		problem(v, "changes.db: change %llu names a revision that does "
+		    "not exist", kl == 8 ? (unsigned long long)be64_get(k) : 0);
+	else if (rc != CR_OK)
+		problem(v, "changes.db: %s", e.msg);
+	return 0;
+}
+
+static int
+index_visit(void *arg, const void *k, size_t kl, const void *pk, size_t pkl)
+{
+	struct vctx *v = arg;
+	struct keylist kls;
+	struct cr_err e;
+	size_t i;
+	int rc;
+
+	v->entries[v->index]++;
+	rc = store_get(v->tx, ST_RECORDS, pk, pkl, &v->b, 0, &e);
+	if (rc != CR_OK) {
+		problem(v, "%s: an entry points at record %.*s, which %s",
+		    store_index_name(v->index), (int)pkl, (const char *)pk,
+		    rc == CR_ENOTFOUND ? "does not exist" : "cannot be read");
+		return 0;
+	}
+	index_keys(v->index, v->b.data, v->b.len, &kls);
+	for (i = 0; i < kls.n; i++)
+		if (kls.keys[i].len == kl && memcmp(kls.keys[i].data, k, kl) ==
+		    0)
+			break;
+	if (i == kls.n)
+		problem(v, "%s: an entry for record %.*s does not match the "
+		    "record (stale index)", store_index_name(v->index),
+		    (int)pkl, (const char *)pk);
+	keylist_free(&kls);
+	return 0;
+}
+
+static int
+user_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	struct cr_err e;
+
+	v->users++;
+	if (user_check(k, kl, val, vl, &e) != CR_OK)
+		problem(v, "%s", e.msg);
+	return 0;
+}
+
+static int
+place_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	struct place p;
+	struct cr_err e;
+	char code[16];
+
+	(void)val;
+	(void)vl;
+	v->places++;
+	snprintf(code, sizeof code, "%.*s", (int)(kl < 9 ? kl : 9),
+	    (const char *)k);
+	if (gazetteer_get(v->tx, code, &p, &e) != CR_OK)
+		problem(v, "places.db: %s", e.msg);
+	else
+		place_free(&p);
+	return 0;
+}
+
+static void
+scan(struct vctx *v, int table, store_visit_fn fn)
+{
+	struct cr_err e;
+
+	err_clear(&e);
+	if (store_scan(v->tx, table, NULL, 0, fn, v, &e) != CR_OK)
+		problem(v, "%s cannot be read to the end: %s",
+		    store_table_name(table), e.msg);
+}
+
+static int
+verify_note(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct session *s = ((void **)arg)[0];
+	const char *detail = ((void **)arg)[1];
+
+	return audit_append(tx, s->user, s->office, AU_VERIFY, "", detail, e);
+}
+
+int
+verify_store(struct session *s, FILE *out, struct cr_err *e)
+{
+	struct vctx v;
+	struct cr_err report, ue;
+	char office[OFFICE_LEN], schema[16], detail[128];
+	uint64_t audit_n = 0;
+	void *args[2];
+	int level, i, rc;
+
+	if ((rc = authz_check(s, AZ_VERIFY, NULL, e)) != CR_OK)
+		return rc;
+	memset(&v, 0, sizeof v);
+	err_clear(&report);
+	v.report = &report;
+	buf_init(&v.b);
+	if ((rc = store_begin(s->store, &v.tx, e)) != CR_OK)
+		return rc;
+	err_clear(&ue);
+	if (office_info(v.tx, office, &level, &ue) != CR_OK)
+		problem(&v, "meta.db: %s", ue.msg);
+	if (meta_get_str(v.tx, "schema", schema, sizeof schema, &ue) != CR_OK)
+		problem(&v, "meta.db: %s", ue.msg);
+	else if (atoi(schema) != SCHEMA_VERSION)
+		problem(&v, "meta.db: schema version %s, this civreg knows %d",
+		    schema, SCHEMA_VERSION);
+	scan(&v, ST_RECORDS, record_visit);
+	scan(&v, ST_HISTORY, history_visit);
+	scan(&v, ST_CHANGES, change_visit);
+	scan(&v, ST_PLACES, place_visit);
+	scan(&v, ST_USERS, user_visit);
+	for (i = 0; i < SI_NINDEX; i++) {
+		v.index = i;
+		err_clear(&ue);
+		if (store_index_scan(v.tx, i, NULL, 0, index_visit, &v, &ue) !=
+		    CR_OK)
+			problem(&v, "%s cannot be read to the end: %s",
+			    store_index_name(i), ue.msg);
+		else if (v.entries[i] != v.keys[i])
+			problem(&v, "%s has %llu entries where the records "
+			    "give %llu (index incomplete)", store_index_name(i),
+			    (unsigned long long)v.entries[i],
+			    (unsigned long long)v.keys[i]);
+	}
+	v.problems += audit_verify_chain(v.tx, &report, &audit_n);
+	store_abort(v.tx);	/* read only */
+	buf_free(&v.b);
+	if (v.problems == 0) {
+		fprintf(out, "ok: %llu records, %llu revisions, %llu changes, "
+		    "%llu places, %llu users; indexes complete; audit chain of "
+		    "%llu entries intact\n", (unsigned long long)v.records,
+		    (unsigned long long)v.revisions,
+		    (unsigned long long)v.changes,
+		    (unsigned long long)v.places, (unsigned long long)v.users,
+		    (unsigned long long)audit_n);
+		snprintf(detail, sizeof detail, "store verified: no damage");
+	} else
+		snprintf(detail, sizeof detail, "store verified: %d problems",
+		    v.problems);
+	args[0] = s;
+	args[1] = detail;
+	err_clear(&ue);
+	(void)store_run(s->store, verify_note, args, &ue);	/* best effort */
+	if (v.problems > 0) {
+		*e = report;
+		if (v.problems > 200)
+			err_add(e, CR_ECORRUPT, "... and %d more problems",
+			    v.problems - 200);
+		err_add(e, CR_ECORRUPT, "%d problem(s) found: restore the "
+		    "damaged files from a backup", v.problems);
+		return CR_ECORRUPT;
+	}
+	return CR_OK;
+}

@@ -1,0 +1,441 @@
+/*
+ * formc.c -- compiles the forms/NAME.form files into C tables (src/forms-gen.c).
+ *
+ * Why a compiler and not a runtime parser: a commune PC must not depend on
+ * a file beside the binary, and a typo in a form should stop the build,
+ * not a clerk.  So every statement is checked here -- unknown types,
+ * roles or validators, choice fields without values, references to
+ * fields that do not exist, duplicate keys or codes -- and reported as
+ * FILE:LINE: message.  The grammar is in forms/README.
+ *
+ * Usage: formc FILE.form... > forms-gen.c
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+#define MAXF	128
+#define MAXV	64
+
+struct ffield {
+	char	*key, *type, *km, *en, *sec_km, *sec_en, *notbefore;
+	int	 required, max, min, past, level, nvalues, has_range;
+	long	 lo, hi;
+	char	*values[MAXV];
+	int	 line;
+};
+
+struct fform {
+	char		*file, *key, *cls, *title_km, *title_en, *roles;
+	char		*date, *place, *residence;
+	int		 code, nfields, date_line, place_line, res_line;
+	struct ffield	 f[MAXF];
+};
+
+static const char *cur_file;
+static int cur_line, errors;
+
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: ", cur_file, cur_line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	errors++;
+}
+
+static char *
+dup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		perror("formc");
+		exit(2);
+	}
+	return p;
+}
+
+/* Splits a line into words; "quoted strings" with \" and \\ escapes. */
+static int
+split(char *line, char **w, int maxw)
+{
+	int n = 0;
+	char *p = line, *o;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '\n' || *p == '#')
+			break;
+		if (n == maxw) {
+			fail("too many words");
+			break;
+		}
+		if (*p == '"') {
+			w[n++] = o = ++p;
+			while (*p && *p != '"') {
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				*o++ = *p++;
+			}
+			if (*p != '"')
+				fail("unterminated string");
+			else
+				p++;
+			*o = '\0';
+			/* keep the terminating NUL separate from the next word */
+			if (*p && *p != ' ' && *p != '\t' && *p != '\n')
+				fail("text after a closing quote");
+			if (*p)
+				p++;
+		} else {
+			w[n++] = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+				p++;
+			if (*p)
+				*p++ = '\0';
+		}
+	}
+	return n;
+}
+
+static int
+is_key(const char *s)
+{
+	size_t i;
+
+	if (!*s || strlen(s) > 32 || !islower((unsigned char)s[0]))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i])
+		    && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+#define TYPE_NAME(sym, code, name) name,
+static const char *const type_names[] = { FORM_TYPES(TYPE_NAME) NULL };
+static const char *const class_names[] = { FORM_CLASSES(TYPE_NAME) NULL };
+static const char *const role_names[] = { ROLES(TYPE_NAME) NULL };
+#define TYPE_SYM(sym, code, name) #sym,
+static const char *const type_syms[] = { FORM_TYPES(TYPE_SYM) NULL };
+static const char *const class_syms[] = { FORM_CLASSES(TYPE_SYM) NULL };
+
+static int
+lookup(const char *const *list, const char *s)
+{
+	int i;
+
+	for (i = 0; list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void
+validator(struct ffield *f, const char *v)
+{
+	char *end;
+
+	if (strncmp(v, "max=", 4) == 0) {
+		f->max = (int)strtol(v + 4, &end, 10);
+		if (*end || f->max <= 0 || f->max > 4000)
+			fail("max= wants a number from 1 to 4000");
+	} else if (strncmp(v, "min=", 4) == 0) {
+		f->min = (int)strtol(v + 4, &end, 10);
+		if (*end || f->min < 0)
+			fail("min= wants a number");
+	} else if (strncmp(v, "values=", 7) == 0) {
+		char *s = dup(v + 7), *tok, *save;
+
+		for (tok = strtok_r(s, ",", &save); tok;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (!is_key(tok))
+				fail("choice value '%s' must be lower case "
+				    "a-z, 0-9, _", tok);
+			if (f->nvalues == MAXV - 1)
+				fail("too many values");
+			else
+				f->values[f->nvalues++] = dup(tok);
+		}
+		free(s);
+	} else if (strncmp(v, "range=", 6) == 0) {
+		f->lo = strtol(v + 6, &end, 10);
+		if (strncmp(end, "..", 2) != 0)
+			fail("range= wants LO..HI");
+		else
+			f->hi = strtol(end + 2, &end, 10);
+		if (*end || f->lo > f->hi)
+			fail("range= wants LO..HI with LO <= HI");
+		f->has_range = 1;
+	} else if (strcmp(v, "past") == 0)
+		f->past = 1;
+	else if (strncmp(v, "notbefore=", 10) == 0)
+		f->notbefore = dup(v + 10);
+	else if (strncmp(v, "level=", 6) == 0) {
+		static const char *const lv[] = { "province", "district",
+		    "commune", "village", NULL };
+		int i = lookup(lv, v + 6);
+
+		if (i < 0)
+			fail("level= wants province, district, commune or "
+			    "village");
+		else
+			f->level = 2 + 2 * i;
+	} else
+		fail("unknown validator '%s' (see forms/README)", v);
+}
+
+static struct ffield *
+find_field(struct fform *fm, const char *key)
+{
+	int i;
+
+	for (i = 0; i < fm->nfields; i++)
+		if (strcmp(fm->f[i].key, key) == 0)
+			return &fm->f[i];
+	return NULL;
+}
+
+static void
+parse(const char *file, struct fform *fm)
+{
+	char line[4096], *w[32], *sec_km = NULL, *sec_en = NULL;
+	const char *base;
+	FILE *fp;
+	int n, i;
+
+	memset(fm, 0, sizeof *fm);
+	fm->file = dup(file);
+	cur_file = file;
+	cur_line = 0;
+	if ((fp = fopen(file, "r")) == NULL) {
+		perror(file);
+		exit(2);
+	}
+	while (fgets(line, sizeof line, fp)) {
+		cur_line++;
+		n = split(line, w, 32);
+		if (n == 0)
+			continue;
+		if (strcmp(w[0], "form") == 0 && n == 2)
+			fm->key = dup(w[1]);
+		else if (strcmp(w[0], "code") == 0 && n == 2) {
+			fm->code = atoi(w[1]);
+			if (fm->code < 1 || fm->code > 255)
+				fail("code must be 1..255");
+		} else if (strcmp(w[0], "class") == 0 && n == 2) {
+			if (lookup(class_names, w[1]) < 0)
+				fail("class must be event, notice or workflow");
+			fm->cls = dup(w[1]);
+		} else if (strcmp(w[0], "title") == 0 && n == 3) {
+			fm->title_km = dup(w[1]);
+			fm->title_en = dup(w[2]);
+		} else if (strcmp(w[0], "roles") == 0 && n == 2) {
+			char *s = dup(w[1]), *tok, *save;
+
+			for (tok = strtok_r(s, ",", &save); tok;
+			    tok = strtok_r(NULL, ",", &save))
+				if (lookup(role_names, tok) < 0)
+					fail("unknown role '%s'", tok);
+			free(s);
+			fm->roles = dup(w[1]);
+		} else if (strcmp(w[0], "date") == 0 && n == 2) {
+			fm->date = dup(w[1]);
+			fm->date_line = cur_line;
+		} else if (strcmp(w[0], "place") == 0 && n == 2) {
+			fm->place = dup(w[1]);
+			fm->place_line = cur_line;
+		} else if (strcmp(w[0], "residence") == 0 && n == 2) {
+			fm->residence = dup(w[1]);
+			fm->res_line = cur_line;
+		} else if (strcmp(w[0], "section") == 0 && n == 3) {
+			sec_km = dup(w[1]);
+			sec_en = dup(w[2]);
+		} else if (strcmp(w[0], "field") == 0 && n >= 6) {
+			struct ffield *f;
+
+			if (fm->nfields == MAXF) {
+				fail("too many fields");
+				continue;
+			}
+			f = &fm->f[fm->nfields++];
+			f->line = cur_line;
+			f->key = dup(w[1]);
+			f->type = dup(w[2]);
+			if (!is_key(f->key))
+				fail("field key '%s' must be a-z, 0-9, _ and at "
+				    "most 32 characters", f->key);
+			if (find_field(fm, f->key) != f)
+				fail("field '%s' defined twice", f->key);
+			if (lookup(type_names, f->type) < 0)
+				fail("unknown field type '%s'", f->type);
+			if (strcmp(w[3], "required") == 0)
+				f->required = 1;
+			else if (strcmp(w[3], "optional") != 0)
+				fail("write required or optional, not '%s'",
+				    w[3]);
+			f->km = dup(w[4]);
+			f->en = dup(w[5]);
+			f->sec_km = sec_km;
+			f->sec_en = sec_en;
+			sec_km = sec_en = NULL;
+			for (i = 6; i < n; i++)
+				validator(f, w[i]);
+			if (strcmp(f->type, "choice") == 0 && f->nvalues == 0)
+				fail("choice field '%s' needs values=", f->key);
+			if (strcmp(f->type, "choice") != 0 && f->nvalues > 0)
+				fail("values= is only for choice fields");
+		} else
+			fail("cannot read this line (see forms/README)");
+	}
+	fclose(fp);
+	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	if (!fm->key || !fm->code || !fm->cls || !fm->title_en || !fm->roles)
+		fail("a form needs form, code, class, title and roles");
+	else if (strncmp(base, fm->key, strlen(fm->key)) != 0 ||
+	    strcmp(base + strlen(fm->key), ".form") != 0)
+		fail("form key '%s' does not match the file name", fm->key);
+	if (fm->nfields == 0)
+		fail("a form needs at least one field");
+	cur_line = fm->date_line;
+	if (fm->date && (!find_field(fm, fm->date) ||
+	    strcmp(find_field(fm, fm->date)->type, "date")))
+		fail("date names '%s', which is not a date field", fm->date);
+	cur_line = fm->place_line;
+	if (fm->place && (!find_field(fm, fm->place) ||
+	    strcmp(find_field(fm, fm->place)->type, "place")))
+		fail("place names '%s', which is not a place field", fm->place);
+	cur_line = fm->res_line;
+	if (fm->residence && (!find_field(fm, fm->residence) ||
+	    strcmp(find_field(fm, fm->residence)->type, "place")))
+		fail("residence names '%s', which is not a place field",
+		    fm->residence);
+	for (i = 0; i < fm->nfields; i++) {
+		struct ffield *f = &fm->f[i], *o;
+
+		cur_line = f->line;
+		if (f->notbefore && (!(o = find_field(fm, f->notbefore)) ||
+		    strcmp(o->type, "date") || strcmp(f->type, "date")))
+			fail("notbefore= must name another date field");
+	}
+}
+
+static void
+cstr(const char *s)
+{
+	if (s == NULL) {
+		fputs("NULL", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\%03o", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static int
+bycode(const void *a, const void *b)
+{
+	return (*(struct fform *const *)a)->code -
+	    (*(struct fform *const *)b)->code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fform **forms;
+	int i, j, k, n = argc - 1;
+
+	forms = calloc((size_t)n + 1, sizeof *forms);
+	for (i = 0; i < n; i++) {
+		forms[i] = calloc(1, sizeof **forms);
+		parse(argv[i + 1], forms[i]);
+	}
+	qsort(forms, (size_t)n, sizeof *forms, bycode);
+	for (i = 1; i < n; i++)
+		if (forms[i]->code == forms[i - 1]->code ||
+		    (forms[i]->key && forms[i - 1]->key &&
+		    strcmp(forms[i]->key, forms[i - 1]->key) == 0)) {
+			cur_file = forms[i]->file;
+			cur_line = 1;
+			fail("code %d or key used twice (also in %s)",
+			    forms[i]->code, forms[i - 1]->file);
+		}
+	if (errors) {
+		fprintf(stderr, "formc: %d error(s)\n", errors);
+		return 1;
+	}
+	printf("/* Generated by tools/formc from the forms/ files: do not edit. */\n"
+	    "#include \"config.h\"\n#include \"civreg.h\"\n\n");
+	for (i = 0; i < n; i++) {
+		struct fform *fm = forms[i];
+
+		for (j = 0; j < fm->nfields; j++) {
+			if (fm->f[j].nvalues == 0)
+				continue;
+			printf("static const char *const v_%s_%s[] = { ",
+			    fm->key, fm->f[j].key);
+			for (k = 0; k < fm->f[j].nvalues; k++) {
+				cstr(fm->f[j].values[k]);
+				fputs(", ", stdout);
+			}
+			puts("NULL };");
+		}
+		printf("static const struct form_field f_%s[] = {\n", fm->key);
+		for (j = 0; j < fm->nfields; j++) {
+			struct ffield *f = &fm->f[j];
+
+			fputs("\t{ ", stdout);
+			cstr(f->key);
+			printf(", %s, %d, ", type_syms[lookup(type_names,
+			    f->type)], f->required);
+			cstr(f->km); fputs(", ", stdout);
+			cstr(f->en); fputs(", ", stdout);
+			cstr(f->sec_km); fputs(", ", stdout);
+			cstr(f->sec_en);
+			printf(", %d, %d, ", f->max, f->min);
+			if (f->nvalues)
+				printf("v_%s_%s", fm->key, f->key);
+			else
+				fputs("NULL", stdout);
+			printf(", %ldL, %ldL, %d, ", f->has_range ? f->lo : 1,
+			    f->has_range ? f->hi : 0, f->past);
+			cstr(f->notbefore);
+			printf(", %d },\n", f->level);
+		}
+		printf("};\nstatic const struct form form_%s = {\n\t", fm->key);
+		cstr(fm->key);
+		printf(", %d, %s, ", fm->code,
+		    class_syms[lookup(class_names, fm->cls)]);
+		cstr(fm->title_km); fputs(", ", stdout);
+		cstr(fm->title_en); fputs(",\n\t", stdout);
+		cstr(fm->roles); fputs(", ", stdout);
+		cstr(fm->date); fputs(", ", stdout);
+		cstr(fm->place); fputs(", ", stdout);
+		cstr(fm->residence);
+		printf(",\n\t%d, f_%s\n};\n\n", fm->nfields, fm->key);
+	}
+	puts("const struct form *const form_table[] = {");
+	for (i = 0; i < n; i++)
+		printf("\t&form_%s,\n", forms[i]->key);
+	puts("\tNULL\n};");
+	return 0;
+}
