@@ -167,6 +167,7 @@ int	store_open(const char *dir, int flags, struct store **,
 	    struct cr_err *);
 void	store_close(struct store *);
 const char *store_dir(struct store *);
+int	store_panicked(struct store *);	/* damage seen: stop, reopen */
 int	store_run(struct store *, store_txn_fn, void *arg, struct cr_err *);
 int	store_begin(struct store *, struct txn **, struct cr_err *);
 int	store_commit(struct txn *, struct cr_err *);
@@ -363,6 +364,12 @@ struct session {
 	int		 role;
 	char		 office[OFFICE_LEN];
 	int		 level;
+	/*
+	 * Set when the password was right but the store was too damaged to
+	 * record the login (user_login then returns CR_ECORRUPT): only
+	 * verify may go on, to report the damage.
+	 */
+	char		 damage[1024];
 };
 
 struct user_info {
@@ -514,6 +521,7 @@ extern const struct cli_verb cli_verbs[];
 
 int	cli_open(struct cli *, struct store **);
 int	cli_login(struct cli *, struct session *);
+int	cli_login_damaged(struct cli *, struct session *);
 void	cli_logout(struct session *);
 int	cli_fail(const struct cr_err *);
 int	cli_usage(const char *verb);

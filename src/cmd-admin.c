@@ -52,7 +52,7 @@ cmd_verify(struct cli *c)
 
 	if (c->argc != 1)
 		return cli_usage("verify");
-	if ((rc = cli_login(c, &s)) != 0)
+	if ((rc = cli_login_damaged(c, &s)) != 0)
 		return rc;
 	err_clear(&e);
 	rc = verify_store(&s, stdout, &e);

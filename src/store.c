@@ -28,8 +28,11 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <sys/file.h>
+
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,11 +42,16 @@
 #include "civreg.h"
 
 struct store {
+	struct store	*next;		/* open stores of this process */
+	int		 refs;
+	char		*real;		/* realpath of dir */
 	DB_ENV		*env;
 	DB		*db[ST_NTABLES];
 	DB		*idx[SI_NINDEX];
 	char		*dir;
 	int		 flags;
+	int		 lockfd;	/* civreg.lock: serializes open/remove */
+	int		 panicked;	/* a fatal error: reopen to recover */
 	unsigned	 commits;
 	char		 lasterr[512];
 };
@@ -65,6 +73,12 @@ static const char *const index_files[SI_NINDEX] = {
 
 #define STORE_RETRIES	200
 
+/*
+ * DB_REGISTER allows one environment handle per process, so a process
+ * (the TUI with several sessions, a test) shares one store per directory.
+ */
+static struct store *open_stores;
+
 const char *
 store_table_name(int t)
 {
@@ -75,6 +89,12 @@ const char *
 store_index_name(int i)
 {
 	return i >= 0 && i < SI_NINDEX ? index_files[i] : "?";
+}
+
+int
+store_panicked(struct store *st)
+{
+	return st->panicked;
 }
 
 const char *
@@ -110,9 +130,12 @@ st_fail(struct store *st, struct cr_err *e, int rc, const char *what,
 	if (rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED)
 		return err_set(e, CR_EDEADLOCK, "%s: %s: busy (deadlock), "
 		    "try again", what, file);
-	if (rc == DB_RUNRECOVERY || rc == DB_VERIFY_BAD)
+	if (rc == DB_RUNRECOVERY || rc == DB_VERIFY_BAD) {
 		code = CR_ECORRUPT;
-	else if (rc == ENOSPC || rc == EIO)
+		if (st)
+			st->panicked = 1;
+	} else
+	if (rc == ENOSPC || rc == EIO)
 		code = CR_EIO;
 	else if (rc == ENOMEM)
 		code = CR_ENOMEM;
@@ -169,6 +192,49 @@ st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
 	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
 	keylist_free(&kl);
 	return 0;
+}
+
+static void st_free(struct store *);
+
+/*
+ * The environment's regions (__db.*) hold a cache of database pages that
+ * outlives the processes using it.  When the last process leaves, the
+ * regions are removed, so the next start reads every page from disk and
+ * checks its checksum: damage to a file is found, not hidden by a stale
+ * cached copy.  Opening and removing hold an exclusive lock on
+ * civreg.lock so that no process joins an environment being removed.
+ */
+static int
+st_lock(struct store *st, struct cr_err *e)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/civreg.lock", st->dir);
+	if (st->lockfd < 0 &&
+	    (st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) < 0)
+		return err_set(e, CR_EIO, "cannot open %s: %s", path,
+		    strerror(errno));
+	while (flock(st->lockfd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return err_set(e, CR_EIO, "cannot lock %s: %s", path,
+			    strerror(errno));
+	return CR_OK;
+}
+
+static void
+st_remove_env(struct store *st)
+{
+	struct cr_err e;
+	DB_ENV *env;
+
+	if (st_lock(st, &e) != CR_OK)
+		return;
+	/* Without DB_FORCE this fails (EBUSY) while others use it. */
+	if (db_env_create(&env, 0) == 0) {
+		env->set_errcall(env, st_errcall);	/* app_private NULL: quiet */
+		env->remove(env, st->dir, 0);
+	}
+	flock(st->lockfd, LOCK_UN);
 }
 
 static int
@@ -259,7 +325,24 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 	*stp = NULL;
 	if ((rc = st_check_dir(dir, flags, e)) != CR_OK)
 		return rc;
-	st = xcalloc(1, sizeof *st);
+	{
+		char *real = realpath(dir, NULL);
+
+		if (real == NULL)
+			return err_set(e, CR_EIO, "cannot resolve the store "
+			    "directory %s: %s", dir, strerror(errno));
+		for (st = open_stores; st; st = st->next)
+			if (strcmp(st->real, real) == 0) {
+				free(real);
+				st->refs++;
+				*stp = st;
+				return CR_OK;
+			}
+		st = xcalloc(1, sizeof *st);
+		st->real = real;
+	}
+	st->refs = 1;
+	st->lockfd = -1;
 	st->dir = xstrdup(dir);
 	st->flags = flags;
 	if ((s = getenv("CIVREG_CACHE_MB")) != NULL && atoi(s) > 0)
@@ -281,9 +364,12 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 	if (flags & STORE_NOSYNC)
 		st->env->set_flags(st->env, DB_TXN_WRITE_NOSYNC, 1);
 	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
+	if ((rc = st_lock(st, e)) != CR_OK)
+		goto fail;
 	rc = st->env->open(st->env, dir, DB_CREATE | DB_INIT_TXN |
 	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_THREAD |
 	    DB_REGISTER | DB_RECOVER, 0660);
+	flock(st->lockfd, LOCK_UN);
 	if (rc != 0) {
 		st_fail(st, e, rc, "cannot open the store environment", "");
 		goto fail;
@@ -302,20 +388,35 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 			goto fail;
 		}
 	}
+	st->next = open_stores;
+	open_stores = st;
 	*stp = st;
 	return CR_OK;
 fail:
-	store_close(st);
+	st_free(st);
 	return e->code ? e->code : CR_EDB;
 }
 
 void
 store_close(struct store *st)
 {
+	struct store **pp;
+
+	if (st == NULL || --st->refs > 0)
+		return;
+	for (pp = &open_stores; *pp; pp = &(*pp)->next)
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	st_free(st);
+}
+
+static void
+st_free(struct store *st)
+{
 	int i;
 
-	if (st == NULL)
-		return;
 	/* Secondaries first: they are associated with records.db. */
 	for (i = 0; i < SI_NINDEX; i++)
 		if (st->idx[i] != NULL)
@@ -326,8 +427,12 @@ store_close(struct store *st)
 	if (st->env != NULL) {
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 		st->env->close(st->env, 0);
+		st_remove_env(st);
 	}
+	if (st->lockfd >= 0)
+		close(st->lockfd);
 	free(st->dir);
+	free(st->real);
 	free(st);
 }
 

@@ -354,7 +354,7 @@ user_login(struct store *st, const char *name, const char *pw,
 	struct login l;
 	struct user_rec u;
 	struct txn *tx;
-	int rc;
+	int rc, role;
 
 	memset(s, 0, sizeof *s);
 	memset(&l, 0, sizeof l);
@@ -365,6 +365,8 @@ user_login(struct store *st, const char *name, const char *pw,
 		return rc;
 	rc = user_get(tx, name, &u, 0, e);
 	store_abort(tx);	/* read only */
+	if (rc == CR_ECORRUPT)
+		return rc;
 	if (rc == CR_OK)
 		l.known = 1;
 	else if (rc != CR_ENOTFOUND)
@@ -380,14 +382,24 @@ user_login(struct store *st, const char *name, const char *pw,
 	    u.p, hash, sizeof hash, e);
 	l.ok = rc == CR_OK && l.known &&
 	    crypto_memeq(hash, u.hash, CRYPTO_HASHLEN);
+	role = u.info.role;
 	if (l.known)
 		user_info_free(&u.info);
 	crypto_wipe(hash, sizeof hash);
 	crypto_wipe(&u, sizeof u);
 	if (rc != CR_OK)
 		return rc;
-	if ((rc = store_run(st, login_record, &l, e)) != CR_OK)
+	if ((rc = store_run(st, login_record, &l, e)) != CR_OK) {
+		if (rc == CR_ECORRUPT && l.ok) {
+			/* Right password, damaged store: say so, for verify. */
+			memset(s, 0, sizeof *s);
+			s->store = st;
+			snprintf(s->user, sizeof s->user, "%s", name);
+			s->role = role;
+			snprintf(s->damage, sizeof s->damage, "%.1000s", e->msg);
+		}
 		return rc;
+	}
 	if (l.result != CR_OK) {
 		memset(s, 0, sizeof *s);
 		return err_set(e, l.result, "login refused: %s", l.msg);

@@ -203,6 +203,8 @@ scan(struct vctx *v, int table, store_visit_fn fn)
 {
 	struct cr_err e;
 
+	if (store_panicked(store_of(v->tx)))
+		return;		/* reported once, below */
 	err_clear(&e);
 	if (store_scan(v->tx, table, NULL, 0, fn, v, &e) != CR_OK)
 		problem(v, "%s cannot be read to the end: %s",
@@ -230,6 +232,14 @@ verify_store(struct session *s, FILE *out, struct cr_err *e)
 
 	if ((rc = authz_check(s, AZ_VERIFY, NULL, e)) != CR_OK)
 		return rc;
+	if (s->damage[0] != '\0') {
+		err_set(e, CR_ECORRUPT, "the store is damaged: it could not "
+		    "even record this login");
+		err_add(e, CR_ECORRUPT, "%s", s->damage);
+		err_add(e, CR_ECORRUPT, "restore the damaged file from a "
+		    "backup");
+		return CR_ECORRUPT;
+	}
 	memset(&v, 0, sizeof v);
 	err_clear(&report);
 	v.report = &report;
@@ -249,7 +259,7 @@ verify_store(struct session *s, FILE *out, struct cr_err *e)
 	scan(&v, ST_CHANGES, change_visit);
 	scan(&v, ST_PLACES, place_visit);
 	scan(&v, ST_USERS, user_visit);
-	for (i = 0; i < SI_NINDEX; i++) {
+	for (i = 0; i < SI_NINDEX && !store_panicked(s->store); i++) {
 		v.index = i;
 		err_clear(&ue);
 		if (store_index_scan(v.tx, i, NULL, 0, index_visit, &v, &ue) !=
@@ -262,7 +272,11 @@ verify_store(struct session *s, FILE *out, struct cr_err *e)
 			    (unsigned long long)v.entries[i],
 			    (unsigned long long)v.keys[i]);
 	}
-	v.problems += audit_verify_chain(v.tx, &report, &audit_n);
+	if (!store_panicked(s->store))
+		v.problems += audit_verify_chain(v.tx, &report, &audit_n);
+	if (store_panicked(s->store))
+		problem(&v, "checking stopped at the first unreadable file: "
+		    "Berkeley DB needs recovery after such damage");
 	store_abort(v.tx);	/* read only */
 	buf_free(&v.b);
 	if (v.problems == 0) {

@@ -1,0 +1,488 @@
+/*
+ * check_core.c -- unit tests of the core that need no store: record
+ * encoding, form validation, identity-code check digits, dates, UTF-8,
+ * name normalization and the role table.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests.h"
+
+static void
+sample_record(struct record *r)
+{
+	static struct kv fields[] = {
+		{ "name_km", "សុខ ដារ៉ា" },
+		{ "name_latin", "Sokh Dara" },
+		{ "sex", "male" },
+	};
+	size_t i;
+
+	rec_init(r);
+	snprintf(r->id, sizeof r->id, "120101-00000042");
+	r->kind = 1;
+	r->status = RS_DECLARED;
+	r->action = RA_DECLARE;
+	r->flags = 0x0102;
+	r->rev = 7;
+	r->time = 1700000000;
+	r->created = -5;
+	snprintf(r->office, sizeof r->office, "120101");
+	snprintf(r->author, sizeof r->author, "clerk");
+	r->note = xstrdup("a note ខ្មែរ");
+	rec_vv_bump(r, "120101");
+	rec_vv_bump(r, "1201");
+	rec_vv_bump(r, "120101");
+	r->nfields = 3;
+	r->fields = xcalloc(3, sizeof *r->fields);
+	for (i = 0; i < 3; i++) {
+		r->fields[i].key = xstrdup(fields[i].key);
+		r->fields[i].value = xstrdup(fields[i].value);
+	}
+}
+
+START_TEST(test_record_round_trip)
+{
+	struct record a, b;
+	struct buf x, y;
+	struct cr_err e;
+	size_t i;
+
+	sample_record(&a);
+	buf_init(&x);
+	buf_init(&y);
+	rec_encode(&a, &x);
+	ck_assert_int_eq(rec_decode(x.data, x.len, &b, &e), CR_OK);
+	ck_assert_str_eq(b.id, a.id);
+	ck_assert_int_eq(b.kind, 1);
+	ck_assert_int_eq(b.status, RS_DECLARED);
+	ck_assert_int_eq(b.action, RA_DECLARE);
+	ck_assert_uint_eq(b.flags, 0x0102);
+	ck_assert_uint_eq(b.rev, 7);
+	ck_assert_int_eq(b.time, 1700000000);
+	ck_assert_int_eq(b.created, -5);
+	ck_assert_str_eq(b.office, "120101");
+	ck_assert_str_eq(b.author, "clerk");
+	ck_assert_str_eq(b.note, "a note ខ្មែរ");
+	ck_assert_uint_eq(b.nvv, 2);
+	ck_assert_str_eq(b.vv[0].office, "120101");
+	ck_assert_uint_eq(b.vv[0].counter, 2);
+	ck_assert_uint_eq(b.vv[1].counter, 1);
+	ck_assert_uint_eq(b.nfields, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(b.fields[i].key, a.fields[i].key);
+		ck_assert_str_eq(b.fields[i].value, a.fields[i].value);
+	}
+	ck_assert_str_eq(rec_value(&b, "name_km"), "សុខ ដារ៉ា");
+	/* Encoding the decoded record gives the same bytes. */
+	rec_encode(&b, &y);
+	ck_assert_uint_eq(x.len, y.len);
+	ck_assert(memcmp(x.data, y.data, x.len) == 0);
+	rec_free(&a);
+	rec_free(&b);
+	buf_free(&x);
+	buf_free(&y);
+}
+END_TEST
+
+START_TEST(test_record_decode_rejects_damage)
+{
+	struct record a, b;
+	struct buf x;
+	struct cr_err e;
+	size_t cut;
+
+	sample_record(&a);
+	buf_init(&x);
+	rec_encode(&a, &x);
+	/* Every truncation is refused, never read past the end. */
+	for (cut = 0; cut < x.len; cut++)
+		ck_assert_int_eq(rec_decode(x.data, cut, &b, &e), CR_ECORRUPT);
+	/* A trailing byte is refused. */
+	buf_add_u8(&x, 0);
+	ck_assert_int_eq(rec_decode(x.data, x.len, &b, &e), CR_ECORRUPT);
+	x.len--;
+	/* An unknown version is refused with a message naming it. */
+	x.data[2] = 9;
+	ck_assert_int_eq(rec_decode(x.data, x.len, &b, &e), CR_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "version 9"));
+	x.data[2] = REC_ENCODING_VERSION;
+	/* A bad magic is refused. */
+	x.data[0] = 'X';
+	ck_assert_int_eq(rec_decode(x.data, x.len, &b, &e), CR_ECORRUPT);
+	rec_free(&a);
+	buf_free(&x);
+}
+END_TEST
+
+START_TEST(test_record_decode_random_bytes)
+{
+	unsigned char junk[300];
+	struct record b;
+	struct cr_err e;
+	unsigned seed = 12345;
+	int i, round;
+
+	for (round = 0; round < 2000; round++) {
+		size_t n = (size_t)(rand_r(&seed) % (int)sizeof junk);
+
+		for (i = 0; i < (int)n; i++)
+			junk[i] = (unsigned char)rand_r(&seed);
+		if (n >= 3) {
+			junk[0] = 'C';
+			junk[1] = 'R';
+			junk[2] = 1;
+		}
+		if (rec_decode(junk, n, &b, &e) == CR_OK)
+			rec_free(&b);
+	}
+}
+END_TEST
+
+START_TEST(test_record_id)
+{
+	ck_assert(rec_id_valid("120101-00000001"));
+	ck_assert(rec_id_valid("00-123456789"));
+	ck_assert(!rec_id_valid("120101-0000001"));
+	ck_assert(!rec_id_valid("1-00000001"));
+	ck_assert(!rec_id_valid("120101_00000001"));
+	ck_assert(!rec_id_valid("120101-00000001x"));
+	ck_assert(!rec_id_valid(""));
+}
+END_TEST
+
+START_TEST(test_verhoeff_vectors)
+{
+	char code[KIDC_LEN + 1], why[200];
+
+	/* Published Verhoeff examples. */
+	ck_assert_int_eq(kidc_verhoeff_digit("236"), 3);
+	ck_assert(kidc_verhoeff_check("2363"));
+	ck_assert_int_eq(kidc_verhoeff_digit("12345"), 1);
+	ck_assert(kidc_verhoeff_check("123451"));
+	ck_assert_int_eq(kidc_verhoeff_digit("142857"), 0);
+	ck_assert(kidc_verhoeff_check("1428570"));
+	ck_assert_int_eq(kidc_verhoeff_digit("123456789012"), 0);
+	ck_assert_int_eq(kidc_verhoeff_digit("8473643095483728456789"), 2);
+	ck_assert(!kidc_verhoeff_check("2364"));
+	ck_assert(!kidc_verhoeff_check("3263"));	/* swapped */
+	/* A 12-digit code with spaces is accepted and normalized. */
+	ck_assert_int_eq(kidc_verhoeff_digit("29384756102"), 1);
+	ck_assert_int_eq(kidc_normalize("2938 4756 1021", code, why,
+	    sizeof why), 0);
+	ck_assert_str_eq(code, "293847561021");
+	ck_assert_int_eq(kidc_normalize("2938 4756 1028", code, why,
+	    sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "check digit"));
+	ck_assert_int_eq(kidc_normalize("2938 4756 102", code, why,
+	    sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "11 digits"));
+	ck_assert_int_eq(kidc_normalize("2938-4756-1021", code, why,
+	    sizeof why), -1);
+}
+END_TEST
+
+START_TEST(test_dates)
+{
+	int y, m, d;
+	char why[200];
+
+	ck_assert_int_eq(date_parse("2024-02-29", &y, &m, &d, why,
+	    sizeof why), 0);
+	ck_assert_int_eq(date_parse("2023-02-29", &y, &m, &d, why,
+	    sizeof why), -1);
+	ck_assert_str_eq(why, "is not a real date: February 2023 has 28 days");
+	ck_assert_int_eq(date_parse("1900-02-29", &y, &m, &d, why,
+	    sizeof why), -1);
+	ck_assert_int_eq(date_parse("2000-02-29", &y, &m, &d, why,
+	    sizeof why), 0);
+	ck_assert_int_eq(date_parse("2024-13-01", &y, &m, &d, why,
+	    sizeof why), -1);
+	ck_assert_int_eq(date_parse("2024-04-31", &y, &m, &d, why,
+	    sizeof why), -1);
+	ck_assert_int_eq(date_parse("2024-4-01", &y, &m, &d, why,
+	    sizeof why), -1);
+	ck_assert_int_eq(date_parse("2024-04-011", &y, &m, &d, why,
+	    sizeof why), -1);
+	ck_assert_int_eq(date_days(1970, 1, 1), 0);
+	ck_assert_int_eq(date_days(2000, 3, 1), 11017);
+	ck_assert_int_eq(date_days(1969, 12, 31), -1);
+	date_from_days(date_days(2026, 11, 22), &y, &m, &d);
+	ck_assert(y == 2026 && m == 11 && d == 22);
+	/* The test clock is fixed by CIVREG_NOW. */
+	ck_assert_int_eq(date_today(), date_days(2026, 11, 22));
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+	ck_assert(utf8_valid("សុខ", strlen("សុខ")));
+	ck_assert(!utf8_valid("\xff", 1));
+	ck_assert(!utf8_valid("\xc0\xaf", 2));		/* overlong */
+	ck_assert(!utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	ck_assert(!utf8_valid("\xe1\x9e", 2));		/* truncated */
+	ck_assert(!utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	ck_assert_uint_eq(utf8_chars("សុខ ដារ៉ា"), 9);
+	ck_assert(utf8_has_khmer("abc ក"));
+	ck_assert(!utf8_has_khmer("abc"));
+}
+END_TEST
+
+static int
+validate(const char *kind, const struct kv *kv, size_t n, struct cr_err *e)
+{
+	return form_validate(form_by_key(kind), kv, n, e);
+}
+
+static struct kv good_birth[] = {
+	{ "name_km", "សុខ ដារ៉ា" }, { "name_latin", "Sokh Dara" },
+	{ "sex", "male" }, { "date_of_birth", "2026-11-01" },
+	{ "place_of_birth", "120101" }, { "place_type", "hospital" },
+	{ "attendant", "midwife" }, { "birth_type", "single" },
+	{ "mother_name_km", "ចាន់ សុភា" }, { "mother_date_of_birth", "1995-04-03" },
+	{ "mother_nationality", "Khmer" }, { "mother_residence", "120101" },
+	{ "informant_name", "ចាន់ សុភា" }, { "informant_relationship", "mother" },
+};
+#define NGOOD (sizeof good_birth / sizeof good_birth[0])
+
+/* good_birth with one value replaced; returns the validation status. */
+static int
+with(const char *key, const char *value, struct cr_err *e)
+{
+	struct kv kv[NGOOD + 1];
+	size_t i, n = NGOOD;
+
+	memcpy(kv, good_birth, sizeof good_birth);
+	for (i = 0; i < NGOOD; i++)
+		if (strcmp(kv[i].key, key) == 0)
+			break;
+	if (i == NGOOD)
+		n++;
+	kv[i].key = (char *)key;
+	kv[i].value = (char *)value;
+	return validate("birth", kv, n, e);
+}
+
+START_TEST(test_validation)
+{
+	struct cr_err e;
+	char long_name[300];
+
+	ck_assert_msg(validate("birth", good_birth, NGOOD, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_int_eq(with("date_of_birth", "2026-02-30", &e), CR_EINVAL);
+	ck_assert_str_eq(e.msg, "date_of_birth: '2026-02-30' is not a real "
+	    "date: February 2026 has 28 days");
+	ck_assert_int_eq(with("date_of_birth", "2027-01-01", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "in the future"));
+	ck_assert_int_eq(with("sex", "m", &e), CR_EINVAL);
+	ck_assert_str_eq(e.msg, "sex: 'm' is not one of: male, female");
+	ck_assert_int_eq(with("colour", "red", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "colour: unknown field"));
+	ck_assert_int_eq(with("name_km", "Dara", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not a name in Khmer script"));
+	ck_assert_int_eq(with("name_latin", "Dara 2", &e), CR_EINVAL);
+	ck_assert_int_eq(with("name_latin", "Đặng Thị", &e), CR_OK);
+	ck_assert_int_eq(with("name_km", "\xe1\x9e", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not valid UTF-8"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "\\xe1"));
+	memset(long_name, 'a', 100);
+	long_name[100] = '\0';
+	ck_assert_int_eq(with("name_latin", long_name, &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "too long: 100 characters, at "
+	    "most 64"));
+	ck_assert_int_eq(with("name_latin", " Dara", &e), CR_EINVAL);
+	ck_assert_int_eq(with("name_latin", "Da\tra", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "control character"));
+	ck_assert_int_eq(with("place_of_birth", "12", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not precise enough"));
+	ck_assert_int_eq(with("place_of_birth", "12010", &e), CR_EINVAL);
+	ck_assert_int_eq(with("birth_weight", "200", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "from 300 to 7000"));
+	ck_assert_int_eq(with("birth_weight", "3.2", &e), CR_EINVAL);
+	ck_assert_int_eq(with("birth_weight", "3200", &e), CR_OK);
+	ck_assert_int_eq(with("time_of_birth", "24:00", &e), CR_EINVAL);
+	ck_assert_int_eq(with("time_of_birth", "23:59", &e), CR_OK);
+	ck_assert_int_eq(with("mother_kidc", "2938 4756 1028", &e), CR_EINVAL);
+	ck_assert_int_eq(with("mother_kidc", "2938 4756 1021", &e), CR_OK);
+	/* Empty optional value is the same as none; empty required is missing. */
+	ck_assert_int_eq(with("name_latin", "", &e), CR_OK);
+	ck_assert_int_eq(with("sex", "", &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "sex: missing"));
+}
+END_TEST
+
+START_TEST(test_validation_reports_every_field)
+{
+	struct kv kv[] = { { "sex", "x" }, { "date_of_birth", "2026-02-30" },
+	    { "bogus", "1" }, { "sex", "male" } };
+	struct cr_err e;
+	size_t lines = 1;
+	const char *p;
+
+	ck_assert_int_eq(validate("birth", kv, 4, &e), CR_EINVAL);
+	for (p = e.msg; *p; p++)
+		lines += *p == '\n';
+	/* sex, date, bogus, sex twice, and 11 of 13 required missing. */
+	ck_assert_uint_eq(lines, 15);
+	ck_assert_ptr_nonnull(strstr(e.msg, "sex: given twice"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "informant_relationship: missing"));
+}
+END_TEST
+
+START_TEST(test_validation_notbefore)
+{
+	struct kv kv[] = {
+		{ "name_km", "សុខ" }, { "sex", "male" },
+		{ "date_of_birth", "1950-05-05" }, { "date_of_death", "1950-05-04" },
+	};
+	const struct form *f = form_by_key("death");
+	const struct form_field *ff = form_field(f, "date_of_death");
+	struct cr_err e;
+
+	ck_assert_ptr_nonnull(ff);
+	ck_assert_ptr_nonnull(ff->notbefore);
+	form_validate(f, kv, 4, &e);
+	ck_assert_ptr_nonnull(strstr(e.msg, "date_of_death: '1950-05-04' is "
+	    "before date_of_birth"));
+}
+END_TEST
+
+START_TEST(test_forms_table)
+{
+	static const char *const keys[] = { "birth", "death", "fetal_death",
+	    "marriage", "divorce", "annulment", "separation", "adoption",
+	    "legitimation", "recognition", "birth_notice", "death_notice",
+	    "fetal_death_notice", "correction", "appeal", "burial_permit",
+	    "residence_change", "id_card", NULL };
+	size_t i, n = 0, j;
+
+	for (i = 0; keys[i]; i++) {
+		const struct form *f = form_by_key(keys[i]);
+
+		ck_assert_msg(f != NULL, "form %s missing", keys[i]);
+		ck_assert_int_eq(f->code, (int)i + 1);
+		ck_assert_ptr_eq(form_by_code(f->code), f);
+		ck_assert(f->nfields > 0);
+		for (j = 0; j < f->nfields; j++) {
+			ck_assert(f->fields[j].label_km[0] != '\0');
+			ck_assert(f->fields[j].label_en[0] != '\0');
+			if (f->fields[j].type == FT_CHOICE)
+				ck_assert_ptr_nonnull(f->fields[j].values);
+		}
+	}
+	while (form_table[n])
+		n++;
+	ck_assert_uint_eq(n, 18);
+	ck_assert_ptr_null(form_by_key("nonsense"));
+	ck_assert_int_eq(form_by_key("birth_notice")->cls, FC_NOTICE);
+	ck_assert(form_allows_role(form_by_key("birth_notice"), ROLE_HEALTH));
+	ck_assert(!form_allows_role(form_by_key("birth"), ROLE_HEALTH));
+	ck_assert(form_allows_role(form_by_key("birth"), ROLE_CLERK));
+	ck_assert(!form_allows_role(form_by_key("birth"), ROLE_ADMIN));
+}
+END_TEST
+
+static char *
+norm(const char *s)
+{
+	static char out[256];
+	struct buf b;
+
+	buf_init(&b);
+	index_normalize(s, &b);
+	snprintf(out, sizeof out, "%.*s", (int)b.len, (const char *)b.data);
+	buf_free(&b);
+	return out;
+}
+
+START_TEST(test_normalize)
+{
+	struct keylist kl = { 0, NULL };
+
+	ck_assert_str_eq(norm("  SOKH   Dara "), "sokh dara");
+	ck_assert_str_eq(norm("Chéa-Sophéap"), "chea sopheap");
+	ck_assert_str_eq(norm("O'Neil"), "oneil");
+	/* Zero-width space and joiners vanish from Khmer names. */
+	ck_assert_str_eq(norm("សុខ\u200bដារ៉ា"), "សុខដារ៉ា");
+	ck_assert_str_eq(norm("សុខ\u200c ដារ៉ា"), "សុខ ដារ៉ា");
+	index_name_tokens("Sok sok SOK Dara", &kl);
+	ck_assert_uint_eq(kl.n, 2);	/* repeated tokens indexed once */
+	keylist_free(&kl);
+}
+END_TEST
+
+START_TEST(test_authz)
+{
+	struct session s;
+	struct cr_err e;
+
+	memset(&s, 0, sizeof s);
+	snprintf(s.user, sizeof s.user, "dara");
+	s.role = ROLE_CLERK;
+	ck_assert_int_eq(authz_check(&s, AZ_USER_ADMIN, NULL, &e), CR_EPERM);
+	ck_assert_str_eq(e.msg, "user dara (role clerk) may not manage users: "
+	    "this needs the role admin");
+	ck_assert_int_eq(authz_check(&s, AZ_DECLARE, form_by_key("birth"), &e),
+	    CR_OK);
+	ck_assert_int_eq(authz_check(&s, AZ_READ, form_by_key("birth"), &e),
+	    CR_OK);
+	s.role = ROLE_HEALTH;
+	ck_assert_int_eq(authz_check(&s, AZ_DECLARE, form_by_key("birth"), &e),
+	    CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "needs the role clerk, registrar"));
+	ck_assert_int_eq(authz_check(&s, AZ_DECLARE,
+	    form_by_key("birth_notice"), &e), CR_OK);
+	ck_assert_int_eq(authz_check(&s, AZ_READ, form_by_key("birth"), &e),
+	    CR_EPERM);
+	ck_assert_int_eq(authz_check(&s, AZ_READ, form_by_key("death_notice"),
+	    &e), CR_OK);
+	s.role = ROLE_ADMIN;
+	ck_assert_int_eq(authz_check(&s, AZ_READ, form_by_key("birth"), &e),
+	    CR_EPERM);
+	ck_assert_int_eq(authz_check(&s, AZ_USER_ADMIN, NULL, &e), CR_OK);
+	ck_assert_int_eq(authz_check(&s, AZ_VERIFY, NULL, &e), CR_OK);
+}
+END_TEST
+
+START_TEST(test_err_lines)
+{
+	struct cr_err e;
+
+	err_clear(&e);
+	err_add(&e, CR_EINVAL, "one");
+	err_add(&e, CR_EPERM, "two");
+	ck_assert_int_eq(e.code, CR_EINVAL);
+	ck_assert_str_eq(e.msg, "one\ntwo");
+	ck_assert_int_eq(err_exit_code(CR_EINVAL), 2);
+	ck_assert_int_eq(err_exit_code(CR_EAUTH), 4);
+	ck_assert_int_eq(err_exit_code(CR_EPERM), 5);
+	ck_assert_int_eq(err_exit_code(CR_ECORRUPT), 7);
+}
+END_TEST
+
+Suite *
+core_suite(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_record_round_trip);
+	tcase_add_test(tc, test_record_decode_rejects_damage);
+	tcase_add_test(tc, test_record_decode_random_bytes);
+	tcase_add_test(tc, test_record_id);
+	tcase_add_test(tc, test_verhoeff_vectors);
+	tcase_add_test(tc, test_dates);
+	tcase_add_test(tc, test_utf8);
+	tcase_add_test(tc, test_validation);
+	tcase_add_test(tc, test_validation_reports_every_field);
+	tcase_add_test(tc, test_validation_notbefore);
+	tcase_add_test(tc, test_forms_table);
+	tcase_add_test(tc, test_normalize);
+	tcase_add_test(tc, test_authz);
+	tcase_add_test(tc, test_err_lines);
+	suite_add_tcase(s, tc);
+	return s;
+}

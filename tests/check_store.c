@@ -1,0 +1,571 @@
+/*
+ * check_store.c -- unit tests that need a store: init, login and lockout,
+ * roles, declarations, the audit chain and verify, crash safety under
+ * SIGKILL, and several processes writing at once.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+static int
+count_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	(void)k; (void)kl; (void)v; (void)vl;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static size_t
+count(struct store *st, int table)
+{
+	struct txn *tx;
+	struct cr_err e;
+	size_t n = 0;
+
+	ck_assert_int_eq(store_begin(st, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_scan(tx, table, NULL, 0, count_visit, &n, &e),
+	    CR_OK);
+	store_abort(tx);
+	return n;
+}
+
+static int
+verify_quiet(struct session *s, struct cr_err *e)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	int rc;
+
+	err_clear(e);
+	rc = verify_store(s, devnull, e);
+	fclose(devnull);
+	return rc;
+}
+
+START_TEST(test_init_refuses)
+{
+	struct office_init in;
+	struct cr_err e;
+	struct stat sb;
+	char *dir = t_store_new(), other[4200];
+
+	memset(&in, 0, sizeof in);
+	in.dir = dir;
+	in.office = "120101";
+	in.level = LV_COMMUNE;
+	in.admin = "admin";
+	in.password = T_ADMIN_PW;
+	ck_assert_int_eq(office_init(&in, &e), CR_EEXIST);
+	ck_assert_ptr_nonnull(strstr(e.msg, "already exists"));
+	/* Bad arguments are refused before anything is created. */
+	snprintf(other, sizeof other, "%s-new", dir);
+	in.dir = other;
+	in.office = "12010";
+	ck_assert_int_eq(office_init(&in, &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "6-digit"));
+	in.office = "120101";
+	in.password = "short";
+	ck_assert_int_eq(office_init(&in, &e), CR_EINVAL);
+	in.password = T_ADMIN_PW;
+	in.admin = "Bad Name";
+	ck_assert_int_eq(office_init(&in, &e), CR_EINVAL);
+	ck_assert_int_eq(stat(other, &sb), -1);
+	/* A directory holding other files is not a place for a store. */
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	snprintf(other + strlen(other), 100, "/x");
+	fclose(fopen(other, "w"));
+	*strrchr(other, '/') = '\0';
+	in.admin = "admin";
+	ck_assert_int_eq(office_init(&in, &e), CR_EEXIST);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not empty"));
+	snprintf(other + strlen(other), 100, "/x");
+	unlink(other);
+	*strrchr(other, '/') = '\0';
+	rmdir(other);
+	/* Opening a directory that is not a store says how to make one. */
+	{
+		struct store *st = NULL;
+
+		ck_assert_int_eq(store_open("/nonexistent-dir", 0, &st, &e),
+		    CR_ENOTFOUND);
+		ck_assert_ptr_nonnull(strstr(e.msg, "civreg init"));
+	}
+	t_store_remove(dir);
+}
+END_TEST
+
+START_TEST(test_login_lockout)
+{
+	char *dir = t_store_new();
+	struct session s, admin;
+	struct store *st;
+	struct cr_err e;
+	int i;
+
+	ck_assert_int_eq(store_open(dir, 0, &st, &e), CR_OK);
+	ck_assert_int_eq(user_login(st, "nobody", "whatever-pw", &s, &e),
+	    CR_EAUTH);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unknown user or wrong password"));
+	for (i = 1; i < USER_MAX_FAILURES; i++) {
+		ck_assert_int_eq(user_login(st, "clerk", "wrong-password", &s,
+		    &e), CR_EAUTH);
+		ck_assert_ptr_nonnull(strstr(e.msg, "attempts before"));
+	}
+	ck_assert_int_eq(user_login(st, "clerk", "wrong-password", &s, &e),
+	    CR_EAUTH);
+	ck_assert_ptr_nonnull(strstr(e.msg, "now locked"));
+	/* Locked: even the right password is refused. */
+	ck_assert_int_eq(user_login(st, "clerk", T_CLERK_PW, &s, &e), CR_EAUTH);
+	ck_assert_ptr_nonnull(strstr(e.msg, "locked"));
+	ck_assert_str_eq(s.user, "");
+	/* An administrator's new password unlocks it. */
+	ck_assert_int_eq(user_login(st, "admin", T_ADMIN_PW, &admin, &e),
+	    CR_OK);
+	ck_assert_int_eq(user_passwd(&admin, "clerk", "new-clerk-pw", &e),
+	    CR_OK);
+	ck_assert_int_eq(user_login(st, "clerk", T_CLERK_PW, &s, &e), CR_EAUTH);
+	ck_assert_int_eq(user_login(st, "clerk", "new-clerk-pw", &s, &e),
+	    CR_OK);
+	ck_assert_int_eq(s.role, ROLE_CLERK);
+	ck_assert_str_eq(s.office, "120101");
+	/* A disabled account cannot log in; a clerk cannot disable anyone. */
+	ck_assert_int_eq(user_set_disabled(&s, "admin", 1, &e), CR_EPERM);
+	ck_assert_int_eq(user_set_disabled(&admin, "admin", 1, &e), CR_EINVAL);
+	ck_assert_int_eq(user_set_disabled(&admin, "clerk", 1, &e), CR_OK);
+	ck_assert_int_eq(user_login(st, "clerk", "new-clerk-pw", &s, &e),
+	    CR_EAUTH);
+	ck_assert_ptr_nonnull(strstr(e.msg, "disabled"));
+	ck_assert_int_eq(user_set_disabled(&admin, "clerk", 0, &e), CR_OK);
+	ck_assert_int_eq(user_login(st, "clerk", "new-clerk-pw", &s, &e),
+	    CR_OK);
+	/* Users and passwords are checked on add. */
+	ck_assert_int_eq(user_add(&admin, "clerk", ROLE_CLERK, "", "another-pw",
+	    &e), CR_EEXIST);
+	ck_assert_int_eq(user_add(&admin, "x2", ROLE_CLERK, "", "short", &e),
+	    CR_EINVAL);
+	ck_assert_int_eq(user_add(&s, "x3", ROLE_CLERK, "", "long-enough", &e),
+	    CR_EPERM);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_OK);
+	store_close(st);
+	t_store_remove(dir);
+}
+END_TEST
+
+START_TEST(test_roles_in_core)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session admin, health;
+	struct cr_err e;
+	size_t before;
+
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	t_add_user(&admin, "nurse", ROLE_HEALTH, "nurse-password");
+	t_login(dir, "nurse", "nurse-password", &health);
+	before = count(admin.store, ST_AUDIT);
+	ck_assert_int_eq(t_declare_birth(&health, "សុខ", "Sok", id, &e),
+	    CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "may not declare a birth"));
+	ck_assert_int_eq(t_declare_birth(&admin, "សុខ", "Sok", id, &e),
+	    CR_EPERM);
+	ck_assert_uint_eq(count(admin.store, ST_RECORDS), 0);
+	ck_assert_uint_eq(count(admin.store, ST_AUDIT), before);
+	ck_assert_int_eq(verify_quiet(&health, &e), CR_EPERM);
+	store_close(health.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+START_TEST(test_declare_show_search)
+{
+	char *dir = t_store_new(), id[REC_IDLEN], id2[REC_IDLEN];
+	struct rec_history h;
+	struct session s;
+	struct record r;
+	struct cr_err e;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_msg(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e) ==
+	    CR_OK, "%s", e.msg);
+	ck_assert_str_eq(id, "120101-00000001");
+	ck_assert_int_eq(t_declare_birth(&s, "ចាន់ ធីតា", "Chan Thida", id2,
+	    &e), CR_OK);
+	ck_assert_str_eq(id2, "120101-00000002");
+	ck_assert_int_eq(regist_show(&s, id, &r, &h, &e), CR_OK);
+	ck_assert_int_eq(r.status, RS_DECLARED);
+	ck_assert_str_eq(rec_value(&r, "name_km"), "សុខ ដារ៉ា");
+	ck_assert_str_eq(r.author, "clerk");
+	ck_assert_uint_eq(h.n, 1);
+	ck_assert_int_eq(h.revs[0].action, RA_DECLARE);
+	rec_free(&r);
+	rec_history_free(&h);
+	ck_assert_int_eq(regist_show(&s, "120101-00000099", &r, &h, &e),
+	    CR_ENOTFOUND);
+	ck_assert_int_eq(regist_show(&s, "nonsense", &r, &h, &e), CR_EINVAL);
+	/* Changes: one per revision, in order. */
+	ck_assert_uint_eq(count(s.store, ST_CHANGES), 2);
+	ck_assert_uint_eq(count(s.store, ST_HISTORY), 2);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+struct hits {
+	size_t	n;
+	char	first[REC_IDLEN];
+};
+
+static int
+hit(void *arg, const struct record *r)
+{
+	struct hits *h = arg;
+
+	if (h->n++ == 0)
+		snprintf(h->first, sizeof h->first, "%s", r->id);
+	return 0;
+}
+
+static size_t
+search(struct session *s, const char *q, char *first)
+{
+	struct hits h = { 0, "" };
+	struct cr_err e;
+
+	ck_assert_msg(regist_search(s, q, 0, hit, &h, &e) == CR_OK, "%s",
+	    e.msg);
+	if (first)
+		strcpy(first, h.first);
+	return h.n;
+}
+
+START_TEST(test_search)
+{
+	char *dir = t_store_new(), id[REC_IDLEN], first[REC_IDLEN];
+	struct session s;
+	struct cr_err e;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e),
+	    CR_OK);
+	ck_assert_int_eq(t_declare_birth(&s, "ចាន់ ធីតា", "Chan Thida", id, &e),
+	    CR_OK);
+	ck_assert_uint_eq(search(&s, "sokh", first), 1);
+	ck_assert_str_eq(first, "120101-00000001");
+	ck_assert_uint_eq(search(&s, "DARA sokh", NULL), 1);
+	ck_assert_uint_eq(search(&s, "ដារ៉ា", first), 1);
+	ck_assert_str_eq(first, "120101-00000001");
+	ck_assert_uint_eq(search(&s, "ធីតា", first), 1);
+	ck_assert_str_eq(first, "120101-00000002");
+	ck_assert_uint_eq(search(&s, "សុភា", NULL), 2);	/* the mother */
+	ck_assert_uint_eq(search(&s, "sokh thida", NULL), 0);
+	ck_assert_uint_eq(search(&s, "nobody", NULL), 0);
+	ck_assert_uint_eq(search(&s, "120101-00000002", first), 1);
+	ck_assert_int_eq(regist_search(&s, "  ", 0, hit, NULL, &e), CR_EINVAL);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+START_TEST(test_store_checks_references)
+{
+	char *dir = t_store_new(), id[REC_IDLEN], gz[4200];
+	struct session admin, s;
+	struct cr_err e;
+	size_t n, changes;
+	struct kv corr[] = {
+		{ "target_ref", "120101-00000077" }, { "field_name", "name_km" },
+		{ "new_value", "សុខា" }, { "reason", "typing error" },
+		{ "evidence_type", "family_book" }, { "evidence_ref", "FB-1" },
+		{ "applicant_name", "សុខ" }, { "applicant_relationship", "self" },
+		{ "request_date", "2026-11-20" },
+	};
+	const struct form *cf = form_by_key("correction");
+	const char *data = getenv("SHARED_DATA");
+
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_ptr_nonnull(cf);
+	ck_assert_ptr_nonnull(form_field(cf, corr[0].key));
+	/* Gazetteer: a place code must exist once places are loaded. */
+	snprintf(gz, sizeof gz, "%s/gazetteer", data ? data : "../shared/data");
+	ck_assert_msg(gazetteer_load(&admin, gz, &n, &e) == CR_OK, "%s", e.msg);
+	ck_assert_uint_eq(n, 25 + 203 + 1646);
+	changes = count(s.store, ST_CHANGES);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ", "Sok", id, &e), CR_OK);
+	ck_assert_uint_eq(count(s.store, ST_CHANGES), changes + 1);
+	{
+		struct kv kv[] = {
+			{ "name_km", "សុខ" }, { "sex", "male" },
+			{ "date_of_birth", "2026-01-01" },
+			{ "place_of_birth", "129999" }, { "place_type", "home" },
+			{ "attendant", "none" }, { "birth_type", "single" },
+			{ "mother_name_km", "ចាន់" },
+			{ "mother_date_of_birth", "1990-01-01" },
+			{ "mother_nationality", "Khmer" },
+			{ "mother_residence", "120101" },
+			{ "informant_name", "ចាន់" },
+			{ "informant_relationship", "mother" },
+		};
+		size_t before = count(s.store, ST_AUDIT);
+
+		ck_assert_int_eq(regist_declare(&s, "birth", kv, 13, id, &e),
+		    CR_EINVAL);
+		ck_assert_ptr_nonnull(strstr(e.msg, "place_of_birth: '129999' "
+		    "is not a place in the gazetteer"));
+		ck_assert_uint_eq(count(s.store, ST_RECORDS), 1);
+		ck_assert_uint_eq(count(s.store, ST_AUDIT), before);
+		/* A correction must name a record that exists. */
+		ck_assert_int_eq(regist_declare(&s, "correction", corr, 9, id,
+		    &e), CR_EINVAL);
+		ck_assert_msg(strstr(e.msg, "target_ref: '120101-00000077' is "
+		    "not a record in this store") != NULL, "%s", e.msg);
+		corr[0].value = "120101-00000001";
+		ck_assert_msg(regist_declare(&s, "correction", corr, 9, id,
+		    &e) == CR_OK, "%s", e.msg);
+		ck_assert_uint_eq(count(s.store, ST_RECORDS), 2);
+	}
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+/* Rewrites one audit entry's bytes, as an attacker with the files could. */
+static void
+tamper_audit(struct store *st, uint64_t seq, int cut)
+{
+	unsigned char key[8];
+	struct buf b;
+	struct txn *tx;
+	struct cr_err e;
+
+	buf_init(&b);
+	be64_put(key, seq);
+	ck_assert_int_eq(store_begin(st, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_get(tx, ST_AUDIT, key, 8, &b, 1, &e), CR_OK);
+	if (cut)
+		ck_assert_int_eq(store_del(tx, ST_AUDIT, key, 8, &e), CR_OK);
+	else {
+		b.data[30] ^= 0x01;	/* a byte of the user name or detail */
+		ck_assert_int_eq(store_put(tx, ST_AUDIT, key, 8, b.data, b.len,
+		    0, &e), CR_OK);
+	}
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	buf_free(&b);
+}
+
+START_TEST(test_audit_chain)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session admin, s;
+	struct cr_err e;
+	uint64_t n;
+	struct txn *tx;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ", "Sok", id, &e), CR_OK);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_OK);
+	ck_assert_int_eq(store_begin(admin.store, &tx, &e), CR_OK);
+	err_clear(&e);
+	ck_assert_int_eq(audit_verify_chain(tx, &e, &n), 0);
+	store_abort(tx);
+	ck_assert_uint_ge(n, 6);
+	tamper_audit(admin.store, 3, 0);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "audit.db: entry 3: audit entry 3 was "
+	    "altered") != NULL, "%s", e.msg);
+	tamper_audit(admin.store, 3, 0);	/* flip it back */
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_OK);
+	tamper_audit(admin.store, 2, 1);	/* remove an entry */
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "entries 2 to 2 are missing") != NULL, "%s",
+	    e.msg);
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+START_TEST(test_verify_finds_record_damage)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session admin, s;
+	struct cr_err e;
+	struct buf b;
+	struct txn *tx;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ", "Sok", id, &e), CR_OK);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	buf_init(&b);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_get(tx, ST_RECORDS, id, strlen(id), &b, 1, &e),
+	    CR_OK);
+	b.data[b.len - 1] ^= 0x20;	/* change a letter of the last value */
+	ck_assert_int_eq(store_put(tx, ST_RECORDS, id, strlen(id), b.data,
+	    b.len, 0, &e), CR_OK);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "differs from the current record") != NULL,
+	    "%s", e.msg);
+	buf_free(&b);
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+/*
+ * Crash safety: a child declares records as fast as it can and writes
+ * each id to a pipe after its commit returns; the parent kills it with
+ * SIGKILL at a random moment.  Every id the child printed must be in the
+ * store after recovery, and verify must find nothing wrong.
+ */
+START_TEST(test_crash_rounds)
+{
+	char *dir = t_store_new();
+	unsigned seed = (unsigned)time(NULL);
+	int round, total = 0;
+
+	for (round = 0; round < 20; round++) {
+		int fd[2], status;
+		pid_t pid;
+		char buf[65536];
+		size_t len = 0;
+		ssize_t got;
+
+		ck_assert_int_eq(pipe(fd), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct session s;
+			struct cr_err e;
+			char id[REC_IDLEN], line[REC_IDLEN + 1];
+
+			close(fd[0]);
+			t_login(dir, "clerk", T_CLERK_PW, &s);
+			for (;;) {
+				if (t_declare_birth(&s, "សុខ ដារ៉ា", "Sok Dara",
+				    id, &e) != CR_OK)
+					_exit(3);
+				snprintf(line, sizeof line, "%s\n", id);
+				if (write(fd[1], line, strlen(line)) < 0)
+					_exit(4);
+			}
+		}
+		close(fd[1]);
+		usleep(100000 + (unsigned)(rand_r(&seed) % 400000));
+		kill(pid, SIGKILL);
+		while ((got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
+			len += (size_t)got;
+		close(fd[0]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status), "the writer stopped by itself "
+		    "(status %d)", status);
+		buf[len] = '\0';
+		{
+			struct session s;
+			struct cr_err e;
+			struct txn *tx;
+			char *line, *save;
+			int n = 0;
+
+			t_login(dir, "admin", T_ADMIN_PW, &s);
+			ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+			for (line = strtok_r(buf, "\n", &save); line;
+			    line = strtok_r(NULL, "\n", &save)) {
+				if (save != NULL && *save == '\0' &&
+				    buf[len - 1] != '\n')
+					break;	/* a torn last line */
+				ck_assert_msg(store_get(tx, ST_RECORDS, line,
+				    strlen(line), NULL, 0, &e) == CR_OK,
+				    "round %d: %s acknowledged but lost", round,
+				    line);
+				n++;
+			}
+			store_abort(tx);
+			ck_assert_msg(verify_quiet(&s, &e) == CR_OK, "round %d: "
+			    "%s", round, e.msg);
+			store_close(s.store);
+			total += n;
+		}
+	}
+	ck_assert_int_gt(total, 20);
+	t_store_remove(dir);
+}
+END_TEST
+
+START_TEST(test_concurrent_writers)
+{
+	char *dir = t_store_new();
+	struct session s;
+	struct cr_err e;
+	pid_t pids[4];
+	int i, status;
+
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			struct session c;
+			char id[REC_IDLEN];
+			int j;
+
+			t_login(dir, "clerk", T_CLERK_PW, &c);
+			for (j = 0; j < 1000; j++)
+				if (t_declare_birth(&c, "សុខ", "Sok", id, &e) !=
+				    CR_OK) {
+					fprintf(stderr, "writer %d: %s\n", i,
+					    e.msg);
+					_exit(1);
+				}
+			store_close(c.store);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "writer %d failed", i);
+	}
+	t_login(dir, "admin", T_ADMIN_PW, &s);
+	ck_assert_uint_eq(count(s.store, ST_RECORDS), 4000);
+	ck_assert_uint_eq(count(s.store, ST_CHANGES), 4000);
+	ck_assert_msg(verify_quiet(&s, &e) == CR_OK, "%s", e.msg);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store"), *slow = tcase_create("crash");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_init_refuses);
+	tcase_add_test(tc, test_login_lockout);
+	tcase_add_test(tc, test_roles_in_core);
+	tcase_add_test(tc, test_declare_show_search);
+	tcase_add_test(tc, test_search);
+	tcase_add_test(tc, test_store_checks_references);
+	tcase_add_test(tc, test_audit_chain);
+	tcase_add_test(tc, test_verify_finds_record_damage);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(slow, 600);
+	tcase_add_test(slow, test_crash_rounds);
+	tcase_add_test(slow, test_concurrent_writers);
+	suite_add_tcase(s, slow);
+	return s;
+}

@@ -1,0 +1,147 @@
+#!/bin/sh
+# The command-line contract (doc/civreg.1) that scripts and other tools
+# rely on: init, users, register/show/search, forms, help and version.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+run 0 "$CIVREG" --version
+out_has "civreg 0.1.0"
+run 0 "$CIVREG" --help
+out_has "usage: civreg"
+for verb in init user register show search forms verify audit gazetteer help version; do
+	run 0 "$CIVREG" "$verb" --help
+	out_has "usage: civreg [-d DIR] [-u USER] $verb"
+done
+run 1 "$CIVREG" frobnicate
+err_has "unknown verb 'frobnicate'"
+ok "help and version"
+
+run_in 0 "$ADMIN_PW
+" "$CIVREG" -d "$T/s2" init --office 1201 --level district --admin boss
+err_has "created the district store of office 1201"
+[ ! -s "$T/out" ] || fail "init printed on stdout"
+make_store
+[ -f "$S/meta.db" ] || fail "no store made"
+ok "init creates a store, password from stdin"
+
+run_in 6 "$ADMIN_PW
+" "$CIVREG" -d "$S" init --office 120101 --level commune --admin admin
+err_has "already exists"
+mkdir "$T/full" && : > "$T/full/keep"
+run_in 6 "$ADMIN_PW
+" "$CIVREG" -d "$T/full" init --office 120101 --level commune --admin admin
+err_has "is not empty"
+[ "$(ls "$T/full")" = keep ] || fail "init touched a non-empty directory"
+run_in 1 "$ADMIN_PW
+" "$CIVREG" -d "$T/new" init --office 120101 --level village --admin admin
+err_has "unknown level 'village'"
+run_in 2 "$ADMIN_PW
+" "$CIVREG" -d "$T/new" init --office 1201 --level commune --admin admin
+err_has "6-digit"
+run_in 2 "short
+" "$CIVREG" -d "$T/new" init --office 1201 --level district --admin admin
+err_has "too short"
+[ ! -e "$T/new" ] || fail "a refused init left a directory behind"
+ok "init refuses existing stores and bad arguments, touching nothing"
+
+run 0 as_admin user list
+out_has "clerk	clerk	active"
+out_has "admin	admin	active"
+ok "user add and list"
+
+id=$(register_birth "សុខ ដារ៉ា" "Sokh Dara")
+echo "$id" | grep -Eq '^120101-[0-9]{8}$' || fail "register printed '$id'"
+[ "$id" = 120101-00000001 ] || fail "first id is $id"
+ok "register prints the new id alone"
+
+run 0 as_clerk show "$id"
+[ "$(head -n 1 "$T/out")" = "status: declared" ] || fail "show's first line"
+grep -qx "name_km=សុខ ដារ៉ា" "$T/out" || fail "Khmer name not byte-exact"
+printf 'name_km=\341\236\237\341\236\273\341\236\201 \341\236\212\341\236\266\341\236\232\341\237\211\341\236\266\n' > "$T/want"
+grep -qxF -f "$T/want" "$T/out" || fail "Khmer bytes differ"
+grep -qx "name_latin=Sokh Dara" "$T/out" || fail "Latin name"
+grep -qx "sex=female" "$T/out" || fail "sex"
+out_has "history:"
+grep -q "	declare	declared	clerk" "$T/out" || fail "history line"
+ok "show prints status, fields as key=value, history"
+
+id2=$(register_birth "ចាន់ ធីតា" "Chan Thida")
+[ "$id2" = 120101-00000002 ] || fail "second id is $id2"
+run 0 as_clerk search Sokh
+[ "$(cut -f1 "$T/out")" = "$id" ] || fail "search Sokh"
+run 0 as_clerk search "ធីតា"
+[ "$(cut -f1 "$T/out")" = "$id2" ] || fail "search Khmer"
+run 0 as_clerk search "សុភា"
+[ "$(wc -l < "$T/out")" -eq 2 ] || fail "search mother's name finds both"
+run 0 as_clerk search nobody
+[ ! -s "$T/out" ] || fail "search nobody found something"
+ok "search finds records by Khmer and Latin names, id first"
+
+run 0 "$CIVREG" forms
+[ "$(wc -l < "$T/out")" -eq 18 ] || fail "forms lists $(wc -l < "$T/out") forms"
+grep -qx "birth	Live birth" "$T/out" || fail "forms birth line"
+cp "$T/out" "$T/forms"
+for k in death fetal_death marriage divorce annulment separation adoption \
+    legitimation recognition birth_notice death_notice fetal_death_notice \
+    correction appeal burial_permit residence_change id_card; do
+	grep -q "^$k	" "$T/forms" || fail "form $k missing"
+	run 0 "$CIVREG" forms "$k"
+	awk -F'\t' 'NF != 4 || ($3 != "required" && $3 != "optional") { exit 1 }' \
+	    "$T/out" || fail "forms $k: bad line format"
+done
+run 0 "$CIVREG" forms birth
+grep -qx "sex	choice	required	male,female" "$T/out" || fail "sex field line"
+grep -qx "name_latin	name_latin	optional	-" "$T/out" || fail "name_latin line"
+run 2 "$CIVREG" forms nonsense
+err_has "unknown form 'nonsense'"
+ok "forms and forms KIND"
+
+# Acting user from CIVREG_USER, store from CIVREG_DIR, password on stdin.
+run_in 0 "$CLERK_PW
+" env CIVREG_DIR="$S" CIVREG_USER=clerk "$CIVREG" show "$id"
+out_has "status: declared"
+ok "CIVREG_DIR, CIVREG_USER and the password on stdin"
+
+run_in 0 "new-clerk-password
+" env CIVREG_PASSWORD_FILE="$T/admin.pw" "$CIVREG" -d "$S" -u admin user passwd clerk
+run 4 as_clerk show "$id"
+err_has "wrong password"
+printf 'new-clerk-password\n' > "$T/clerk.pw"
+run 0 as_clerk show "$id"
+run 0 as_admin user disable clerk
+run 4 as_clerk show "$id"
+err_has "disabled"
+run 0 as_admin user list
+out_has "clerk	clerk	disabled"
+run 0 as_admin user enable clerk
+run 0 as_clerk show "$id"
+ok "user passwd, disable, enable"
+
+run 0 as_admin audit "$id"
+grep -q "	clerk	declare	$id	birth declared" "$T/out" || fail "audit declare"
+grep -q "	clerk	read	$id	record shown" "$T/out" || fail "audit read"
+run 0 as_admin audit
+grep -q "	admin	init	-	" "$T/out" || fail "audit init"
+run 5 as_clerk audit
+err_has "may not read the audit log"
+ok "audit lists writes and reads"
+
+if [ -d "$SHARED_DATA/gazetteer" ]; then
+	run 0 as_admin gazetteer load "$SHARED_DATA/gazetteer"
+	out_has "1874 places loaded"
+	run 0 as_admin gazetteer show 120101
+	out_has "120101	1201	"
+	run 3 as_admin gazetteer show 999999
+	run 2 as_clerk register birth name_km="សុខ" place_of_birth=129999 \
+	    mother_name_km="ចាន់" informant_name="ចាន់" sex=male \
+	    date_of_birth=2026-10-01 place_type=home attendant=midwife \
+	    birth_type=single mother_date_of_birth=1990-01-31 \
+	    mother_nationality=Khmer mother_residence=120101 \
+	    informant_relationship=mother
+	err_has "place_of_birth: '129999' is not a place in the gazetteer"
+	ok "gazetteer load, show, and place codes checked against it"
+fi
+
+run 0 as_admin verify
+out_has "ok: 2 records, 2 revisions, 2 changes"
+ok "verify passes"
+echo "$ntest passed, 0 failed"
