@@ -1,0 +1,39 @@
+#!/bin/sh
+# check.sh -- installs what is missing, builds, and runs the whole test
+# suite.  With --sanitizers the build uses AddressSanitizer and
+# UndefinedBehaviorSanitizer (in build-san/, else build/).  Prints the
+# automake summary, check's own "Checks: N, Failures: 0, Errors: 0" lines
+# and each shell test's "N passed, N failed" line.
+set -eu
+cd "$(dirname "$0")"
+. tools/deps.sh
+
+bdir=build
+args=
+if [ "${1:-}" = "--sanitizers" ]; then
+	bdir=build-san
+	args=--enable-sanitizers
+fi
+civreg_deps
+# shellcheck disable=SC2086
+civreg_build "$bdir" $args
+
+status=0
+(cd "$bdir" && make -j"$(nproc 2>/dev/null || echo 2)" check) > "$bdir/check.out" 2>&1 || status=$?
+grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):|^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$bdir/check.out" || true
+echo "--- unit tests (check):"
+grep -h -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$bdir"/tests/*.log || true
+echo "--- shell tests:"
+for f in "$bdir"/tests/*.sh.log; do
+	printf '%s: ' "$(basename "$f" .log)"
+	grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" || echo "no summary (failed early)"
+done
+if [ "$status" -ne 0 ]; then
+	echo "--- failing logs:"
+	for f in "$bdir"/tests/*.log; do
+		grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "== $f"; tail -n 60 "$f"; }
+	done
+	echo "test suite FAILED ($bdir)"
+	exit "$status"
+fi
+echo "test suite passed ($bdir)"

@@ -1,0 +1,34 @@
+# tools/deps.sh -- sourced by demo.sh and check.sh: installs the Debian
+# packages civreg needs to build and test, if any are missing.
+CIVREG_PKGS="gcc make autoconf automake libtool pkg-config libdb5.3-dev \
+db5.3-util libgcrypt20-dev libncursesw5-dev check libsubunit-dev tmux \
+openssh-client openssh-server openssl gettext autopoint"
+
+civreg_deps() {
+	missing=
+	for p in $CIVREG_PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "civreg needs these Debian packages:$missing" >&2
+		echo "install them with: sudo apt-get install$missing" >&2
+		return 1
+	fi
+	echo "installing Debian packages:$missing" >&2
+	apt-get update -qq >&2 &&
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
+}
+
+# civreg_build DIR [CONFIGURE_ARGS...]: configure and build out of tree.
+civreg_build() {
+	bdir=$1
+	shift
+	top=$(pwd)
+	[ -x configure ] || autoreconf -fi >&2 || return 1
+	mkdir -p "$bdir"
+	(cd "$bdir" &&
+	    { [ -f Makefile ] || "$top/configure" -q "$@"; } &&
+	    make -j"$(nproc 2>/dev/null || echo 2)" >&2) || return 1
+}
