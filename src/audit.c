@@ -24,7 +24,7 @@
 static const char *const action_names[] = {
 	NULL, "init", "login", "login-failed", "user-add", "user-passwd",
 	"user-disable", "user-enable", "declare", "read", "search",
-	"gazetteer", "verify", "audit-read", "locked"
+	"gazetteer", "verify", "audit-read", "locked", "denied"
 };
 
 const char *
@@ -245,6 +245,34 @@ audit_verify_chain(struct txn *tx, struct cr_err *report, uint64_t *count)
 	return c.problems;
 }
 
+struct denied {
+	struct session		*s;
+	const char		*record;
+	const struct cr_err	*why;
+};
+
+static int
+denied_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct denied *d = arg;
+	char detail[256];
+
+	snprintf(detail, sizeof detail, "%.250s", d->why->msg);
+	return audit_append(tx, d->s->user, d->s->office, AU_DENIED,
+	    d->record ? d->record : "", detail, e);
+}
+
+/* Who tried what they may not do is itself worth keeping. */
+void
+audit_denied(struct session *s, const char *record, const struct cr_err *why)
+{
+	struct denied d = { s, record, why };
+	struct cr_err e;
+
+	if (s->store != NULL && why->code == CR_EPERM)
+		(void)store_run(s->store, denied_txn, &d, &e);
+}
+
 struct listing {
 	const char	*record;
 	audit_visit_fn	 visit;
@@ -302,11 +330,13 @@ audit_list(struct session *s, const char *record, audit_visit_fn visit,
 	struct txn *tx;
 	int rc;
 
-	if ((rc = authz_check(s, AZ_AUDIT_READ, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_AUDIT_READ, NULL, e)) != CR_OK) {
+		audit_denied(s, record, e);
 		return rc;
+	}
 	if ((rc = store_run(s->store, audit_note_read, &r, e)) != CR_OK)
 		return rc;
-	if ((rc = store_begin(s->store, &tx, e)) != CR_OK)
+	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
 		return rc;
 	rc = store_scan(tx, ST_AUDIT, NULL, 0, list_visit, &l, e);
 	if (rc == CR_OK)

@@ -170,6 +170,7 @@ const char *store_dir(struct store *);
 int	store_panicked(struct store *);	/* damage seen: stop, reopen */
 int	store_run(struct store *, store_txn_fn, void *arg, struct cr_err *);
 int	store_begin(struct store *, struct txn **, struct cr_err *);
+int	store_begin_read(struct store *, struct txn **, struct cr_err *);
 int	store_commit(struct txn *, struct cr_err *);
 void	store_abort(struct txn *);
 struct store *store_of(struct txn *);
@@ -330,6 +331,7 @@ void	index_normalize(const char *in, struct buf *out);
 
 /* ------------------------------------------------------------------ meta.c */
 #define SCHEMA_VERSION	1
+#define INDEX_NAME_VERSION 1	/* name normalization rules (index.c) */
 enum office_level { LV_COMMUNE = 1, LV_DISTRICT = 2, LV_PROVINCE = 3,
 	LV_NATIONAL = 4 };
 
@@ -387,6 +389,7 @@ struct user_info {
 const char *user_role_name(int);
 int	user_role_code(const char *);
 int	user_name_valid(const char *, char *why, size_t);
+int	user_password_ok(const char *, struct cr_err *);
 int	user_create_first(struct txn *, const char *name, const char *pw,
 	    struct cr_err *);
 int	user_login(struct store *, const char *name, const char *pw,
@@ -425,7 +428,7 @@ enum audit_action {
 	AU_INIT = 1, AU_LOGIN = 2, AU_LOGIN_FAIL = 3, AU_USER_ADD = 4,
 	AU_USER_PASSWD = 5, AU_USER_DISABLE = 6, AU_USER_ENABLE = 7,
 	AU_DECLARE = 8, AU_READ = 9, AU_SEARCH = 10, AU_GAZETTEER = 11,
-	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14
+	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15
 };
 
 struct audit_entry {
@@ -443,6 +446,9 @@ struct audit_entry {
 int	audit_append(struct txn *, const char *user, const char *office,
 	    int action, const char *record, const char *detail,
 	    struct cr_err *);
+/* Records a refused action (outside any transaction; best effort). */
+void	audit_denied(struct session *, const char *record,
+	    const struct cr_err *why);
 int	audit_decode(const void *, size_t, struct audit_entry *,
 	    struct cr_err *);
 void	audit_entry_free(struct audit_entry *);

@@ -105,9 +105,10 @@ cli_wants_help(struct cli *c)
 	const struct cli_verb *v;
 	int i;
 
+	/* --help anywhere, -h only right after the verb (a name may be -h). */
 	for (i = 1; i < c->argc; i++)
 		if (strcmp(c->argv[i], "--help") == 0 ||
-		    strcmp(c->argv[i], "-h") == 0)
+		    (i == 1 && strcmp(c->argv[i], "-h") == 0))
 			break;
 	if (i == c->argc)
 		return 0;

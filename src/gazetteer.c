@@ -107,6 +107,8 @@ load_file(struct txn *tx, struct load *l, const char *name, size_t digits,
 			break;
 		}
 		p = line;
+		if (p[strspn(p, " \t\r\n")] == '\0')
+			continue;	/* blank line */
 		if (lineno == 1) {
 			if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
 				p += 3;
@@ -131,14 +133,29 @@ load_file(struct txn *tx, struct load *l, const char *name, size_t digits,
 			    "have %zu digits", path, lineno, r.col[0], digits);
 			break;
 		}
-		if (digits > 2 && (strlen(r.col[1]) != digits - 2 ||
-		    strncmp(r.col[0], r.col[1], digits - 2) != 0 ||
-		    store_get(tx, ST_PLACES, r.col[1], strlen(r.col[1]), &pb, 0,
-		    e) != CR_OK)) {
-			rc = err_set(e, CR_EINVAL, "%s line %d: the parent '%s' "
-			    "of %s is not a known place that contains it", path,
-			    lineno, r.col[1], r.col[0]);
+		if (digits == 2 && r.col[1][0] != '\0') {
+			rc = err_set(e, CR_EINVAL, "%s line %d: a province has "
+			    "no parent, but '%s' is given", path, lineno,
+			    r.col[1]);
 			break;
+		}
+		if (digits > 2 && (strlen(r.col[1]) != digits - 2 ||
+		    strncmp(r.col[0], r.col[1], digits - 2) != 0)) {
+			rc = err_set(e, CR_EINVAL, "%s line %d: the parent '%s' "
+			    "of %s is not the place that contains it (its "
+			    "first %zu digits)", path, lineno, r.col[1],
+			    r.col[0], digits - 2);
+			break;
+		}
+		if (digits > 2) {
+			rc = store_get(tx, ST_PLACES, r.col[1], strlen(r.col[1]),
+			    &pb, 0, e);
+			if (rc == CR_ENOTFOUND)
+				rc = err_set(e, CR_EINVAL, "%s line %d: the "
+				    "parent %s of %s is not in the gazetteer",
+				    path, lineno, r.col[1], r.col[0]);
+			if (rc != CR_OK)
+				break;
 		}
 		buf_reset(&b);
 		buf_add(&b, "PL", 2);
@@ -146,7 +163,10 @@ load_file(struct txn *tx, struct load *l, const char *name, size_t digits,
 		for (i = 1; i < NCOLS; i++)
 			buf_add_str(&b, r.col[i]);
 		rc = store_put(tx, ST_PLACES, r.col[0], strlen(r.col[0]),
-		    b.data, b.len, 0, e);
+		    b.data, b.len, 1, e);
+		if (rc == CR_EEXIST)
+			rc = err_set(e, CR_EINVAL, "%s line %d: the code %s "
+			    "appears twice", path, lineno, r.col[0]);
 		if (rc != CR_OK)
 			break;
 		l->count++;
@@ -160,6 +180,35 @@ load_file(struct txn *tx, struct load *l, const char *name, size_t digits,
 }
 
 static int
+collect_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct keylist *kl_ = arg;
+
+	(void)v;
+	(void)vl;
+	kl_->keys = xrealloc(kl_->keys, (kl_->n + 1) * sizeof *kl_->keys);
+	buf_init(&kl_->keys[kl_->n]);
+	buf_add(&kl_->keys[kl_->n++], k, kl);
+	return 0;
+}
+
+/* A load replaces the whole gazetteer: the files are the reference. */
+static int
+clear_places(struct txn *tx, struct cr_err *e)
+{
+	struct keylist old = { 0, NULL };
+	size_t i;
+	int rc;
+
+	rc = store_scan(tx, ST_PLACES, NULL, 0, collect_visit, &old, e);
+	for (i = 0; rc == CR_OK && i < old.n; i++)
+		rc = store_del(tx, ST_PLACES, old.keys[i].data, old.keys[i].len,
+		    e);
+	keylist_free(&old);
+	return rc;
+}
+
+static int
 load_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct load *l = arg;
@@ -167,6 +216,8 @@ load_txn(struct txn *tx, void *arg, struct cr_err *e)
 	int rc;
 
 	l->count = 0;
+	if ((rc = clear_places(tx, e)) != CR_OK)
+		return rc;
 	if ((rc = load_file(tx, l, "provinces.csv", 2, 0, e)) != CR_OK ||
 	    (rc = load_file(tx, l, "districts.csv", 4, 0, e)) != CR_OK ||
 	    (rc = load_file(tx, l, "communes.csv", 6, 0, e)) != CR_OK ||
@@ -184,8 +235,10 @@ gazetteer_load(struct session *s, const char *dir, size_t *count,
 	struct load l = { dir, 0, s };
 	int rc;
 
-	if ((rc = authz_check(s, AZ_GAZETTEER, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_GAZETTEER, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
+	}
 	rc = store_run(s->store, load_txn, &l, e);
 	*count = l.count;
 	return rc;

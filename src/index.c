@@ -6,8 +6,9 @@
  * one place, next to the normalization that search uses for its queries:
  * a name is found only if the query is normalized exactly like the index.
  *
- * Name normalization (version 1, see db/record-format.txt): zero-width
- * characters and soft hyphens vanish; Latin letters lose case and
+ * Name normalization (version INDEX_NAME_VERSION, db/record-format.txt):
+ * zero-width characters and soft hyphens vanish; Latin letters (Basic,
+ * Latin-1, Extended-A/B, Additional: Vietnamese too) lose case and
  * diacritics; hyphens, dots and spaces separate tokens; apostrophes join.
  * Issue 7 adds Khmer mark ordering, spelling variants and a phonetic key;
  * changing these rules means rebuilding the name index.
@@ -47,10 +48,42 @@ keylist_add(struct keylist *kl, const void *p, size_t n)
 	kl->n++;
 }
 
-/* Latin-1 letters U+00C0..U+00FF without their diacritics. */
-static const char latin1_fold[] =
-    "aaaaaaaceeeeiiii" "dnooooo*ouuuuyts"
-    "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty";
+/*
+ * Latin letters without case or diacritics, by block ('?': keep as is).
+ * Generated once from Unicode decompositions, with the letters that have
+ * none (d with stroke, dotless i, l with stroke ...) given by hand.
+ */
+static const char latin1_fold[] =		/* U+00C0..U+00FF */
+    "aaaaaaaceeeeiiii" "dnooooo?ouuuuyts"
+    "aaaaaaaceeeeiiii" "dnooooo?ouuuuyty";
+static const char latin_ext_fold[] =		/* U+0100..U+024F */
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkklllllll"
+    "lllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs"
+    "b?????????????????f?????????????oo?????????????uu???????????????"
+    "?????????????aaiioouuuuuuuuuu?aaaa??ggggkkoooo??j???gg??nnaa????"
+    "aaaaeeeeiiiioooorrrruuuusstt??hh??????aaeeooooooooyy????????????"
+    "??????ee????????";
+static const char latin_add_fold[] =		/* U+1E00..U+1EFF */
+    "aabbbbbbccddddddddddeeeeeeeeeeffgghhhhhhhhhhiiiikkkkkkllllllllmm"
+    "mmmmnnnnnnnnoooooooopppprrrrrrrrssssssssssttttttttuuuuuuuuuuvvvv"
+    "wwwwwwwwwwxxxxyyzzzzzzhtwy??????aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeee"
+    "eeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyy??????";
+
+static uint32_t
+fold_latin(uint32_t c)
+{
+	char f = '?';
+
+	if (c >= 'A' && c <= 'Z')
+		return c + 'a' - 'A';
+	if (c >= 0xc0 && c <= 0xff)
+		f = latin1_fold[c - 0xc0];
+	else if (c >= 0x100 && c <= 0x24f)
+		f = latin_ext_fold[c - 0x100];
+	else if (c >= 0x1e00 && c <= 0x1eff)
+		f = latin_add_fold[c - 0x1e00];
+	return f == '?' ? c : (uint32_t)(unsigned char)f;
+}
 
 static void
 put_utf8(struct buf *b, uint32_t c)
@@ -112,12 +145,7 @@ index_normalize(const char *in, struct buf *out)
 			space = 1;
 			continue;
 		}
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		else if (c >= 0xc0 && c <= 0xff && latin1_fold[c - 0xc0] != '*'
-		    && latin1_fold[c - 0xc0] != '/')
-			c = (unsigned char)latin1_fold[c - 0xc0];
-		put_utf8(out, c);
+		put_utf8(out, fold_latin(c));
 		space = 0;
 	}
 	if (out->len > 0 && out->data[out->len - 1] == ' ')

@@ -8,6 +8,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,6 +59,12 @@ office_info(struct txn *tx, char office[OFFICE_LEN], int *level,
 	if ((*level = meta_level_code(lv)) == 0)
 		return err_set(e, CR_ECORRUPT, "meta.db: unknown office level "
 		    "'%s'", lv);
+	if ((rc = meta_get_str(tx, "schema", lv, sizeof lv, e)) != CR_OK)
+		return rc;
+	if (atoi(lv) != SCHEMA_VERSION)
+		return err_set(e, CR_EDB, "this store has schema version %s; "
+		    "this civreg knows version %d: use the civreg release that "
+		    "matches the store", lv, SCHEMA_VERSION);
 	return CR_OK;
 }
 
@@ -69,7 +79,9 @@ init_txn(struct txn *tx, void *arg, struct cr_err *e)
 	if ((rc = meta_put_str(tx, "office", in->office, e)) != CR_OK ||
 	    (rc = meta_put_str(tx, "level", meta_level_name(in->level), e)) !=
 	    CR_OK || (rc = meta_put_str(tx, "schema", schema, e)) != CR_OK ||
-	    (rc = meta_put_u64(tx, "created", (uint64_t)cr_now(), e)) != CR_OK)
+	    (rc = meta_put_u64(tx, "created", (uint64_t)cr_now(), e)) != CR_OK ||
+	    (rc = meta_put_u64(tx, "index.name", INDEX_NAME_VERSION, e)) !=
+	    CR_OK)
 		return rc;
 	if ((rc = user_create_first(tx, in->admin, in->password, e)) != CR_OK)
 		return rc;
@@ -79,12 +91,37 @@ init_txn(struct txn *tx, void *arg, struct cr_err *e)
 	return audit_append(tx, in->admin, in->office, AU_INIT, "", detail, e);
 }
 
+/*
+ * A failed init removes what it made (the directory was new or empty,
+ * st_check_dir saw to that), so that it can simply be run again.
+ */
+static void
+unmake(const char *dir, int existed)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	if (!existed)
+		rmdir(dir);
+}
+
 int
 office_init(const struct office_init *in, struct cr_err *e)
 {
 	struct store *st;
+	struct stat sb;
 	char why[160];
-	int rc;
+	int rc, existed;
 
 	if (!office_code_valid(in->office, in->level, why, sizeof why))
 		return err_set(e, CR_EINVAL, "office code '%s' is not valid: "
@@ -92,14 +129,16 @@ office_init(const struct office_init *in, struct cr_err *e)
 	if (!user_name_valid(in->admin, why, sizeof why))
 		return err_set(e, CR_EINVAL, "administrator name '%s' is not "
 		    "valid: %s", in->admin, why);
-	if (utf8_chars(in->password) < USER_MIN_PASSWORD)
-		return err_set(e, CR_EINVAL, "the administrator password is "
-		    "too short: use at least %d characters", USER_MIN_PASSWORD);
+	if (user_password_ok(in->password, e) != CR_OK)
+		return e->code;
+	existed = stat(in->dir, &sb) == 0;
 	if ((rc = store_open(in->dir, STORE_CREATE, &st, e)) != CR_OK)
 		return rc;
 	rc = store_run(st, init_txn, (void *)in, e);
 	if (rc == CR_OK)
 		rc = store_checkpoint(st, 1, e);
 	store_close(st);
+	if (rc != CR_OK)
+		unmake(in->dir, existed);
 	return rc;
 }

@@ -204,8 +204,10 @@ regist_declare(struct session *s, const char *kind, const struct kv *kv,
 	if ((d.f = form_by_key(kind)) == NULL)
 		return err_set(e, CR_EINVAL, "unknown form '%s': 'civreg forms' "
 		    "lists the forms", kind);
-	if ((rc = authz_check(s, AZ_DECLARE, d.f, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_DECLARE, d.f, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
+	}
 	if ((rc = form_validate(d.f, kv, n, e)) != CR_OK)
 		return rc;
 	d.s = s;
@@ -258,6 +260,12 @@ show_txn(struct txn *tx, void *arg, struct cr_err *e)
 		rc = rec_decode(b.data, b.len, sh->r, e);
 	if (rc == CR_OK)
 		rc = authz_check(sh->s, AZ_READ, form_by_code(sh->r->kind), e);
+	/* A health facility reads back only the notices it sent. */
+	if (rc == CR_OK && sh->s->role == ROLE_HEALTH &&
+	    strcmp(sh->r->author, sh->s->user) != 0)
+		rc = err_set(e, CR_EPERM, "user %s (role health) may read only "
+		    "the notices it sent; %s was entered by another user",
+		    sh->s->user, sh->id);
 	if (rc == CR_OK) {
 		buf_add_cstr(&k, sh->id);
 		rc = store_scan(tx, ST_HISTORY, k.data, k.len, history_visit,
@@ -280,10 +288,18 @@ regist_show(struct session *s, const char *id, struct record *r,
 
 	rec_init(r);
 	memset(h, 0, sizeof *h);
+	/* Roles that read nothing learn nothing, not even that it exists. */
+	if (s->role != ROLE_HEALTH &&
+	    (rc = authz_check(s, AZ_READ, NULL, e)) != CR_OK) {
+		audit_denied(s, id, e);
+		return rc;
+	}
 	if (!rec_id_valid(id))
 		return err_set(e, CR_EINVAL, "'%s' is not a record id: write it "
 		    "as OFFICE-NUMBER, e.g. 120101-00000042", id);
 	rc = store_run(s->store, show_txn, &sh, e);
+	if (rc == CR_EPERM)
+		audit_denied(s, id, e);
 	if (rc != CR_OK) {
 		rec_free(r);
 		rec_history_free(h);
@@ -365,6 +381,12 @@ search_reset(struct search *sr)
 }
 
 static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
 search_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct search *sr = arg;
@@ -390,6 +412,8 @@ search_txn(struct txn *tx, void *arg, struct cr_err *e)
 	}
 	if (rc != CR_OK)
 		goto out;
+	/* Lowest ids first, so that --limit keeps the oldest records. */
+	qsort(sr->ids, sr->nids, sizeof *sr->ids, id_cmp);
 	for (i = 0; i < sr->nids && sr->nhits < sr->limit; i++) {
 		struct record r;
 
@@ -439,8 +463,10 @@ regist_search(struct session *s, const char *text, size_t limit,
 	size_t i;
 	int rc;
 
-	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
+	}
 	if (!utf8_valid(text, strlen(text)))
 		return err_set(e, CR_EINVAL, "the search text is not valid "
 		    "UTF-8: check the keyboard or terminal encoding");

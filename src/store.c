@@ -448,20 +448,37 @@ store_checkpoint(struct store *st, int force, struct cr_err *e)
 	return CR_OK;
 }
 
-int
-store_begin(struct store *st, struct txn **txp, struct cr_err *e)
+static int
+st_begin(struct store *st, struct txn **txp, u_int32_t flags,
+    struct cr_err *e)
 {
 	struct txn *tx = xcalloc(1, sizeof *tx);
 	int rc;
 
 	tx->st = st;
-	if ((rc = st->env->txn_begin(st->env, NULL, &tx->t, 0)) != 0) {
+	if ((rc = st->env->txn_begin(st->env, NULL, &tx->t, flags)) != 0) {
 		free(tx);
 		*txp = NULL;
 		return st_fail(st, e, rc, "cannot begin a transaction", "");
 	}
 	*txp = tx;
 	return CR_OK;
+}
+
+int
+store_begin(struct store *st, struct txn **txp, struct cr_err *e)
+{
+	return st_begin(st, txp, 0, e);
+}
+
+/*
+ * For long listings: read locks are released as the cursor moves, so a
+ * listing neither blocks the other terminals nor fills the lock table.
+ */
+int
+store_begin_read(struct store *st, struct txn **txp, struct cr_err *e)
+{
+	return st_begin(st, txp, DB_READ_COMMITTED, e);
 }
 
 int

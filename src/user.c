@@ -87,15 +87,15 @@ user_name_valid(const char *s, char *why, size_t n)
 	return 1;
 }
 
-static int
-password_ok(const char *pw, struct cr_err *e)
+int
+user_password_ok(const char *pw, struct cr_err *e)
 {
+	if (!utf8_valid(pw, strlen(pw)))
+		return err_set(e, CR_EINVAL, "the password is not valid UTF-8 "
+		    "text: check the keyboard or terminal encoding");
 	if (utf8_chars(pw) < USER_MIN_PASSWORD)
 		return err_set(e, CR_EINVAL, "the password is too short: use "
 		    "at least %d characters", USER_MIN_PASSWORD);
-	if (!utf8_valid(pw, strlen(pw)))
-		return err_set(e, CR_EINVAL, "the password is not valid UTF-8 "
-		    "text");
 	return CR_OK;
 }
 
@@ -243,7 +243,7 @@ make_user(struct user_rec *u, const char *name, int role,
 	    utf8_chars(full_name) > 100))
 		return err_set(e, CR_EINVAL, "the full name must be valid text "
 		    "of at most 100 characters");
-	if ((rc = password_ok(pw, e)) != CR_OK)
+	if ((rc = user_password_ok(pw, e)) != CR_OK)
 		return rc;
 	snprintf(u->info.name, sizeof u->info.name, "%s", name);
 	u->info.role = role;
@@ -282,20 +282,38 @@ login_record(struct txn *tx, void *arg, struct cr_err *e)
 	struct user_rec u;
 	char office[OFFICE_LEN];
 	int64_t now = (int64_t)cr_now();
-	int rc, level;
+	int rc, level, lockout = 0;
+	static const char generic[] = "unknown user or wrong password (after "
+	    "5 wrong passwords in a row an account is locked for 15 minutes)";
 
 	l->result = CR_EAUTH;
 	if ((rc = office_info(tx, office, &level, e)) != CR_OK)
 		return rc;
 	if (!l->known) {
-		snprintf(l->msg, sizeof l->msg, "unknown user or wrong "
-		    "password");
+		snprintf(l->msg, sizeof l->msg, "%s", generic);
 		return audit_append(tx, "", office, AU_LOGIN_FAIL, "",
 		    "unknown user name", e);
 	}
 	if ((rc = user_get(tx, l->name, &u, 1, e)) != CR_OK)
 		return rc;
-	if (u.info.disabled) {
+	/*
+	 * A wrong password gets the same answer whether the user exists,
+	 * is locked or disabled: only the right password learns more.
+	 */
+	if (!l->ok) {
+		snprintf(l->msg, sizeof l->msg, "%s", generic);
+		if (u.info.locked_until <= now && !u.info.disabled &&
+		    ++u.info.failures >= USER_MAX_FAILURES) {
+			u.info.locked_until = now + USER_LOCK_SECONDS;
+			u.info.failures = 0;
+			lockout = 1;
+		}
+		rc = user_put(tx, &u, 0, e);
+		if (rc == CR_OK)
+			rc = audit_append(tx, l->name, office, lockout ?
+			    AU_LOCKED : AU_LOGIN_FAIL, "", lockout ? "wrong "
+			    "password: account locked" : "wrong password", e);
+	} else if (u.info.disabled) {
 		snprintf(l->msg, sizeof l->msg, "the account %s is disabled: "
 		    "ask an administrator", l->name);
 		rc = audit_append(tx, l->name, office, AU_LOGIN_FAIL, "",
@@ -310,23 +328,6 @@ login_record(struct txn *tx, void *arg, struct cr_err *e)
 		    USER_MAX_FAILURES, when);
 		rc = audit_append(tx, l->name, office, AU_LOGIN_FAIL, "",
 		    "account locked", e);
-	} else if (!l->ok) {
-		u.info.failures++;
-		if (u.info.failures >= USER_MAX_FAILURES) {
-			u.info.locked_until = now + USER_LOCK_SECONDS;
-			u.info.failures = 0;
-			snprintf(l->msg, sizeof l->msg, "unknown user or wrong "
-			    "password; the account %s is now locked for %d "
-			    "minutes", l->name, USER_LOCK_SECONDS / 60);
-		} else
-			snprintf(l->msg, sizeof l->msg, "unknown user or wrong "
-			    "password (%d of %d attempts before the account "
-			    "is locked)", u.info.failures, USER_MAX_FAILURES);
-		rc = user_put(tx, &u, 0, e);
-		if (rc == CR_OK)
-			rc = audit_append(tx, l->name, office,
-			    u.info.locked_until > now ? AU_LOCKED :
-			    AU_LOGIN_FAIL, "", "wrong password", e);
 	} else {
 		u.info.failures = 0;
 		u.info.locked_until = 0;
@@ -436,8 +437,10 @@ user_add(struct session *s, const char *name, int role,
 	struct user_op op;
 	int rc;
 
-	if ((rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
+	}
 	memset(&op, 0, sizeof op);
 	op.s = s;
 	if ((rc = make_user(&op.u, name, role, full_name, pw, e)) == CR_OK)
@@ -486,9 +489,11 @@ user_passwd(struct session *s, const char *name, const char *pw,
 
 	/* Anyone may change their own password; others need an admin. */
 	if (strcmp(s->user, name) != 0 &&
-	    (rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK)
+	    (rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
-	if ((rc = password_ok(pw, e)) != CR_OK)
+	}
+	if ((rc = user_password_ok(pw, e)) != CR_OK)
 		return rc;
 	memset(&op, 0, sizeof op);
 	op.s = s;
@@ -533,8 +538,10 @@ user_set_disabled(struct session *s, const char *name, int disabled,
 	struct user_op op;
 	int rc;
 
-	if ((rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
+	}
 	if (disabled && strcmp(s->user, name) == 0)
 		return err_set(e, CR_EINVAL, "you cannot disable your own "
 		    "account: ask another administrator");
@@ -576,9 +583,11 @@ user_list(struct session *s, user_visit_fn visit, void *arg,
 	struct txn *tx;
 	int rc;
 
-	if ((rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_USER_ADMIN, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
-	if ((rc = store_begin(s->store, &tx, e)) != CR_OK)
+	}
+	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
 		return rc;
 	rc = store_scan(tx, ST_USERS, NULL, 0, list_visit, &l, e);
 	if (rc == CR_OK)

@@ -4,8 +4,9 @@
  * Allocation failure is not something a registry can recover from in the
  * middle of a transaction, so x*alloc abort with a message (the open
  * transaction dies with the process and Berkeley DB recovery undoes it).
- * Encoded integers are little-endian in record values and big-endian in
- * keys, where byte order must sort numerically.
+ * Encoded integers are little-endian inside record, user and audit
+ * values, and big-endian in keys and meta.db counters, where byte order
+ * must sort numerically.
  */
 #include "config.h"
 

@@ -230,8 +230,10 @@ verify_store(struct session *s, FILE *out, struct cr_err *e)
 	void *args[2];
 	int level, i, rc;
 
-	if ((rc = authz_check(s, AZ_VERIFY, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_VERIFY, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
+	}
 	if (s->damage[0] != '\0') {
 		err_set(e, CR_ECORRUPT, "the store is damaged: it could not "
 		    "even record this login");
@@ -254,6 +256,18 @@ verify_store(struct session *s, FILE *out, struct cr_err *e)
 	else if (atoi(schema) != SCHEMA_VERSION)
 		problem(&v, "meta.db: schema version %s, this civreg knows %d",
 		    schema, SCHEMA_VERSION);
+	{
+		uint64_t nv;
+
+		err_clear(&ue);
+		if (meta_get_u64(v.tx, "index.name", &nv, 0, &ue) != CR_OK)
+			problem(&v, "meta.db: %s", ue.msg);
+		else if (nv != INDEX_NAME_VERSION)
+			problem(&v, "idx_name.db was built by name rules version "
+			    "%llu, this civreg uses %d: the name index must be "
+			    "rebuilt", (unsigned long long)nv,
+			    INDEX_NAME_VERSION);
+	}
 	scan(&v, ST_RECORDS, record_visit);
 	scan(&v, ST_HISTORY, history_visit);
 	scan(&v, ST_CHANGES, change_visit);

@@ -78,7 +78,7 @@ unchanged "argument that is not key=value"
 printf 'wrong-password\n' > "$T/wrong.pw"
 # shellcheck disable=SC2086
 run 4 env CIVREG_PASSWORD_FILE="$T/wrong.pw" "$CIVREG" -d "$S" -u clerk register birth $FULL
-err_has "login refused: unknown user or wrong password (1 of 5 attempts"
+err_has "login refused: unknown user or wrong password (after 5 wrong passwords in a row an account is locked for 15 minutes)"
 unchanged "wrong password"
 
 # shellcheck disable=SC2086
@@ -124,9 +124,13 @@ ok "no number was consumed by refused input"
 for i in 1 2 3 4 5; do
 	run 4 env CIVREG_PASSWORD_FILE="$T/wrong.pw" "$CIVREG" -d "$S" -u clerk show "$id"
 done
-err_has "is now locked for 15 minutes"
+cp "$T/err" "$T/err5"
 run 4 as_clerk show "$id"
 err_has "the account clerk is locked after 5 wrong passwords"
+# The fifth wrong password got the same answer as the first: no hint.
+grep -qF "unknown user or wrong password (after 5" "$T/err5" || fail "5th answer"
+run 0 as_admin audit
+out_has "	clerk	locked	-	wrong password: account locked"
 run_in 0 "$CLERK_PW
 " env CIVREG_PASSWORD_FILE="$T/admin.pw" "$CIVREG" -d "$S" -u admin user passwd clerk
 run 0 as_clerk show "$id"

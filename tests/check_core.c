@@ -405,6 +405,8 @@ START_TEST(test_normalize)
 	ck_assert_str_eq(norm("  SOKH   Dara "), "sokh dara");
 	ck_assert_str_eq(norm("Chéa-Sophéap"), "chea sopheap");
 	ck_assert_str_eq(norm("O'Neil"), "oneil");
+	ck_assert_str_eq(norm("ĐẶNG Thị Łucja"), "dang thi lucja");
+	ck_assert_str_eq(norm("Ñoño ÆØ × ß"), "nono ao × s");
 	/* Zero-width space and joiners vanish from Khmer names. */
 	ck_assert_str_eq(norm("សុខ\u200bដារ៉ា"), "សុខដារ៉ា");
 	ck_assert_str_eq(norm("សុខ\u200c ដារ៉ា"), "សុខ ដារ៉ា");

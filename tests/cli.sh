@@ -40,6 +40,9 @@ err_has "6-digit"
 run_in 2 "short
 " "$CIVREG" -d "$T/new" init --office 1201 --level district --admin admin
 err_has "too short"
+run_in 2 "$(printf 'password\377\377')
+" "$CIVREG" -d "$T/new" init --office 1201 --level district --admin admin
+err_has "not valid UTF-8"
 [ ! -e "$T/new" ] || fail "a refused init left a directory behind"
 ok "init refuses existing stores and bad arguments, touching nothing"
 
