@@ -31,7 +31,7 @@ done
 if [ "$status" -ne 0 ]; then
 	echo "--- failing logs:"
 	for f in "$bdir"/tests/*.log; do
-		grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "== $f"; tail -n 60 "$f"; }
+		grep -qE '^:test-result: (FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "== $f"; tail -n 60 "$f"; }
 	done
 	echo "test suite FAILED ($bdir)"
 	exit "$status"

@@ -413,7 +413,8 @@ search_txn(struct txn *tx, void *arg, struct cr_err *e)
 	if (rc != CR_OK)
 		goto out;
 	/* Lowest ids first, so that --limit keeps the oldest records. */
-	qsort(sr->ids, sr->nids, sizeof *sr->ids, id_cmp);
+	if (sr->nids > 1)
+		qsort(sr->ids, sr->nids, sizeof *sr->ids, id_cmp);
 	for (i = 0; i < sr->nids && sr->nhits < sr->limit; i++) {
 		struct record r;
 
@@ -482,7 +483,8 @@ regist_search(struct session *s, const char *text, size_t limit,
 	}
 	rc = store_run(s->store, search_txn, &sr, e);
 	if (rc == CR_OK) {
-		qsort(sr.hits, sr.nhits, sizeof *sr.hits, hit_cmp);
+		if (sr.nhits > 1)
+			qsort(sr.hits, sr.nhits, sizeof *sr.hits, hit_cmp);
 		for (i = 0; i < sr.nhits; i++)
 			if (visit(arg, &sr.hits[i]) != 0)
 				break;

@@ -417,6 +417,9 @@ st_free(struct store *st)
 {
 	int i;
 
+	/* After a fatal error, let the handles close and free their memory. */
+	if (st->panicked && st->env != NULL)
+		st->env->set_flags(st->env, DB_NOPANIC, 1);
 	/* Secondaries first: they are associated with records.db. */
 	for (i = 0; i < SI_NINDEX; i++)
 		if (st->idx[i] != NULL)
@@ -425,7 +428,8 @@ st_free(struct store *st)
 		if (st->db[i] != NULL)
 			st->db[i]->close(st->db[i], 0);
 	if (st->env != NULL) {
-		st->env->txn_checkpoint(st->env, 0, 0, 0);
+		if (!st->panicked)	/* never flush after damage was seen */
+			st->env->txn_checkpoint(st->env, 0, 0, 0);
 		st->env->close(st->env, 0);
 		st_remove_env(st);
 	}
@@ -654,7 +658,8 @@ st_scan(struct txn *tx, DB *db, int is_index, const char *file,
 			ret = st_fail(tx->st, e, rc, "read failed", file);
 			goto out;
 		}
-		if (k.size < plen || memcmp(k.data, prefix, plen) != 0)
+		if (plen > 0 && (k.size < plen ||
+		    memcmp(k.data, prefix, plen) != 0))
 			break;
 		v = is_index ? visit(arg, k.data, k.size, pk.data, pk.size) :
 		    visit(arg, k.data, k.size, d.data, d.size);
