@@ -544,6 +544,15 @@ st_db(struct txn *tx, int table)
 	return tx->st->db[table];
 }
 
+/* A DBT that only passes bytes in (keys and values we write). */
+static void
+st_dbt(DBT *t, const void *p, size_t n)
+{
+	memset(t, 0, sizeof *t);
+	t->data = (void *)p;
+	t->size = (u_int32_t)n;
+}
+
 int
 store_get(struct txn *tx, int table, const void *key, size_t klen,
     struct buf *val, int for_update, struct cr_err *e)
@@ -551,10 +560,8 @@ store_get(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k, d;
 	int rc;
 
-	memset(&k, 0, sizeof k);
-	memset(&d, 0, sizeof d);
-	k.data = (void *)key;
-	k.size = (u_int32_t)klen;
+	st_dbt(&k, key, klen);
+	st_dbt(&d, NULL, 0);
 	d.flags = DB_DBT_MALLOC;
 	rc = st_db(tx, table)->get(st_db(tx, table), tx->t, &k, &d,
 	    for_update ? DB_RMW : 0);
@@ -577,12 +584,8 @@ store_put(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k, d;
 	int rc;
 
-	memset(&k, 0, sizeof k);
-	memset(&d, 0, sizeof d);
-	k.data = (void *)key;
-	k.size = (u_int32_t)klen;
-	d.data = (void *)val;
-	d.size = (u_int32_t)vlen;
+	st_dbt(&k, key, klen);
+	st_dbt(&d, val, vlen);
 	rc = st_db(tx, table)->put(st_db(tx, table), tx->t, &k, &d,
 	    no_overwrite ? DB_NOOVERWRITE : 0);
 	if (rc == DB_KEYEXIST)
@@ -600,9 +603,7 @@ store_del(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k;
 	int rc;
 
-	memset(&k, 0, sizeof k);
-	k.data = (void *)key;
-	k.size = (u_int32_t)klen;
+	st_dbt(&k, key, klen);
 	rc = st_db(tx, table)->del(st_db(tx, table), tx->t, &k, 0);
 	if (rc == DB_NOTFOUND)
 		return CR_ENOTFOUND;

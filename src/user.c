@@ -449,12 +449,16 @@ user_add(struct session *s, const char *name, int role,
 	return rc;
 }
 
+/*
+ * The one way an existing user changes: read it under a write lock,
+ * apply fn, write it back with its audit entry, in the caller's txn.
+ */
 static int
-passwd_txn(struct txn *tx, void *arg, struct cr_err *e)
+update_user(struct txn *tx, struct user_op *op,
+    void (*fn)(struct user_rec *, const struct user_op *), int action,
+    const char *detail, struct cr_err *e)
 {
-	struct user_op *op = arg;
 	struct user_rec u;
-	char detail[96];
 	int rc;
 
 	rc = user_get(tx, op->name, &u, 1, e);
@@ -463,21 +467,36 @@ passwd_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    "shows the users", op->name);
 	if (rc != CR_OK)
 		return rc;
-	u.t = op->u.t;
-	u.m = op->u.m;
-	u.p = op->u.p;
-	memcpy(u.salt, op->u.salt, sizeof u.salt);
-	memcpy(u.hash, op->u.hash, sizeof u.hash);
-	u.info.failures = 0;
-	u.info.locked_until = 0;
+	fn(&u, op);
 	rc = user_put(tx, &u, 0, e);
 	user_info_free(&u.info);
 	crypto_wipe(&u, sizeof u);
 	if (rc != CR_OK)
 		return rc;
-	snprintf(detail, sizeof detail, "password of %s set", op->name);
-	return audit_append(tx, op->s->user, op->s->office, AU_USER_PASSWD, "",
+	return audit_append(tx, op->s->user, op->s->office, action, "",
 	    detail, e);
+}
+
+static void
+new_password(struct user_rec *u, const struct user_op *op)
+{
+	u->t = op->u.t;
+	u->m = op->u.m;
+	u->p = op->u.p;
+	memcpy(u->salt, op->u.salt, sizeof u->salt);
+	memcpy(u->hash, op->u.hash, sizeof u->hash);
+	u->info.failures = 0;
+	u->info.locked_until = 0;
+}
+
+static int
+passwd_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct user_op *op = arg;
+	char detail[96];
+
+	snprintf(detail, sizeof detail, "password of %s set", op->name);
+	return update_user(tx, op, new_password, AU_USER_PASSWD, detail, e);
 }
 
 int
@@ -504,31 +523,23 @@ user_passwd(struct session *s, const char *name, const char *pw,
 	return rc;
 }
 
+static void
+set_disabled(struct user_rec *u, const struct user_op *op)
+{
+	u->info.disabled = op->disabled;
+	if (!op->disabled) {
+		u->info.failures = 0;
+		u->info.locked_until = 0;
+	}
+}
+
 static int
 disable_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct user_op *op = arg;
-	struct user_rec u;
-	int rc;
 
-	rc = user_get(tx, op->name, &u, 1, e);
-	if (rc == CR_ENOTFOUND)
-		return err_set(e, CR_ENOTFOUND, "no user %s: 'civreg user list' "
-		    "shows the users", op->name);
-	if (rc != CR_OK)
-		return rc;
-	u.info.disabled = op->disabled;
-	if (!op->disabled) {
-		u.info.failures = 0;
-		u.info.locked_until = 0;
-	}
-	rc = user_put(tx, &u, 0, e);
-	user_info_free(&u.info);
-	crypto_wipe(&u, sizeof u);
-	if (rc != CR_OK)
-		return rc;
-	return audit_append(tx, op->s->user, op->s->office, op->disabled ?
-	    AU_USER_DISABLE : AU_USER_ENABLE, "", op->name, e);
+	return update_user(tx, op, set_disabled, op->disabled ?
+	    AU_USER_DISABLE : AU_USER_ENABLE, op->name, e);
 }
 
 int

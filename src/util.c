@@ -112,34 +112,34 @@ buf_add_u8(struct buf *b, unsigned v)
 	buf_add(b, &c, 1);
 }
 
+/* n bytes of v, least significant first. */
+static void
+buf_add_le(struct buf *b, uint64_t v, int n)
+{
+	unsigned char c[8];
+	int i;
+
+	for (i = 0; i < n; i++)
+		c[i] = (unsigned char)(v >> (8 * i));
+	buf_add(b, c, (size_t)n);
+}
+
 void
 buf_add_u16(struct buf *b, unsigned v)
 {
-	unsigned char c[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
-
-	buf_add(b, c, 2);
+	buf_add_le(b, v, 2);
 }
 
 void
 buf_add_u32(struct buf *b, uint32_t v)
 {
-	unsigned char c[4];
-	int i;
-
-	for (i = 0; i < 4; i++)
-		c[i] = (unsigned char)(v >> (8 * i));
-	buf_add(b, c, 4);
+	buf_add_le(b, v, 4);
 }
 
 void
 buf_add_u64(struct buf *b, uint64_t v)
 {
-	unsigned char c[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		c[i] = (unsigned char)(v >> (8 * i));
-	buf_add(b, c, 8);
+	buf_add_le(b, v, 8);
 }
 
 void
@@ -198,32 +198,30 @@ rd_u16(struct rd *r)
 	return p ? (unsigned)(p[0] | p[1] << 8) : 0;
 }
 
-uint32_t
-rd_u32(struct rd *r)
+static uint64_t
+rd_le(struct rd *r, int n)
 {
-	const unsigned char *p = rd_bytes(r, 4);
-	uint32_t v = 0;
-	int i;
-
-	if (p == NULL)
-		return 0;
-	for (i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-uint64_t
-rd_u64(struct rd *r)
-{
-	const unsigned char *p = rd_bytes(r, 8);
+	const unsigned char *p = rd_bytes(r, (size_t)n);
 	uint64_t v = 0;
 	int i;
 
 	if (p == NULL)
 		return 0;
-	for (i = 7; i >= 0; i--)
+	for (i = n - 1; i >= 0; i--)
 		v = v << 8 | p[i];
 	return v;
+}
+
+uint32_t
+rd_u32(struct rd *r)
+{
+	return (uint32_t)rd_le(r, 4);
+}
+
+uint64_t
+rd_u64(struct rd *r)
+{
+	return rd_le(r, 8);
 }
 
 char *
