@@ -360,6 +360,7 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 	st->env->set_lk_max_lockers(st->env, 10000);
 	st->env->set_cachesize(st->env, 0, cache_mb * 1024 * 1024, 1);
 	st->env->set_lg_bsize(st->env, 256 * 1024);
+	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
 	st->env->set_flags(st->env, DB_AUTO_COMMIT, 1);
 	if (flags & STORE_NOSYNC)
 		st->env->set_flags(st->env, DB_TXN_WRITE_NOSYNC, 1);

@@ -624,6 +624,26 @@ START_TEST(test_concurrent_writers)
 	ck_assert_uint_eq(count(s.store, ST_CHANGES), 4000);
 	ck_assert_msg(verify_quiet(&s, &e) == CR_OK, "%s", e.msg);
 	store_close(s.store);
+	{
+		/* Checkpoints let old log files go: they do not pile up. */
+		char cmd[4300];
+		FILE *p;
+		int logs = -1;
+
+		snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '^log\\.'", dir);
+		ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+		ck_assert_int_eq(fscanf(p, "%d", &logs), 1);
+		pclose(p);
+		ck_assert_msg(logs >= 1 && logs <= 2, "%d log files left", logs);
+		/* ... though more than two were written. */
+		snprintf(cmd, sizeof cmd, "ls '%s' | sed -n 's/^log\\.0*//p' | "
+		    "sort -n | tail -n 1", dir);
+		ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+		ck_assert_int_eq(fscanf(p, "%d", &logs), 1);
+		pclose(p);
+		ck_assert_msg(logs >= 3, "the test wrote too little log (%d "
+		    "files) to show that old files are removed", logs);
+	}
 	t_store_remove(dir);
 }
 END_TEST
