@@ -73,6 +73,7 @@ cmd_user(struct cli *c)
 	/* Refuse before asking for a new password nobody may set. */
 	if (strcmp(sub, "add") == 0 &&
 	    authz_check(&s, AZ_USER_ADMIN, NULL, &e) != CR_OK) {
+		audit_denied(&s, NULL, &e);
 		cli_logout(&s);
 		return cli_fail(&e);
 	}

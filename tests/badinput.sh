@@ -98,6 +98,11 @@ run 5 env CIVREG_PASSWORD_FILE="$T/nurse.pw" "$CIVREG" -d "$S" -u nurse show "$f
 err_has "may not read civil records"
 run 5 as_clerk user add x --role clerk
 err_has "may not manage users: this needs the role admin"
+run 0 as_admin audit
+grep -q "	clerk	denied	-	user clerk (role clerk) may not manage users" "$T/out" ||
+	fail "refused user add not audited"
+grep -q "	nurse	denied	$first	user nurse (role health) may not read" "$T/out" ||
+	fail "refused show not audited"
 unchanged "role not allowed (admin declaring, health reading, clerk adding users)"
 
 # shellcheck disable=SC2086
