@@ -308,71 +308,97 @@ regist_show(struct session *s, const char *id, struct record *r,
 }
 
 /* --- search ------------------------------------------------------------ */
+/*
+ * Each query token is looked up as a prefix in the name index, giving a
+ * sorted set of record ids; the sets are intersected, so a record is
+ * found when every query token begins one of its name tokens.  The
+ * lowest ids are then read, up to the limit.  All this runs in a
+ * read-committed transaction, so a search over a large register neither
+ * fills the lock table nor blocks the other terminals; the search is
+ * audited in a transaction of its own before anything is shown.
+ */
+
+struct idvec {
+	char	(*v)[REC_IDLEN];
+	size_t	  n, cap;
+};
+
+static void
+idvec_add(struct idvec *iv, const void *id, size_t len)
+{
+	if (len >= REC_IDLEN)
+		return;		/* not an id of ours: verify reports it */
+	if (iv->n == iv->cap) {
+		iv->cap = iv->cap ? iv->cap * 2 : 256;
+		iv->v = xrealloc(iv->v, iv->cap * sizeof *iv->v);
+	}
+	memcpy(iv->v[iv->n], id, len);
+	iv->v[iv->n++][len] = '\0';
+}
+
+static int
+idvec_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	(void)k;
+	(void)kl;
+	idvec_add(arg, v, vl);
+	return 0;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void
+idvec_sort_unique(struct idvec *iv)
+{
+	size_t i, o = 0;
+
+	if (iv->n > 1)
+		qsort(iv->v, iv->n, sizeof *iv->v, id_cmp);
+	for (i = 0; i < iv->n; i++)
+		if (o == 0 || strcmp(iv->v[o - 1], iv->v[i]) != 0)
+			memmove(iv->v[o++], iv->v[i], REC_IDLEN);
+	iv->n = o;
+}
+
+/* a := a and b, both sorted and unique. */
+static void
+idvec_intersect(struct idvec *a, const struct idvec *b)
+{
+	size_t i = 0, j = 0, o = 0;
+
+	while (i < a->n && j < b->n) {
+		int c = strcmp(a->v[i], b->v[j]);
+
+		if (c == 0) {
+			memmove(a->v[o++], a->v[i], REC_IDLEN);
+			i++;
+			j++;
+		} else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	a->n = o;
+}
 
 struct search {
 	struct session	*s;
 	const char	*text;
 	struct keylist	 q;		/* normalized query tokens */
-	char		**ids;		/* candidates */
-	size_t		 nids;
 	struct record	*hits;
 	size_t		 nhits;
 	size_t		 limit;
 };
 
-static int
-candidate_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
-{
-	struct search *sr = arg;
-	size_t i;
-
-	(void)k;
-	(void)kl;
-	for (i = 0; i < sr->nids; i++)
-		if (strlen(sr->ids[i]) == vl && memcmp(sr->ids[i], v, vl) == 0)
-			return 0;
-	sr->ids = xrealloc(sr->ids, (sr->nids + 1) * sizeof *sr->ids);
-	sr->ids[sr->nids++] = xstrndup(v, vl);
-	return sr->nids >= 100000 ? 1 : 0;
-}
-
-/* Every query token must begin some name token of the record. */
-static int
-record_matches(const struct record *r, const struct keylist *q)
-{
-	const struct form *f = form_by_code(r->kind);
-	struct keylist names = { 0, NULL };
-	size_t i, j;
-	int all = 1;
-
-	for (i = 0; f && i < r->nfields; i++) {
-		const struct form_field *ff = form_field(f, r->fields[i].key);
-
-		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN))
-			index_name_tokens(r->fields[i].value, &names);
-	}
-	for (i = 0; i < q->n && all; i++) {
-		for (j = 0; j < names.n; j++)
-			if (names.keys[j].len >= q->keys[i].len &&
-			    memcmp(names.keys[j].data, q->keys[i].data,
-			    q->keys[i].len) == 0)
-				break;
-		all = j < names.n;
-	}
-	keylist_free(&names);
-	return all;
-}
-
 static void
-search_reset(struct search *sr)
+hits_free(struct search *sr)
 {
 	size_t i;
 
-	for (i = 0; i < sr->nids; i++)
-		free(sr->ids[i]);
-	free(sr->ids);
-	sr->ids = NULL;
-	sr->nids = 0;
 	for (i = 0; i < sr->nhits; i++)
 		rec_free(&sr->hits[i]);
 	free(sr->hits);
@@ -381,56 +407,67 @@ search_reset(struct search *sr)
 }
 
 static int
-id_cmp(const void *a, const void *b)
+search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
+    struct cr_err *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char kidc[KIDC_LEN + 1], why[128];
+	struct idvec one = { NULL, 0, 0 };
+	size_t i;
+	int rc = CR_OK;
+
+	if (rec_id_valid(sr->text)) {
+		idvec_add(acc, sr->text, strlen(sr->text));
+		return CR_OK;
+	}
+	if (kidc_normalize(sr->text, kidc, why, sizeof why) == 0) {
+		rc = store_index_scan(tx, SI_KIDC, kidc, KIDC_LEN, idvec_visit,
+		    acc, e);
+		idvec_sort_unique(acc);
+		return rc;
+	}
+	for (i = 0; i < sr->q.n && rc == CR_OK; i++) {
+		struct idvec *to = i == 0 ? acc : &one;
+
+		to->n = 0;
+		rc = store_index_scan(tx, SI_NAME, sr->q.keys[i].data,
+		    sr->q.keys[i].len, idvec_visit, to, e);
+		idvec_sort_unique(to);
+		if (i > 0)
+			idvec_intersect(acc, &one);
+		if (acc->n == 0)
+			break;
+	}
+	free(one.v);
+	return rc;
 }
 
 static int
-search_txn(struct txn *tx, void *arg, struct cr_err *e)
+search_read(struct search *sr, struct cr_err *e)
 {
-	struct search *sr = arg;
-	char kidc[KIDC_LEN + 1], why[128], detail[256], shown[160];
+	struct idvec acc = { NULL, 0, 0 };
+	struct txn *tx;
 	struct buf b;
 	size_t i;
-	int rc = CR_OK, ix;
+	int rc;
 
-	search_reset(sr);
 	buf_init(&b);
-	if (rec_id_valid(sr->text))
-		candidate_visit(sr, NULL, 0, sr->text, strlen(sr->text));
-	else if (kidc_normalize(sr->text, kidc, why, sizeof why) == 0)
-		rc = store_index_scan(tx, SI_KIDC, kidc, KIDC_LEN,
-		    candidate_visit, sr, e);
-	else {
-		/* Candidates from the most selective (longest) token. */
-		for (ix = 0, i = 1; i < sr->q.n; i++)
-			if (sr->q.keys[i].len > sr->q.keys[ix].len)
-				ix = (int)i;
-		rc = store_index_scan(tx, SI_NAME, sr->q.keys[ix].data,
-		    sr->q.keys[ix].len, candidate_visit, sr, e);
-	}
-	if (rc != CR_OK)
-		goto out;
-	/* Lowest ids first, so that --limit keeps the oldest records. */
-	if (sr->nids > 1)
-		qsort(sr->ids, sr->nids, sizeof *sr->ids, id_cmp);
-	for (i = 0; i < sr->nids && sr->nhits < sr->limit; i++) {
+	if ((rc = store_begin_read(sr->s->store, &tx, e)) != CR_OK)
+		return rc;
+	rc = search_candidates(tx, sr, &acc, e);
+	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->limit; i++) {
 		struct record r;
 
-		rc = store_get(tx, ST_RECORDS, sr->ids[i], strlen(sr->ids[i]),
-		    &b, 0, e);
+		rc = store_get(tx, ST_RECORDS, acc.v[i], strlen(acc.v[i]), &b,
+		    0, e);
 		if (rc == CR_ENOTFOUND) {
 			rc = CR_OK;
 			continue;
 		}
 		if (rc != CR_OK || (rc = rec_decode(b.data, b.len, &r, e)) !=
 		    CR_OK)
-			goto out;
+			break;
 		if (authz_check(sr->s, AZ_READ, form_by_code(r.kind), e) !=
-		    CR_OK || (sr->q.n > 0 && !rec_id_valid(sr->text) &&
-		    kidc_normalize(sr->text, kidc, why, sizeof why) != 0 &&
-		    !record_matches(&r, &sr->q))) {
+		    CR_OK) {
 			err_clear(e);
 			rec_free(&r);
 			continue;
@@ -439,21 +476,23 @@ search_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    sizeof *sr->hits);
 		sr->hits[sr->nhits++] = r;
 	}
-	str_printable(shown, sizeof shown, sr->text);
-	snprintf(detail, sizeof detail, "search '%s': %zu found", shown,
-	    sr->nhits);
-	rc = audit_append(tx, sr->s->user, sr->s->office, AU_SEARCH, "",
-	    detail, e);
-out:
+	store_abort(tx);	/* read only */
+	free(acc.v);
 	buf_free(&b);
 	return rc;
 }
 
 static int
-hit_cmp(const void *a, const void *b)
+search_note(struct txn *tx, void *arg, struct cr_err *e)
 {
-	return strcmp(((const struct record *)a)->id,
-	    ((const struct record *)b)->id);
+	struct search *sr = arg;
+	char detail[256], shown[160];
+
+	str_printable(shown, sizeof shown, sr->text);
+	snprintf(detail, sizeof detail, "search '%s': %zu found", shown,
+	    sr->nhits);
+	return audit_append(tx, sr->s->user, sr->s->office, AU_SEARCH, "",
+	    detail, e);
 }
 
 int
@@ -462,7 +501,7 @@ regist_search(struct session *s, const char *text, size_t limit,
 {
 	struct search sr;
 	size_t i;
-	int rc;
+	int rc, tries = 0;
 
 	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
 		audit_denied(s, NULL, e);
@@ -481,15 +520,18 @@ regist_search(struct session *s, const char *text, size_t limit,
 		return err_set(e, CR_EINVAL, "nothing to search for: give a "
 		    "name, an identity code or a record id");
 	}
-	rc = store_run(s->store, search_txn, &sr, e);
-	if (rc == CR_OK) {
-		if (sr.nhits > 1)
-			qsort(sr.hits, sr.nhits, sizeof *sr.hits, hit_cmp);
-		for (i = 0; i < sr.nhits; i++)
-			if (visit(arg, &sr.hits[i]) != 0)
-				break;
-	}
-	search_reset(&sr);
+	do {
+		hits_free(&sr);
+		err_clear(e);
+		rc = search_read(&sr, e);
+	} while (rc == CR_EDEADLOCK && ++tries < 20);
+	/* Nothing is shown unless the search is on record. */
+	if (rc == CR_OK)
+		rc = store_run(s->store, search_note, &sr, e);
+	for (i = 0; rc == CR_OK && i < sr.nhits; i++)
+		if (visit(arg, &sr.hits[i]) != 0)
+			break;
+	hits_free(&sr);
 	keylist_free(&sr.q);
 	return rc;
 }
