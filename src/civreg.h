@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <wchar.h>
 
 /* ------------------------------------------------------------------ err.c */
 /*
@@ -507,6 +508,31 @@ int	gazetteer_loaded(struct txn *, struct cr_err *);
 
 /* ---------------------------------------------------------------- verify.c */
 int	verify_store(struct session *, FILE *report, struct cr_err *);
+
+/* ------------------------------------------------------------- tui-edit.c */
+/* One line being edited, by grapheme cluster (no curses here). */
+struct tedit {
+	wchar_t	*buf;
+	size_t	 len, cap;
+	size_t	 cur;		/* cursor, always on a cluster boundary */
+	size_t	 off;		/* first character shown */
+};
+void	tedit_init(struct tedit *);
+void	tedit_free(struct tedit *);
+int	tedit_set_utf8(struct tedit *, const char *);
+char	*tedit_utf8(const struct tedit *);
+int	tedit_insert(struct tedit *, wchar_t, size_t max);
+void	tedit_backspace(struct tedit *);
+void	tedit_delete(struct tedit *);
+void	tedit_left(struct tedit *);
+void	tedit_right(struct tedit *);
+void	tedit_home(struct tedit *);
+void	tedit_end(struct tedit *);
+void	tedit_kill(struct tedit *);
+size_t	tedit_next(const struct tedit *, size_t);
+size_t	tedit_prev(const struct tedit *, size_t);
+int	tedit_width(const struct tedit *, size_t, size_t);
+void	tedit_scroll(struct tedit *, int cols);
 
 /* =================================================================== cli */
 struct cli {

@@ -102,6 +102,7 @@ main(void)
 	setenv("CIVREG_NOW", "2026-11-22T10:00:00", 1);
 	sr = srunner_create(core_suite());
 	srunner_add_suite(sr, store_suite());
+	srunner_add_suite(sr, tui_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
