@@ -187,6 +187,8 @@ int	store_last(struct txn *, int table, struct buf *key, struct buf *val,
 	    struct cr_err *);
 int	store_index_scan(struct txn *, int index, const void *prefix,
 	    size_t plen, store_visit_fn, void *arg, struct cr_err *);
+int	store_index_share(struct txn *, int index, const void *prefix,
+	    size_t plen, double *share, struct cr_err *);
 const char *store_table_name(int table);
 const char *store_index_name(int index);
 int	store_checkpoint(struct store *, int force, struct cr_err *);

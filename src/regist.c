@@ -309,10 +309,11 @@ regist_show(struct session *s, const char *id, struct record *r,
 
 /* --- search ------------------------------------------------------------ */
 /*
- * Each query token is looked up as a prefix in the name index, giving a
- * sorted set of record ids; the sets are intersected, so a record is
- * found when every query token begins one of its name tokens.  The
- * lowest ids are then read, up to the limit.  All this runs in a
+ * A record is found when every query token begins one of its name
+ * tokens.  The rarest token (by the btree's own estimate) is looked up as
+ * a prefix in the name index, giving a sorted set of record ids; they are
+ * read lowest first and checked against the other tokens, up to the
+ * limit.  All this runs in a
  * read-committed transaction, so a search over a large register neither
  * fills the lock table nor blocks the other terminals; the search is
  * audited in a transaction of its own before anything is shown.
@@ -364,31 +365,11 @@ idvec_sort_unique(struct idvec *iv)
 	iv->n = o;
 }
 
-/* a := a and b, both sorted and unique. */
-static void
-idvec_intersect(struct idvec *a, const struct idvec *b)
-{
-	size_t i = 0, j = 0, o = 0;
-
-	while (i < a->n && j < b->n) {
-		int c = strcmp(a->v[i], b->v[j]);
-
-		if (c == 0) {
-			memmove(a->v[o++], a->v[i], REC_IDLEN);
-			i++;
-			j++;
-		} else if (c < 0)
-			i++;
-		else
-			j++;
-	}
-	a->n = o;
-}
-
 struct search {
 	struct session	*s;
 	const char	*text;
 	struct keylist	 q;		/* normalized query tokens */
+	int		 names;		/* a name query (not id or KIDC) */
 	struct record	*hits;
 	size_t		 nhits;
 	size_t		 limit;
@@ -406,13 +387,40 @@ hits_free(struct search *sr)
 	sr->nhits = 0;
 }
 
+/* Every query token must begin some name token of the record. */
+static int
+record_matches(const struct record *r, const struct keylist *q)
+{
+	const struct form *f = form_by_code(r->kind);
+	struct keylist names = { 0, NULL };
+	size_t i, j;
+	int all = 1;
+
+	for (i = 0; f && i < r->nfields; i++) {
+		const struct form_field *ff = form_field(f, r->fields[i].key);
+
+		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN))
+			index_name_tokens(r->fields[i].value, &names);
+	}
+	for (i = 0; i < q->n && all; i++) {
+		for (j = 0; j < names.n; j++)
+			if (names.keys[j].len >= q->keys[i].len &&
+			    memcmp(names.keys[j].data, q->keys[i].data,
+			    q->keys[i].len) == 0)
+				break;
+		all = j < names.n;
+	}
+	keylist_free(&names);
+	return all;
+}
+
 static int
 search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
     struct cr_err *e)
 {
 	char kidc[KIDC_LEN + 1], why[128];
-	struct idvec one = { NULL, 0, 0 };
-	size_t i;
+	double best_share = 1.0;
+	size_t i, best = 0;
 	int rc = CR_OK;
 
 	if (rec_id_valid(sr->text)) {
@@ -425,19 +433,22 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 		idvec_sort_unique(acc);
 		return rc;
 	}
-	for (i = 0; i < sr->q.n && rc == CR_OK; i++) {
-		struct idvec *to = i == 0 ? acc : &one;
+	sr->names = 1;
+	/* Start from the rarest token; the record check does the rest. */
+	for (i = 0; i < sr->q.n; i++) {
+		double share;
 
-		to->n = 0;
-		rc = store_index_scan(tx, SI_NAME, sr->q.keys[i].data,
-		    sr->q.keys[i].len, idvec_visit, to, e);
-		idvec_sort_unique(to);
-		if (i > 0)
-			idvec_intersect(acc, &one);
-		if (acc->n == 0)
-			break;
+		if ((rc = store_index_share(tx, SI_NAME, sr->q.keys[i].data,
+		    sr->q.keys[i].len, &share, e)) != CR_OK)
+			return rc;
+		if (i == 0 || share < best_share) {
+			best = i;
+			best_share = share;
+		}
 	}
-	free(one.v);
+	rc = store_index_scan(tx, SI_NAME, sr->q.keys[best].data,
+	    sr->q.keys[best].len, idvec_visit, acc, e);
+	idvec_sort_unique(acc);
 	return rc;
 }
 
@@ -467,7 +478,7 @@ search_read(struct search *sr, struct cr_err *e)
 		    CR_OK)
 			break;
 		if (authz_check(sr->s, AZ_READ, form_by_code(r.kind), e) !=
-		    CR_OK) {
+		    CR_OK || (sr->names && !record_matches(&r, &sr->q))) {
 			err_clear(e);
 			rec_free(&r);
 			continue;

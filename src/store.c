@@ -697,6 +697,46 @@ store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
 	    plen, visit, arg, e);
 }
 
+/*
+ * The share of an index's entries whose keys start with prefix, from the
+ * btree's own statistics (DB->key_range), without reading them: lets a
+ * search start from its rarest token.
+ */
+int
+store_index_share(struct txn *tx, int index, const void *prefix, size_t plen,
+    double *share, struct cr_err *e)
+{
+	DB *db = tx->st->idx[index];
+	DB_KEY_RANGE lo, hi;
+	unsigned char upper[256];
+	DBT k;
+	size_t n = plen;
+	int rc;
+
+	*share = 1.0;
+	if (plen == 0 || plen > sizeof upper)
+		return CR_OK;
+	st_dbt(&k, prefix, plen);
+	if ((rc = db->key_range(db, tx->t, &k, &lo, 0)) != 0)
+		return st_fail(tx->st, e, rc, "cannot estimate",
+		    index_files[index]);
+	/* The first key after every key with this prefix. */
+	memcpy(upper, prefix, plen);
+	while (n > 0 && upper[n - 1] == 0xff)
+		n--;
+	if (n == 0)
+		return CR_OK;
+	upper[n - 1]++;
+	st_dbt(&k, upper, n);
+	if ((rc = db->key_range(db, tx->t, &k, &hi, 0)) != 0)
+		return st_fail(tx->st, e, rc, "cannot estimate",
+		    index_files[index]);
+	*share = hi.less - lo.less;
+	if (*share < 0)
+		*share = 0;
+	return CR_OK;
+}
+
 int
 store_last(struct txn *tx, int table, struct buf *key, struct buf *val,
     struct cr_err *e)
