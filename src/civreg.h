@@ -479,6 +479,9 @@ int	regist_search(struct session *, const char *text, size_t limit,
 	    regist_hit_fn, void *, struct cr_err *);
 int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 	    struct cr_err *);
+/* Records in one status (and kind, if not 0), lowest ids first. */
+int	regist_queue(struct session *, int status, int kind, size_t limit,
+	    regist_hit_fn, void *, struct cr_err *);
 
 /* --------------------------------------------------------------- office.c */
 struct office_init {
@@ -507,6 +510,22 @@ int	gazetteer_get(struct txn *, const char *code, struct place *,
 	    struct cr_err *);
 void	place_free(struct place *);
 int	gazetteer_loaded(struct txn *, struct cr_err *);
+
+/* ----------------------------------------------------------------- draft.c */
+struct draft {
+	char		 form[40];
+	int64_t		 time;
+	int		 focus;		/* field the cursor was in */
+	size_t		 n;
+	struct kv	*kv;
+};
+typedef int (*draft_visit_fn)(void *, const struct draft *);
+int	draft_save(struct session *, const struct draft *, struct cr_err *);
+int	draft_load(struct session *, const char *form, struct draft *,
+	    struct cr_err *);
+int	draft_delete(struct session *, const char *form, struct cr_err *);
+int	draft_list(struct session *, draft_visit_fn, void *, struct cr_err *);
+void	draft_free(struct draft *);
 
 /* ---------------------------------------------------------------- verify.c */
 int	verify_store(struct session *, FILE *report, struct cr_err *);

@@ -370,6 +370,8 @@ struct search {
 	const char	*text;
 	struct keylist	 q;		/* normalized query tokens */
 	int		 names;		/* a name query (not id or KIDC) */
+	unsigned char	 qkey[2];	/* a queue: status, kind (or none) */
+	size_t		 qlen;
 	struct record	*hits;
 	size_t		 nhits;
 	size_t		 limit;
@@ -423,6 +425,12 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 	size_t i, best = 0;
 	int rc = CR_OK;
 
+	if (sr->qlen > 0) {
+		rc = store_index_scan(tx, SI_STATUS, sr->qkey, sr->qlen,
+		    idvec_visit, acc, e);
+		idvec_sort_unique(acc);
+		return rc;
+	}
 	if (rec_id_valid(sr->text)) {
 		idvec_add(acc, sr->text, strlen(sr->text));
 		return CR_OK;
@@ -500,19 +508,21 @@ search_note(struct txn *tx, void *arg, struct cr_err *e)
 	char detail[256], shown[160];
 
 	str_printable(shown, sizeof shown, sr->text);
-	snprintf(detail, sizeof detail, "search '%s': %zu found", shown,
-	    sr->nhits);
+	snprintf(detail, sizeof detail, "%s '%s': %zu found", sr->qlen ?
+	    "queue" : "search", shown, sr->nhits);
 	return audit_append(tx, sr->s->user, sr->s->office, AU_SEARCH, "",
 	    detail, e);
 }
+
+static int search_run(struct search *, regist_hit_fn, void *,
+    struct cr_err *);
 
 int
 regist_search(struct session *s, const char *text, size_t limit,
     regist_hit_fn visit, void *arg, struct cr_err *e)
 {
 	struct search sr;
-	size_t i;
-	int rc, tries = 0;
+	int rc;
 
 	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
 		audit_denied(s, NULL, e);
@@ -531,18 +541,53 @@ regist_search(struct session *s, const char *text, size_t limit,
 		return err_set(e, CR_EINVAL, "nothing to search for: give a "
 		    "name, an identity code or a record id");
 	}
+	return search_run(&sr, visit, arg, e);
+}
+
+static int
+search_run(struct search *sr, regist_hit_fn visit, void *arg,
+    struct cr_err *e)
+{
+	size_t i;
+	int rc, tries = 0;
+
 	do {
-		hits_free(&sr);
+		hits_free(sr);
 		err_clear(e);
-		rc = search_read(&sr, e);
+		rc = search_read(sr, e);
 	} while (rc == CR_EDEADLOCK && ++tries < 20);
 	/* Nothing is shown unless the search is on record. */
 	if (rc == CR_OK)
-		rc = store_run(s->store, search_note, &sr, e);
-	for (i = 0; rc == CR_OK && i < sr.nhits; i++)
-		if (visit(arg, &sr.hits[i]) != 0)
+		rc = store_run(sr->s->store, search_note, sr, e);
+	for (i = 0; rc == CR_OK && i < sr->nhits; i++)
+		if (visit(arg, &sr->hits[i]) != 0)
 			break;
-	hits_free(&sr);
-	keylist_free(&sr.q);
+	hits_free(sr);
+	keylist_free(&sr->q);
 	return rc;
+}
+
+int
+regist_queue(struct session *s, int status, int kind, size_t limit,
+    regist_hit_fn visit, void *arg, struct cr_err *e)
+{
+	struct search sr;
+	char name[64];
+	int rc;
+
+	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
+		return rc;
+	}
+	memset(&sr, 0, sizeof sr);
+	sr.s = s;
+	snprintf(name, sizeof name, "%s%s%s", rec_status_name(status),
+	    kind ? " " : "", kind && form_by_code(kind) ?
+	    form_by_code(kind)->key : "");
+	sr.text = name;
+	sr.limit = limit ? limit : 100;
+	sr.qkey[0] = (unsigned char)status;
+	sr.qkey[1] = (unsigned char)kind;
+	sr.qlen = kind ? 2 : 1;
+	return search_run(&sr, visit, arg, e);
 }

@@ -420,6 +420,67 @@ START_TEST(test_store_checks_references)
 }
 END_TEST
 
+static int
+count_draft(void *arg, const struct draft *d)
+{
+	(void)d;
+	(*(int *)arg)++;
+	return 0;
+}
+
+START_TEST(test_drafts_and_queues)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct kv kv[] = { { "name_km", "សុខ ដារ៉ា" }, { "sex", "ma" } };
+	struct draft d, got;
+	struct session s, other;
+	struct cr_err e;
+	struct hits h = { 0, "" };
+	int n = 0;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	memset(&d, 0, sizeof d);
+	snprintf(d.form, sizeof d.form, "birth");
+	d.kv = kv;
+	d.n = 2;
+	d.focus = 1;
+	ck_assert_int_eq(draft_save(&s, &d, &e), CR_OK);
+	/* Unfinished and even invalid values are kept as typed. */
+	ck_assert_int_eq(draft_load(&s, "birth", &got, &e), CR_OK);
+	ck_assert_uint_eq(got.n, 2);
+	ck_assert_str_eq(got.kv[0].value, "សុខ ដារ៉ា");
+	ck_assert_str_eq(got.kv[1].value, "ma");
+	ck_assert_int_eq(got.focus, 1);
+	draft_free(&got);
+	ck_assert_int_eq(draft_list(&s, count_draft, &n, &e), CR_OK);
+	ck_assert_int_eq(n, 1);
+	/* Drafts are per user. */
+	t_login(dir, "admin", T_ADMIN_PW, &other);
+	ck_assert_int_eq(draft_load(&other, "birth", &got, &e), CR_ENOTFOUND);
+	ck_assert_int_eq(draft_delete(&s, "birth", &e), CR_OK);
+	ck_assert_int_eq(draft_load(&s, "birth", &got, &e), CR_ENOTFOUND);
+	/* Queues by status, lowest ids first. */
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ", "Sok", id, &e), CR_OK);
+	ck_assert_int_eq(t_declare_birth(&s, "ចាន់", "Chan", id, &e), CR_OK);
+	ck_assert_int_eq(regist_queue(&s, RS_DECLARED, 0, 0, hit, &h, &e),
+	    CR_OK);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_str_eq(h.first, "120101-00000001");
+	h.n = 0;
+	ck_assert_int_eq(regist_queue(&s, RS_DECLARED, 2, 0, hit, &h, &e),
+	    CR_OK);
+	ck_assert_uint_eq(h.n, 0);	/* no deaths */
+	ck_assert_int_eq(regist_queue(&s, RS_NOTIFIED, 0, 0, hit, &h, &e),
+	    CR_OK);
+	ck_assert_uint_eq(h.n, 0);
+	ck_assert_int_eq(regist_queue(&other, RS_DECLARED, 0, 0, hit, &h, &e),
+	    CR_EPERM);
+	store_close(other.store);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 /* Rewrites one audit entry's bytes, as an attacker with the files could. */
 static void
 tamper_audit(struct store *st, uint64_t seq, int cut)
@@ -662,6 +723,7 @@ store_suite(void)
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_store_checks_references);
 	tcase_add_test(tc, test_audit_chain);
+	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(slow, 600);
