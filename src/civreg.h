@@ -369,6 +369,7 @@ struct session {
 	int		 role;
 	char		 office[OFFICE_LEN];
 	int		 level;
+	int		 lang;		/* screen labels: 0 English, 1 Khmer */
 	/*
 	 * Set when the password was right but the store was too damaged to
 	 * record the login (user_login then returns CR_ECORRUPT): only
@@ -405,6 +406,7 @@ int	user_set_disabled(struct session *, const char *name, int disabled,
 	    struct cr_err *);
 typedef int (*user_visit_fn)(void *, const struct user_info *);
 int	user_list(struct session *, user_visit_fn, void *, struct cr_err *);
+int	user_set_lang(struct session *, int lang, struct cr_err *);
 void	user_info_free(struct user_info *);
 int	user_check(const void *key, size_t, const void *val, size_t,
 	    struct cr_err *);
@@ -431,7 +433,8 @@ enum audit_action {
 	AU_INIT = 1, AU_LOGIN = 2, AU_LOGIN_FAIL = 3, AU_USER_ADD = 4,
 	AU_USER_PASSWD = 5, AU_USER_DISABLE = 6, AU_USER_ENABLE = 7,
 	AU_DECLARE = 8, AU_READ = 9, AU_SEARCH = 10, AU_GAZETTEER = 11,
-	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15
+	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15,
+	AU_PREFERENCE = 16
 };
 
 struct audit_entry {
@@ -509,6 +512,10 @@ int	gazetteer_load(struct session *, const char *dir, size_t *count,
 int	gazetteer_get(struct txn *, const char *code, struct place *,
 	    struct cr_err *);
 void	place_free(struct place *);
+typedef int (*place_visit_fn)(void *, const struct place *);
+/* The places directly inside parent ("" for the provinces). */
+int	gazetteer_list(struct session *, const char *parent, place_visit_fn,
+	    void *, struct cr_err *);
 int	gazetteer_loaded(struct txn *, struct cr_err *);
 
 /* ----------------------------------------------------------------- draft.c */
@@ -542,6 +549,7 @@ void	tedit_init(struct tedit *);
 void	tedit_free(struct tedit *);
 int	tedit_set_utf8(struct tedit *, const char *);
 char	*tedit_utf8(const struct tedit *);
+char	*tedit_utf8_from(const struct tedit *, size_t off);
 int	tedit_insert(struct tedit *, wchar_t, size_t max);
 void	tedit_backspace(struct tedit *);
 void	tedit_delete(struct tedit *);
@@ -554,6 +562,64 @@ size_t	tedit_next(const struct tedit *, size_t);
 size_t	tedit_prev(const struct tedit *, size_t);
 int	tedit_width(const struct tedit *, size_t, size_t);
 void	tedit_scroll(struct tedit *, int cols);
+
+/* ------------------------------------------------------------------ tui.c */
+/*
+ * The screens.  Only tui*.c files include curses; what they share is
+ * declared here with plain types.  Each screen fills an ops table; the
+ * main loop draws the top screen and hands it each key.
+ */
+#define TUI_KEY(k)	((k) | 0x1000000)	/* a curses KEY_* code */
+#define TUI_IDLE	(-1)			/* no key for a while */
+#define TUI_CTRL(c)	((c) & 0x1f)
+
+struct cli;
+struct tui_screen;
+struct tui_ops {
+	const char	*name;
+	void		(*draw)(struct tui_screen *);
+	int		(*key)(struct tui_screen *, int key);	/* 1: used */
+	void		(*free)(struct tui_screen *);
+	const char	*keys;		/* the status line */
+	const char	*help;
+};
+struct tui_screen {
+	const struct tui_ops	*ops;
+	void			*data;
+	struct tui_screen	*below;
+};
+
+extern struct session	tui_session;
+
+int	tui_main(struct cli *);
+void	tui_push(const struct tui_ops *, void *data);
+void	tui_pop(void);
+void	tui_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	tui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	tui_title(const char *);
+int	tui_message_set(void);
+int	tui_put(int y, int x, int cols, const char *utf8, int attr);
+int	tui_cols(const char *utf8);
+int	tui_rows(void);
+int	tui_width(void);
+void	tui_help(const struct tui_ops *);
+const char *tui_label(const char *km, const char *en);
+void	tui_set_lang(int);
+#define TUI_A_FOCUS	1
+#define TUI_A_BOLD	2
+#define TUI_A_ERROR	4
+#define TUI_A_DIM	8
+
+/* tui-form.c */
+void	tui_form_open(const struct form *);
+void	tui_form_list(void);
+/* tui-list.c */
+void	tui_search_open(void);
+void	tui_queues_open(void);
+void	tui_record_open(const char *id);
+int	tui_list_key(int key, int *sel, int n, int rows);
+void	tui_pick(const char *title, const char *const *items, size_t n,
+	    void (*done)(void *, int), void *arg);
 
 /* =================================================================== cli */
 struct cli {

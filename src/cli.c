@@ -365,7 +365,9 @@ main(int argc, char **argv)
 	c.argc = argc - optind;
 	c.argv = argv + optind;
 	if (c.argc == 0) {
-		/* The screens arrive with issue 3; until then, say how. */
+		/* No verb: the screens, when there is a terminal to show them. */
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return tui_main(&c);
 		usage_all(stdout);
 		return 0;
 	}

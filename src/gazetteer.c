@@ -300,3 +300,52 @@ gazetteer_loaded(struct txn *tx, struct cr_err *e)
 	rc = store_scan(tx, ST_PLACES, NULL, 0, any_visit, &any, e);
 	return rc != CR_OK ? -rc : any;
 }
+
+struct plist {
+	struct txn	*tx;
+	size_t		 len;		/* code length wanted */
+	place_visit_fn	 visit;
+	void		*arg;
+	struct cr_err	*e;
+};
+
+static int
+plist_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct plist *pl = arg;
+	struct place p;
+	char code[16];
+	int r;
+
+	(void)v;
+	(void)vl;
+	if (kl != pl->len)
+		return 0;
+	snprintf(code, sizeof code, "%.*s", (int)kl, (const char *)k);
+	if (gazetteer_get(pl->tx, code, &p, pl->e) != CR_OK)
+		return -CR_ECORRUPT;
+	r = pl->visit(pl->arg, &p);
+	place_free(&p);
+	return r ? 1 : 0;
+}
+
+int
+gazetteer_list(struct session *s, const char *parent, place_visit_fn visit,
+    void *arg, struct cr_err *e)
+{
+	struct plist pl;
+	struct txn *tx;
+	int rc;
+
+	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
+		return rc;
+	pl.tx = tx;
+	pl.len = strlen(parent) + 2;
+	pl.visit = visit;
+	pl.arg = arg;
+	pl.e = e;
+	rc = store_scan(tx, ST_PLACES, parent, strlen(parent), plist_visit,
+	    &pl, e);
+	store_abort(tx);
+	return rc;
+}

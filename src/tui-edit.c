@@ -99,13 +99,23 @@ tedit_set_utf8(struct tedit *t, const char *s)
 char *
 tedit_utf8(const struct tedit *t)
 {
+	return tedit_utf8_from(t, 0);
+}
+
+/* The text from character off on (what a scrolled field shows). */
+char *
+tedit_utf8_from(const struct tedit *t, size_t off)
+{
 	mbstate_t st;
 	const wchar_t *p;
-	wchar_t *w = xcalloc(t->len + 1, sizeof *w);
+	wchar_t *w;
 	size_t n;
 	char *s;
 
-	memcpy(w, t->buf, t->len * sizeof *w);
+	if (off > t->len)
+		off = t->len;
+	w = xcalloc(t->len - off + 1, sizeof *w);
+	memcpy(w, t->buf + off, (t->len - off) * sizeof *w);
 	memset(&st, 0, sizeof st);
 	p = w;
 	n = wcsrtombs(NULL, &p, 0, &st);

@@ -341,6 +341,7 @@ login_record(struct txn *tx, void *arg, struct cr_err *e)
 		snprintf(l->s->office, sizeof l->s->office, "%s", office);
 		l->s->role = u.info.role;
 		l->s->level = level;
+		l->s->lang = u.info.lang;
 	}
 	user_info_free(&u.info);
 	crypto_wipe(&u, sizeof u);
@@ -412,7 +413,7 @@ struct user_op {
 	struct session	*s;
 	struct user_rec	 u;
 	const char	*name;
-	int		 disabled;
+	int		 flag;		/* disable: 1 or 0; language: 1 Khmer */
 };
 
 static int
@@ -526,11 +527,42 @@ user_passwd(struct session *s, const char *name, const char *pw,
 static void
 set_disabled(struct user_rec *u, const struct user_op *op)
 {
-	u->info.disabled = op->disabled;
-	if (!op->disabled) {
+	u->info.disabled = op->flag;
+	if (!op->flag) {
 		u->info.failures = 0;
 		u->info.locked_until = 0;
 	}
+}
+
+static void
+set_lang(struct user_rec *u, const struct user_op *op)
+{
+	u->info.lang = op->flag;
+}
+
+static int
+lang_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct user_op *op = arg;
+
+	return update_user(tx, op, set_lang, AU_PREFERENCE, op->flag ?
+	    "screen language: Khmer" : "screen language: English", e);
+}
+
+/* A user's own choice of screen language, remembered across logins. */
+int
+user_set_lang(struct session *s, int lang, struct cr_err *e)
+{
+	struct user_op op;
+	int rc;
+
+	memset(&op, 0, sizeof op);
+	op.s = s;
+	op.name = s->user;
+	op.flag = lang ? 1 : 0;
+	if ((rc = store_run(s->store, lang_txn, &op, e)) == CR_OK)
+		s->lang = op.flag;
+	return rc;
 }
 
 static int
@@ -538,7 +570,7 @@ disable_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct user_op *op = arg;
 
-	return update_user(tx, op, set_disabled, op->disabled ?
+	return update_user(tx, op, set_disabled, op->flag ?
 	    AU_USER_DISABLE : AU_USER_ENABLE, op->name, e);
 }
 
@@ -559,7 +591,7 @@ user_set_disabled(struct session *s, const char *name, int disabled,
 	memset(&op, 0, sizeof op);
 	op.s = s;
 	op.name = name;
-	op.disabled = disabled;
+	op.flag = disabled;
 	return store_run(s->store, disable_txn, &op, e);
 }
 

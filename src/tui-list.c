@@ -1,0 +1,626 @@
+/*
+ * tui-list.c -- screens that show lists: search (results update as you
+ * type), queues, a record with its history and audit trail, and the pick
+ * list used by choice and place fields.
+ */
+#include "config.h"
+
+#define NCURSES_WIDECHAR 1
+#include <curses.h>
+#include <libintl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+#define _(s)	gettext(s)
+#define N_(s)	(s)
+
+/* Moves a selection; returns 1 if the key was a movement key. */
+int
+tui_list_key(int k, int *sel, int n, int rows)
+{
+	if (n <= 0)
+		return 0;
+	if (k == TUI_KEY(KEY_DOWN) || k == TUI_CTRL('n') || k == '\t')
+		*sel = *sel + 1 < n ? *sel + 1 : *sel;
+	else if (k == TUI_KEY(KEY_UP) || k == TUI_CTRL('p') ||
+	    k == TUI_KEY(KEY_BTAB))
+		*sel = *sel > 0 ? *sel - 1 : 0;
+	else if (k == TUI_KEY(KEY_NPAGE) || k == TUI_CTRL('v'))
+		*sel = *sel + rows < n ? *sel + rows : n - 1;
+	else if (k == TUI_KEY(KEY_PPAGE))
+		*sel = *sel > rows ? *sel - rows : 0;
+	else if (k == TUI_KEY(KEY_HOME))
+		*sel = 0;
+	else if (k == TUI_KEY(KEY_END))
+		*sel = n - 1;
+	else
+		return 0;
+	return 1;
+}
+
+static int
+is_enter(int k)
+{
+	return k == '\r' || k == '\n' || k == TUI_KEY(KEY_ENTER);
+}
+
+static int
+is_back(int k)
+{
+	return k == 27 || k == TUI_CTRL('g');
+}
+
+static int
+is_erase(int k)
+{
+	return k == 127 || k == 8 || k == TUI_KEY(KEY_BACKSPACE);
+}
+
+/* --- a list of one-line rows with their record ids ------------------------ */
+
+struct rows {
+	char	**line;
+	char	**id;
+	size_t	  n;
+};
+
+static void
+rows_free(struct rows *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->line[i]);
+		free(r->id[i]);
+	}
+	free(r->line);
+	free(r->id);
+	memset(r, 0, sizeof *r);
+}
+
+static int
+rows_add_record(void *arg, const struct record *rec)
+{
+	struct rows *r = arg;
+	const struct form *f = form_by_code(rec->kind);
+	const char *date = f && f->date_field ? rec_value(rec, f->date_field) :
+	    NULL;
+	char line[512];
+	size_t i, o;
+
+	o = (size_t)snprintf(line, sizeof line, "%s  %-12.12s %-10.10s %-10s ",
+	    rec->id, f ? f->key : "?", rec_status_name(rec->status),
+	    date ? date : "-");
+	for (i = 0; f && i < rec->nfields && o < sizeof line - 1; i++) {
+		const struct form_field *ff = form_field(f, rec->fields[i].key);
+
+		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN))
+			o += (size_t)snprintf(line + o, sizeof line - o, "%s ",
+			    rec->fields[i].value);
+	}
+	r->line = xrealloc(r->line, (r->n + 1) * sizeof *r->line);
+	r->id = xrealloc(r->id, (r->n + 1) * sizeof *r->id);
+	r->line[r->n] = xstrdup(line);
+	r->id[r->n] = xstrdup(rec->id);
+	r->n++;
+	return 0;
+}
+
+static void
+rows_draw(const struct rows *r, int sel, int y0, int y1)
+{
+	int h = y1 - y0, first = sel >= h ? sel - h + 1 : 0, i;
+
+	for (i = 0; i < h && first + i < (int)r->n; i++)
+		tui_put(y0 + i, 1, COLS - 2, r->line[first + i],
+		    first + i == sel ? TUI_A_FOCUS : 0);
+}
+
+/* --- search ---------------------------------------------------------------- */
+
+struct search {
+	struct tedit	q;
+	struct rows	r;
+	int		sel;
+	char		*last;
+};
+
+static void
+search_run(struct search *s)
+{
+	struct cr_err e;
+	char *q = tedit_utf8(&s->q);
+
+	if (s->last && strcmp(s->last, q) == 0) {
+		free(q);
+		return;
+	}
+	free(s->last);
+	s->last = q;
+	rows_free(&s->r);
+	s->sel = 0;
+	err_clear(&e);
+	if (q[strspn(q, " ")] == '\0')
+		return;
+	if (regist_search(&tui_session, q, (size_t)(LINES - 6),
+	    rows_add_record, &s->r, &e) != CR_OK && e.code != CR_EINVAL)
+		tui_error("%s", e.msg);
+}
+
+static void
+search_draw(struct tui_screen *sc)
+{
+	struct search *s = sc->data;
+	char *q = tedit_utf8(&s->q), count[64];
+
+	tui_title(_("Search"));
+	tui_put(2, 1, 10, _("Find:"), TUI_A_BOLD);
+	tedit_scroll(&s->q, COLS - 14);
+	free(q);
+	q = tedit_utf8_from(&s->q, s->q.off);
+	tui_put(2, 12, COLS - 14, q, TUI_A_FOCUS);
+	move(2, 12 + tedit_width(&s->q, s->q.off, s->q.cur));
+	curs_set(1);
+	snprintf(count, sizeof count, _("%zu found"), s->r.n);
+	tui_put(3, 12, 30, count, TUI_A_DIM);
+	rows_draw(&s->r, s->sel, 5, LINES - 2);
+	free(q);
+}
+
+static int
+search_key(struct tui_screen *sc, int k)
+{
+	struct search *s = sc->data;
+
+	if (k == TUI_IDLE)
+		return 1;
+	if (is_back(k)) {
+		tui_pop();
+		return 1;
+	}
+	if (is_enter(k)) {
+		if (s->r.n > 0)
+			tui_record_open(s->r.id[s->sel]);
+		return 1;
+	}
+	if (tui_list_key(k, &s->sel, (int)s->r.n, LINES - 7))
+		return 1;
+	if (is_erase(k))
+		tedit_backspace(&s->q);
+	else if (k == TUI_KEY(KEY_LEFT) || k == TUI_CTRL('b'))
+		tedit_left(&s->q);
+	else if (k == TUI_KEY(KEY_RIGHT) || k == TUI_CTRL('f'))
+		tedit_right(&s->q);
+	else if (k == TUI_CTRL('u'))
+		tedit_kill(&s->q);
+	else if (k == '?' && s->q.len == 0)
+		return 0;	/* help */
+	else if (k > 0 && k < 0x1000000 && tedit_insert(&s->q, (wchar_t)k,
+	    100) == 0)
+		;
+	else
+		return 0;
+	search_run(s);
+	return 1;
+}
+
+static void
+search_free(struct tui_screen *sc)
+{
+	struct search *s = sc->data;
+
+	tedit_free(&s->q);
+	rows_free(&s->r);
+	free(s->last);
+	free(s);
+}
+
+static const struct tui_ops search_ops = {
+	"search", search_draw, search_key, search_free,
+	N_("type a name  Up/Down choose  Enter open  ^U clear  Esc back"),
+	N_("Type a name in Khmer or Latin letters, an identity code or a\n"
+	   "record id: the list follows as you type.  Every word you type\n"
+	   "must begin one of the names of a record.  Up/Down (or Ctrl-N,\n"
+	   "Ctrl-P) choose a record, Enter opens it, Ctrl-U clears the\n"
+	   "search, Esc goes back.  Every search is written to the audit log.")
+};
+
+void
+tui_search_open(void)
+{
+	tui_push(&search_ops, xcalloc(1, sizeof(struct search)));
+}
+
+/* --- queues ---------------------------------------------------------------- */
+
+static const struct {
+	const char	*name;
+	int		 status;
+	const char	*kind;
+	const char	*empty;
+} queues[] = {
+	{ N_("Declarations to register"), RS_DECLARED, NULL, NULL },
+	{ N_("Awaiting district approval"), RS_PENDING_APPROVAL, NULL, NULL },
+	{ N_("Health notices not yet registered"), RS_NOTIFIED, NULL, NULL },
+	{ N_("Appeals"), RS_DECLARED, "appeal", NULL },
+	{ N_("Conflicts between offices"), 0, NULL,
+	  N_("(filled by replication between offices)") },
+	{ N_("Possible duplicates"), 0, NULL,
+	  N_("(filled by de-duplication)") },
+};
+#define NQUEUES (sizeof queues / sizeof queues[0])
+
+struct queue {
+	int		which;		/* -1: the list of queues */
+	int		sel;
+	struct rows	r;
+};
+
+static void
+queue_fill(struct queue *q)
+{
+	const struct form *f;
+	struct cr_err e;
+
+	rows_free(&q->r);
+	q->sel = 0;
+	if (queues[q->which].status == 0)
+		return;
+	f = queues[q->which].kind ? form_by_key(queues[q->which].kind) : NULL;
+	err_clear(&e);
+	if (regist_queue(&tui_session, queues[q->which].status,
+	    f ? f->code : 0, 500, rows_add_record, &q->r, &e) != CR_OK)
+		tui_error("%s", e.msg);
+}
+
+static void
+queue_draw(struct tui_screen *sc)
+{
+	struct queue *q = sc->data;
+	size_t i;
+
+	if (q->which < 0) {
+		tui_title(_("Queues"));
+		for (i = 0; i < NQUEUES; i++)
+			tui_put(3 + 2 * (int)i, 4, 60, _(queues[i].name),
+			    (int)i == q->sel ? TUI_A_FOCUS : 0);
+		return;
+	}
+	tui_title(_(queues[q->which].name));
+	if (q->r.n == 0)
+		tui_put(3, 4, COLS - 8, queues[q->which].empty ?
+		    _(queues[q->which].empty) : _("(empty)"), TUI_A_DIM);
+	rows_draw(&q->r, q->sel, 2, LINES - 2);
+}
+
+static int
+queue_key(struct tui_screen *sc, int k)
+{
+	struct queue *q = sc->data;
+
+	if (k == TUI_IDLE)
+		return 1;
+	if (q->which < 0) {
+		if (tui_list_key(k, &q->sel, NQUEUES, NQUEUES))
+			return 1;
+		if (is_back(k))
+			tui_pop();
+		else if (is_enter(k)) {
+			q->which = q->sel;
+			queue_fill(q);
+		} else
+			return 0;
+		return 1;
+	}
+	if (tui_list_key(k, &q->sel, (int)q->r.n, LINES - 4))
+		return 1;
+	if (is_back(k)) {
+		q->sel = q->which;
+		q->which = -1;
+		rows_free(&q->r);
+	} else if (is_enter(k) && q->r.n > 0)
+		tui_record_open(q->r.id[q->sel]);
+	else if (k == TUI_CTRL('r'))
+		queue_fill(q);
+	else
+		return 0;
+	return 1;
+}
+
+static void
+queue_free(struct tui_screen *sc)
+{
+	struct queue *q = sc->data;
+
+	rows_free(&q->r);
+	free(q);
+}
+
+static const struct tui_ops queue_ops = {
+	"queues", queue_draw, queue_key, queue_free,
+	N_("Up/Down choose  Enter open  ^R refresh  Esc back  ? help"),
+	N_("Each queue lists the records waiting for someone, oldest first.\n"
+	   "Enter opens a queue, then a record.  Ctrl-R reads the queue again\n"
+	   "(other terminals may have changed it).  Conflicts and possible\n"
+	   "duplicates are filled by replication and de-duplication.")
+};
+
+void
+tui_queues_open(void)
+{
+	struct queue *q = xcalloc(1, sizeof *q);
+
+	q->which = -1;
+	tui_push(&queue_ops, q);
+}
+
+/* --- a record -------------------------------------------------------------- */
+
+struct view {
+	char	**line;
+	size_t	  n;
+	int	  first;
+};
+
+static void
+view_add(struct view *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+view_add(struct view *v, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	v->line = xrealloc(v->line, (v->n + 1) * sizeof *v->line);
+	v->line[v->n++] = xstrdup(line);
+}
+
+static int
+view_audit(void *arg, const struct audit_entry *a)
+{
+	char when[32];
+
+	time_format((time_t)a->time, when, sizeof when);
+	view_add(arg, "  %s  %-10s %-12s %s", when, a->user,
+	    audit_action_name(a->action), a->detail);
+	return 0;
+}
+
+static void
+view_draw(struct tui_screen *sc)
+{
+	struct view *v = sc->data;
+	int y, i;
+
+	tui_title(_("Record"));
+	for (y = 2, i = v->first; y < LINES - 2 && i < (int)v->n; y++, i++)
+		tui_put(y, 1, COLS - 2, v->line[i], v->line[i][0] != ' ' &&
+		    strchr(v->line[i], ':') ? TUI_A_BOLD : 0);
+}
+
+static int
+view_key(struct tui_screen *sc, int k)
+{
+	struct view *v = sc->data;
+
+	if (k == TUI_IDLE)
+		return 1;
+	if (k == TUI_KEY(KEY_DOWN) || k == TUI_CTRL('n') || k == ' ') {
+		if (v->first + 1 < (int)v->n)
+			v->first++;
+	} else if (k == TUI_KEY(KEY_UP) || k == TUI_CTRL('p')) {
+		if (v->first > 0)
+			v->first--;
+	} else if (is_back(k) || is_enter(k))
+		tui_pop();
+	else
+		return 0;
+	return 1;
+}
+
+static void
+view_free(struct tui_screen *sc)
+{
+	struct view *v = sc->data;
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->line[i]);
+	free(v->line);
+	free(v);
+}
+
+static const struct tui_ops view_ops = {
+	"record", view_draw, view_key, view_free,
+	N_("Up/Down scroll  Esc back  ? help"),
+	N_("The record: its status, every field, every revision in its\n"
+	   "history and, for registrars and supervisors, its audit trail:\n"
+	   "who read or changed it and when.  Opening it is itself audited.")
+};
+
+void
+tui_record_open(const char *id)
+{
+	const struct form *f;
+	struct rec_history h;
+	struct view *v;
+	struct record r;
+	struct cr_err e;
+	char when[32];
+	size_t i;
+
+	err_clear(&e);
+	if (regist_show(&tui_session, id, &r, &h, &e) != CR_OK) {
+		tui_error("%s", e.msg);
+		return;
+	}
+	f = form_by_code(r.kind);
+	v = xcalloc(1, sizeof *v);
+	view_add(v, "%s: %s   %s: %s", _("Record"), r.id, _("Status"),
+	    rec_status_name(r.status));
+	view_add(v, "%s: %s", _("Form"), f ? tui_label(f->title_km,
+	    f->title_en) : "?");
+	for (i = 0; i < r.nfields; i++) {
+		const struct form_field *ff = f ? form_field(f, r.fields[i].key) :
+		    NULL;
+
+		view_add(v, "  %-30s %s", ff ? tui_label(ff->label_km,
+		    ff->label_en) : r.fields[i].key, r.fields[i].value);
+	}
+	view_add(v, "%s:", _("History"));
+	for (i = 0; i < h.n; i++) {
+		time_format((time_t)h.revs[i].time, when, sizeof when);
+		view_add(v, "  %u  %s  %-9s %-10s %s %s", (unsigned)h.revs[i].rev,
+		    when, rec_action_name(h.revs[i].action),
+		    rec_status_name(h.revs[i].status), h.revs[i].author,
+		    h.revs[i].note ? h.revs[i].note : "");
+	}
+	view_add(v, "%s:", _("Audit trail"));
+	if (audit_list(&tui_session, r.id, view_audit, v, &e) != CR_OK)
+		view_add(v, "  %s", _("(your role does not read the audit log)"));
+	rec_free(&r);
+	rec_history_free(&h);
+	tui_push(&view_ops, v);
+}
+
+/* --- pick list ------------------------------------------------------------- */
+
+struct pick {
+	char		 *title;
+	char		**items;
+	size_t		  n;
+	int		  sel;
+	struct tedit	  filter;
+	int		 *shown;	/* indexes matching the filter */
+	int		  nshown;
+	void		(*done)(void *, int);
+	void		 *arg;
+};
+
+static void
+pick_filter(struct pick *p)
+{
+	char *f = tedit_utf8(&p->filter);
+	struct buf nf, ni;
+	size_t i;
+
+	buf_init(&nf);
+	buf_init(&ni);
+	index_normalize(f, &nf);
+	buf_add_u8(&nf, 0);
+	p->nshown = 0;
+	for (i = 0; i < p->n; i++) {
+		index_normalize(p->items[i], &ni);
+		buf_add_u8(&ni, 0);
+		if (strstr((char *)ni.data, (char *)nf.data) != NULL)
+			p->shown[p->nshown++] = (int)i;
+	}
+	if (p->sel >= p->nshown)
+		p->sel = p->nshown > 0 ? p->nshown - 1 : 0;
+	buf_free(&nf);
+	buf_free(&ni);
+	free(f);
+}
+
+static void
+pick_draw(struct tui_screen *sc)
+{
+	struct pick *p = sc->data;
+	int h = LINES - 7, first, i;
+	char *f = tedit_utf8(&p->filter);
+
+	tui_title(p->title);
+	tui_put(2, 1, 10, _("Filter:"), TUI_A_BOLD);
+	tui_put(2, 12, 40, f, TUI_A_FOCUS);
+	free(f);
+	first = p->sel >= h ? p->sel - h + 1 : 0;
+	for (i = 0; i < h && first + i < p->nshown; i++)
+		tui_put(4 + i, 2, COLS - 4, p->items[p->shown[first + i]],
+		    first + i == p->sel ? TUI_A_FOCUS : 0);
+	if (p->nshown == 0)
+		tui_put(4, 2, 40, _("(nothing matches)"), TUI_A_DIM);
+}
+
+static int
+pick_key(struct tui_screen *sc, int k)
+{
+	struct pick *p = sc->data;
+
+	if (k == TUI_IDLE)
+		return 1;
+	if (tui_list_key(k, &p->sel, p->nshown, LINES - 8))
+		return 1;
+	if (is_back(k)) {
+		void (*done)(void *, int) = p->done;
+		void *arg = p->arg;
+
+		tui_pop();
+		done(arg, -1);
+	} else if (is_enter(k) && p->nshown > 0) {
+		void (*done)(void *, int) = p->done;
+		void *arg = p->arg;
+		int chosen = p->shown[p->sel];
+
+		tui_pop();
+		done(arg, chosen);
+	} else if (is_erase(k)) {
+		tedit_backspace(&p->filter);
+		pick_filter(p);
+	} else if (k == '?' && p->filter.len == 0)
+		return 0;
+	else if (k > 0 && k < 0x1000000 && tedit_insert(&p->filter,
+	    (wchar_t)k, 40) == 0)
+		pick_filter(p);
+	else
+		return 0;
+	return 1;
+}
+
+static void
+pick_free(struct tui_screen *sc)
+{
+	struct pick *p = sc->data;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->items[i]);
+	free(p->items);
+	free(p->shown);
+	free(p->title);
+	tedit_free(&p->filter);
+	free(p);
+}
+
+static const struct tui_ops pick_ops = {
+	"pick", pick_draw, pick_key, pick_free,
+	N_("type to filter  Up/Down choose  Enter take  Esc back"),
+	N_("Type part of a name, in Khmer or Latin letters, to shorten the\n"
+	   "list; Up/Down choose, Enter takes the value, Esc leaves the\n"
+	   "field as it was.")
+};
+
+void
+tui_pick(const char *title, const char *const *items, size_t n,
+    void (*done)(void *, int), void *arg)
+{
+	struct pick *p = xcalloc(1, sizeof *p);
+	size_t i;
+
+	p->title = xstrdup(title);
+	p->items = xcalloc(n, sizeof *p->items);
+	for (i = 0; i < n; i++)
+		p->items[i] = xstrdup(items[i]);
+	p->n = n;
+	p->shown = xcalloc(n, sizeof *p->shown);
+	p->done = done;
+	p->arg = arg;
+	pick_filter(p);
+	tui_push(&pick_ops, p);
+}
