@@ -40,6 +40,7 @@ struct fstate {
 	int			 dirty;
 	time_t			 saved;		/* last draft save */
 	int			 offering;	/* a draft is offered */
+	int			 restored;
 	struct draft		 offer;
 	/* place pick in progress */
 	int			 pick_field;
@@ -143,7 +144,8 @@ form_draw(struct tui_screen *sc)
 	char title[200], label[160];
 
 	snprintf(title, sizeof title, "%s%s", tui_label(s->f->title_km,
-	    s->f->title_en), s->saved ? _("   (draft kept)") : "");
+	    s->f->title_en), s->saved ? _("   (draft kept)") : s->restored ?
+	    _("   (draft restored)") : "");
 	tui_title(title);
 	if (s->offering) {
 		char when[32];
@@ -207,8 +209,10 @@ go(struct fstate *s, int to)
 {
 	if (to < 0 || to >= (int)s->f->nfields || to == s->focus)
 		return;
-	leave_field(s);
-	s->focus = to;
+	check_field(s, s->focus);
+	s->focus = to;		/* the draft remembers where the cursor went */
+	if (s->dirty)
+		save_draft(s);
 	if (s->err[to])
 		tui_error("%s: %s", s->f->fields[to].label_en, s->err[to]);
 }
@@ -405,6 +409,7 @@ form_key(struct tui_screen *sc, int k)
 		if (is_enter(k) || k == 'y' || k == 'Y') {
 			load_values(s, &s->offer);
 			s->offering = 0;
+			s->restored = 1;
 			tui_message("%s", _("Draft restored."));
 		} else if (k == 'n' || k == 'N') {
 			draft_delete(&tui_session, s->f->key, &e);
@@ -432,12 +437,14 @@ form_key(struct tui_screen *sc, int k)
 		go(s, s->focus > 10 ? s->focus - 10 : 0);
 	else if (k == TUI_CTRL('x')) {
 		leave_field(s);
-		form_save(s);
+		form_save(s);		/* may close this screen: s is gone */
+		return 1;
 	} else if (is_back(k)) {
 		leave_field(s);
-		tui_message("%s", s->saved ? _("The form was kept as a draft.")
-		    : "");
+		tui_message("%s", s->saved || s->restored ? _("The form was "
+		    "kept as a draft.") : "");
 		tui_pop();
+		return 1;
 	} else if (is_enter(k) || (k == ' ' && ff->type == FT_CHOICE)) {
 		if (ff->type == FT_CHOICE) {
 			size_t n = 0;
