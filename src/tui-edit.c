@@ -115,7 +115,8 @@ tedit_utf8_from(const struct tedit *t, size_t off)
 	if (off > t->len)
 		off = t->len;
 	w = xcalloc(t->len - off + 1, sizeof *w);
-	memcpy(w, t->buf + off, (t->len - off) * sizeof *w);
+	if (t->len > off)
+		memcpy(w, t->buf + off, (t->len - off) * sizeof *w);
 	memset(&st, 0, sizeof st);
 	p = w;
 	n = wcsrtombs(NULL, &p, 0, &st);

@@ -21,9 +21,9 @@ trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
 start() {	# start USER: civreg on a fresh 80x24 VT100 terminal
 	$TM kill-server 2>/dev/null || true
 	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
-	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW $CIVREG -d $S -u $1"
+	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW $CIVREG -d $S -u $1 2>>$T/civreg.err"
 }
-screen() { $TM capture-pane -p -t t; }
+screen() { $TM capture-pane -p -t t 2>/dev/null; }
 keys() { $TM send-keys -t t "$@"; }
 text() { $TM send-keys -t t -l "$1"; }
 wait_for() {
@@ -32,6 +32,7 @@ wait_for() {
 		i=$((i + 1))
 		if [ $i -ge 200 ]; then
 			screen > "$T/out"
+			cp "$T/civreg.err" "$T/err" 2>/dev/null || true
 			fail "the screen never showed: $1"
 		fi
 		sleep 0.05
