@@ -48,6 +48,7 @@ struct store {
 	DB_ENV		*env;
 	DB		*db[ST_NTABLES];
 	DB		*idx[SI_NINDEX];
+	DB		*idx_raw[SI_NINDEX];	/* same files, not associated */
 	char		*dir;
 	int		 flags;
 	int		 lockfd;	/* civreg.lock: serializes open/remove */
@@ -388,6 +389,13 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 			st_fail(st, e, rc, "cannot attach index", index_files[i]);
 			goto fail;
 		}
+		/*
+		 * Reading an associated index returns the records themselves,
+		 * one primary lookup per entry; scans want only the ids.
+		 */
+		if (st_open_db(st, &st->idx_raw[i], index_files[i], 1, e) !=
+		    CR_OK)
+			goto fail;
 	}
 	st->next = open_stores;
 	open_stores = st;
@@ -421,6 +429,9 @@ st_free(struct store *st)
 	/* After a fatal error, let the handles close and free their memory. */
 	if (st->panicked && st->env != NULL)
 		st->env->set_flags(st->env, DB_NOPANIC, 1);
+	for (i = 0; i < SI_NINDEX; i++)
+		if (st->idx_raw[i] != NULL)
+			st->idx_raw[i]->close(st->idx_raw[i], 0);
 	/* Secondaries first: they are associated with records.db. */
 	for (i = 0; i < SI_NINDEX; i++)
 		if (st->idx[i] != NULL)
@@ -616,29 +627,22 @@ store_del(struct txn *tx, int table, const void *key, size_t klen,
 
 /*
  * One cursor loop for tables and indexes: position at the prefix (or the
- * first key), visit while the key starts with the prefix.  On an index,
- * the visitor's value is the primary key (the record id).  One cleanup
- * path closes the cursor and frees the buffers whatever happened.
+ * first key), visit while the key starts with the prefix.  On an index
+ * (read through its plain handle) the value is the record id.  One
+ * cleanup path closes the cursor and frees the buffers whatever happened.
  */
 static int
-st_scan(struct txn *tx, DB *db, int is_index, const char *file,
-    const void *prefix, size_t plen, store_visit_fn visit, void *arg,
-    struct cr_err *e)
+st_scan(struct txn *tx, DB *db, const char *file, const void *prefix,
+    size_t plen, store_visit_fn visit, void *arg, struct cr_err *e)
 {
 	DBC *c = NULL;
-	DBT k, d, pk;
+	DBT k, d;
 	u_int32_t op;
 	int rc, ret = CR_OK, v;
 
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
-	memset(&pk, 0, sizeof pk);
-	k.flags = d.flags = pk.flags = DB_DBT_REALLOC;
-	if (is_index) {
-		/* We want the primary key only, not the record. */
-		d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC;
-		d.dlen = 0;
-	}
+	k.flags = d.flags = DB_DBT_REALLOC;
 	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
 		ret = st_fail(tx->st, e, rc, "cannot open a cursor", file);
 		goto out;
@@ -651,8 +655,7 @@ st_scan(struct txn *tx, DB *db, int is_index, const char *file,
 	} else
 		op = DB_FIRST;
 	for (;;) {
-		rc = is_index ? c->pget(c, &k, &pk, &d, op) :
-		    c->get(c, &k, &d, op);
+		rc = c->get(c, &k, &d, op);
 		op = DB_NEXT;
 		if (rc == DB_NOTFOUND)
 			break;
@@ -663,8 +666,7 @@ st_scan(struct txn *tx, DB *db, int is_index, const char *file,
 		if (plen > 0 && (k.size < plen ||
 		    memcmp(k.data, prefix, plen) != 0))
 			break;
-		v = is_index ? visit(arg, k.data, k.size, pk.data, pk.size) :
-		    visit(arg, k.data, k.size, d.data, d.size);
+		v = visit(arg, k.data, k.size, d.data, d.size);
 		if (v < 0) {
 			ret = e->code != CR_OK ? e->code : -v;
 			goto out;
@@ -677,7 +679,6 @@ out:
 		ret = st_fail(tx->st, e, rc, "cannot close a cursor", file);
 	free(k.data);
 	free(d.data);
-	free(pk.data);
 	return ret;
 }
 
@@ -685,15 +686,16 @@ int
 store_scan(struct txn *tx, int table, const void *prefix, size_t plen,
     store_visit_fn visit, void *arg, struct cr_err *e)
 {
-	return st_scan(tx, st_db(tx, table), 0, table_files[table], prefix,
-	    plen, visit, arg, e);
+	return st_scan(tx, st_db(tx, table), table_files[table], prefix, plen,
+	    visit, arg, e);
 }
 
 int
 store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
     store_visit_fn visit, void *arg, struct cr_err *e)
 {
-	return st_scan(tx, tx->st->idx[index], 1, index_files[index], prefix,
+	/* The plain handle: the value of each entry is the record id. */
+	return st_scan(tx, tx->st->idx_raw[index], index_files[index], prefix,
 	    plen, visit, arg, e);
 }
 
