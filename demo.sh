@@ -77,4 +77,4 @@ Try:
 
 MSG
 rm -f "$D/.admin" "$D/.clerk"
-exec "$CIVREG" -d "$S"
+CIVREG_LOCALEDIR=$(pwd)/build/locale exec "$CIVREG" -d "$S"

@@ -120,6 +120,10 @@ void	crypto_sha256(const void *, size_t, unsigned char out[CRYPTO_HASHLEN]);
 int	crypto_argon2id(const char *pw, size_t pwlen, const unsigned char *salt,
 	    size_t saltlen, unsigned t, unsigned m_kib, unsigned p,
 	    unsigned char *out, size_t outlen, struct cr_err *);
+int	crypto_argon2id_isolated(const char *pw, size_t pwlen,
+	    const unsigned char *salt, size_t saltlen, unsigned t,
+	    unsigned m_kib, unsigned p, unsigned char *out, size_t outlen,
+	    struct cr_err *);
 int	crypto_memeq(const void *, const void *, size_t);	/* constant time */
 void	crypto_wipe(void *, size_t);
 

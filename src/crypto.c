@@ -9,7 +9,11 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gcrypt.h>
 
@@ -74,6 +78,57 @@ crypto_argon2id(const char *pw, size_t pwlen, const unsigned char *salt,
 	if (rc)
 		return err_set(e, CR_EDB, "password hashing failed: %s",
 		    gcry_strerror(rc));
+	return CR_OK;
+}
+
+/*
+ * The same, computed in a child process: Argon2id's working memory
+ * (19 MiB) then never becomes part of a long-lived terminal's resident
+ * size, which on an old PC with several terminals matters.  The child
+ * touches nothing but the hash and leaves with _exit().
+ */
+int
+crypto_argon2id_isolated(const char *pw, size_t pwlen,
+    const unsigned char *salt, size_t saltlen, unsigned t, unsigned m_kib,
+    unsigned p, unsigned char *out, size_t outlen, struct cr_err *e)
+{
+	int fd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (outlen > 64 || pipe(fd) != 0)
+		return crypto_argon2id(pw, pwlen, salt, saltlen, t, m_kib, p,
+		    out, outlen, e);
+	if ((pid = fork()) < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return crypto_argon2id(pw, pwlen, salt, saltlen, t, m_kib, p,
+		    out, outlen, e);
+	}
+	if (pid == 0) {
+		unsigned char h[64];
+		struct cr_err ce;
+		int ok;
+
+		close(fd[0]);
+		ok = crypto_argon2id(pw, pwlen, salt, saltlen, t, m_kib, p, h,
+		    outlen, &ce) == CR_OK && write(fd[1], h, outlen) ==
+		    (ssize_t)outlen;
+		crypto_wipe(h, sizeof h);
+		_exit(ok ? 0 : 1);
+	}
+	close(fd[1]);
+	while (got < outlen && (n = read(fd[0], out + got, outlen - got)) > 0)
+		got += (size_t)n;
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != outlen || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		crypto_wipe(out, outlen);
+		return err_set(e, CR_EDB, "password hashing failed in its "
+		    "helper process");
+	}
 	return CR_OK;
 }
 

@@ -220,8 +220,8 @@ set_password(struct user_rec *u, const char *pw, struct cr_err *e)
 	u->m = KDF_M_KIB;
 	u->p = KDF_P;
 	crypto_random(u->salt, sizeof u->salt);
-	return crypto_argon2id(pw, strlen(pw), u->salt, sizeof u->salt, u->t,
-	    u->m, u->p, u->hash, sizeof u->hash, e);
+	return crypto_argon2id_isolated(pw, strlen(pw), u->salt,
+	    sizeof u->salt, u->t, u->m, u->p, u->hash, sizeof u->hash, e);
 }
 
 static int
@@ -380,8 +380,8 @@ user_login(struct store *st, const char *name, const char *pw,
 		u.m = KDF_M_KIB;
 		u.p = KDF_P;
 	}
-	rc = crypto_argon2id(pw, strlen(pw), u.salt, sizeof u.salt, u.t, u.m,
-	    u.p, hash, sizeof hash, e);
+	rc = crypto_argon2id_isolated(pw, strlen(pw), u.salt, sizeof u.salt,
+	    u.t, u.m, u.p, hash, sizeof hash, e);
 	l.ok = rc == CR_OK && l.known &&
 	    crypto_memeq(hash, u.hash, CRYPTO_HASHLEN);
 	role = u.info.role;

@@ -21,7 +21,7 @@ trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
 start() {	# start USER: civreg on a fresh 80x24 VT100 terminal
 	$TM kill-server 2>/dev/null || true
 	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
-	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW $CIVREG -d $S -u $1 2>>$T/civreg.err"
+	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} $CIVREG -d $S -u $1 2>>$T/civreg.err"
 }
 screen() { $TM capture-pane -p -t t 2>/dev/null; }
 keys() { $TM send-keys -t t "$@"; }
@@ -51,6 +51,27 @@ wait_for "Declare an event or notice"
 screen | awk 'length > 80 { exit 1 }' || fail "wider than 80 columns"
 [ "$(screen | wc -l)" -le 24 ] || fail "taller than 24 lines"
 ok "log in at 80x24 with TERM=vt100"
+
+# The Khmer toggle: the menu in Khmer, remembered at the next login.
+khmer_title() { screen | head -n 1 | grep -q "$(printf '\341\236')"; }
+keys 5
+i=0
+until khmer_title; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no Khmer after the toggle"; sleep 0.05
+done
+screen | grep -q "Declare an event" && fail "the menu stayed in English"
+$TM kill-server
+start clerk
+wait_for "Password:"
+text "$CLERK_PW"
+keys Enter
+i=0
+until khmer_title; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the language was not remembered"; sleep 0.05
+done
+keys 5
+wait_for "Declare an event or notice"
+ok "labels switch to Khmer and back; the choice is remembered per user"
 
 keys 1
 wait_for "birth "
