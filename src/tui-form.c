@@ -49,18 +49,6 @@ struct fstate {
 	size_t			 npick;
 };
 
-static int
-is_enter(int k)
-{
-	return k == '\r' || k == '\n' || k == TUI_KEY(KEY_ENTER);
-}
-
-static int
-is_back(int k)
-{
-	return k == 27 || k == TUI_CTRL('g');
-}
-
 static void
 set_err(struct fstate *s, int i, const char *msg)
 {
@@ -406,7 +394,7 @@ form_key(struct tui_screen *sc, int k)
 	struct cr_err e;
 
 	if (s->offering) {
-		if (is_enter(k) || k == 'y' || k == 'Y') {
+		if (tui_is_enter(k) || k == 'y' || k == 'Y') {
 			load_values(s, &s->offer);
 			s->offering = 0;
 			s->restored = 1;
@@ -414,7 +402,7 @@ form_key(struct tui_screen *sc, int k)
 		} else if (k == 'n' || k == 'N') {
 			draft_delete(&tui_session, s->f->key, &e);
 			s->offering = 0;
-		} else if (is_back(k))
+		} else if (tui_is_back(k))
 			tui_pop();
 		else
 			return k != '?';
@@ -439,13 +427,13 @@ form_key(struct tui_screen *sc, int k)
 		leave_field(s);
 		form_save(s);		/* may close this screen: s is gone */
 		return 1;
-	} else if (is_back(k)) {
+	} else if (tui_is_back(k)) {
 		leave_field(s);
 		tui_message("%s", s->saved || s->restored ? _("The form was "
 		    "kept as a draft.") : "");
 		tui_pop();
 		return 1;
-	} else if (is_enter(k) || (k == ' ' && ff->type == FT_CHOICE)) {
+	} else if (tui_is_enter(k) || (k == ' ' && ff->type == FT_CHOICE)) {
 		if (ff->type == FT_CHOICE) {
 			size_t n = 0;
 
@@ -474,8 +462,8 @@ form_key(struct tui_screen *sc, int k)
 	} else if (k == TUI_CTRL('k')) {
 		tedit_kill(t);
 		s->dirty = 1;
-	} else if (k == '?' && !typed_text(ff))
-		return 0;	/* help */
+	} else if (k == '?' && (!typed_text(ff) || t->len == 0))
+		return 0;	/* help; inside free text, '?' is text */
 	else if (k > 0 && k < 0x1000000 && ff->type != FT_CHOICE) {
 		if (tedit_insert(t, (wchar_t)k, (size_t)form_field_max(ff) *
 		    4) != 0)
@@ -583,9 +571,9 @@ flist_key(struct tui_screen *sc, int k)
 		return 1;
 	if (tui_list_key(k, &l->sel, l->n, LINES - 6))
 		return 1;
-	if (is_back(k))
+	if (tui_is_back(k))
 		tui_pop();
-	else if (is_enter(k))
+	else if (tui_is_enter(k))
 		tui_form_open(l->forms[l->sel]);
 	else
 		return 0;

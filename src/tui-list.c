@@ -41,24 +41,6 @@ tui_list_key(int k, int *sel, int n, int rows)
 	return 1;
 }
 
-static int
-is_enter(int k)
-{
-	return k == '\r' || k == '\n' || k == TUI_KEY(KEY_ENTER);
-}
-
-static int
-is_back(int k)
-{
-	return k == 27 || k == TUI_CTRL('g');
-}
-
-static int
-is_erase(int k)
-{
-	return k == 127 || k == 8 || k == TUI_KEY(KEY_BACKSPACE);
-}
-
 /* --- a list of one-line rows with their record ids ------------------------ */
 
 struct rows {
@@ -177,18 +159,18 @@ search_key(struct tui_screen *sc, int k)
 
 	if (k == TUI_IDLE)
 		return 1;
-	if (is_back(k)) {
+	if (tui_is_back(k)) {
 		tui_pop();
 		return 1;
 	}
-	if (is_enter(k)) {
+	if (tui_is_enter(k)) {
 		if (s->r.n > 0)
 			tui_record_open(s->r.id[s->sel]);
 		return 1;
 	}
 	if (tui_list_key(k, &s->sel, (int)s->r.n, LINES - 7))
 		return 1;
-	if (is_erase(k))
+	if (tui_is_erase(k))
 		tedit_backspace(&s->q);
 	else if (k == TUI_KEY(KEY_LEFT) || k == TUI_CTRL('b'))
 		tedit_left(&s->q);
@@ -306,9 +288,9 @@ queue_key(struct tui_screen *sc, int k)
 	if (q->which < 0) {
 		if (tui_list_key(k, &q->sel, NQUEUES, NQUEUES))
 			return 1;
-		if (is_back(k))
+		if (tui_is_back(k))
 			tui_pop();
-		else if (is_enter(k)) {
+		else if (tui_is_enter(k)) {
 			q->which = q->sel;
 			queue_fill(q);
 		} else
@@ -317,11 +299,11 @@ queue_key(struct tui_screen *sc, int k)
 	}
 	if (tui_list_key(k, &q->sel, (int)q->r.n, LINES - 4))
 		return 1;
-	if (is_back(k)) {
+	if (tui_is_back(k)) {
 		q->sel = q->which;
 		q->which = -1;
 		rows_free(&q->r);
-	} else if (is_enter(k) && q->r.n > 0)
+	} else if (tui_is_enter(k) && q->r.n > 0)
 		tui_record_open(q->r.id[q->sel]);
 	else if (k == TUI_CTRL('r'))
 		queue_fill(q);
@@ -418,7 +400,7 @@ view_key(struct tui_screen *sc, int k)
 	} else if (k == TUI_KEY(KEY_UP) || k == TUI_CTRL('p')) {
 		if (v->first > 0)
 			v->first--;
-	} else if (is_back(k) || is_enter(k))
+	} else if (tui_is_back(k) || tui_is_enter(k))
 		tui_pop();
 	else
 		return 0;
@@ -557,20 +539,20 @@ pick_key(struct tui_screen *sc, int k)
 		return 1;
 	if (tui_list_key(k, &p->sel, p->nshown, LINES - 8))
 		return 1;
-	if (is_back(k)) {
+	if (tui_is_back(k)) {
 		void (*done)(void *, int) = p->done;
 		void *arg = p->arg;
 
 		tui_pop();
 		done(arg, -1);
-	} else if (is_enter(k) && p->nshown > 0) {
+	} else if (tui_is_enter(k) && p->nshown > 0) {
 		void (*done)(void *, int) = p->done;
 		void *arg = p->arg;
 		int chosen = p->shown[p->sel];
 
 		tui_pop();
 		done(arg, chosen);
-	} else if (is_erase(k)) {
+	} else if (tui_is_erase(k)) {
 		tedit_backspace(&p->filter);
 		pick_filter(p);
 	} else if (k == '?' && p->filter.len == 0)

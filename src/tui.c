@@ -142,15 +142,21 @@ tui_title(const char *t)
 	tui_put(0, 0, COLS, line, TUI_A_FOCUS);
 }
 
+static void
+vmessage(int is_error, const char *fmt, va_list ap)
+{
+	vsnprintf(message, sizeof message, fmt, ap);
+	message_is_error = is_error;
+}
+
 void
 tui_message(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof message, fmt, ap);
+	vmessage(0, fmt, ap);
 	va_end(ap);
-	message_is_error = 0;
 }
 
 void
@@ -159,9 +165,26 @@ tui_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof message, fmt, ap);
+	vmessage(1, fmt, ap);
 	va_end(ap);
-	message_is_error = 1;
+}
+
+int
+tui_is_enter(int k)
+{
+	return k == '\r' || k == '\n' || k == TUI_KEY(KEY_ENTER);
+}
+
+int
+tui_is_back(int k)
+{
+	return k == 27 || k == TUI_CTRL('g');
+}
+
+int
+tui_is_erase(int k)
+{
+	return k == 127 || k == 8 || k == TUI_KEY(KEY_BACKSPACE);
 }
 
 int
@@ -334,15 +357,15 @@ menu_key(struct tui_screen *s, int k)
 	struct cr_err e;
 
 	if (m->asking_id) {
-		if (k == '\r' || k == '\n' || k == TUI_KEY(KEY_ENTER)) {
+		if (tui_is_enter(k)) {
 			char *v = tedit_utf8(&m->id);
 
 			m->asking_id = 0;
 			tui_record_open(v);
 			free(v);
-		} else if (k == 27 || k == TUI_CTRL('g'))
+		} else if (tui_is_back(k))
 			m->asking_id = 0;
-		else if (k == 127 || k == 8 || k == TUI_KEY(KEY_BACKSPACE))
+		else if (tui_is_erase(k))
 			tedit_backspace(&m->id);
 		else if (k > 0 && k < 0x1000000)
 			tedit_insert(&m->id, (wchar_t)k, 31);
@@ -352,10 +375,10 @@ menu_key(struct tui_screen *s, int k)
 		return 1;
 	if (k >= '1' && k < '1' + M_N)
 		m->sel = k - '1';
-	else if (k == 27 || k == TUI_CTRL('g') || k == 'q') {
+	else if (tui_is_back(k) || k == 'q') {
 		running = 0;
 		return 1;
-	} else if (k != '\r' && k != '\n' && k != TUI_KEY(KEY_ENTER) &&
+	} else if (!tui_is_enter(k) &&
 	    !(k >= '1' && k < '1' + M_N))
 		return 0;
 	if (!menu_allowed(m->sel)) {
@@ -468,15 +491,15 @@ login_key(struct tui_screen *s, int k)
 		l->focus = !l->focus;
 		return 1;
 	}
-	if (k == 27 || k == TUI_CTRL('g')) {
+	if (tui_is_back(k)) {
 		running = 0;
 		return 1;
 	}
-	if (k == 127 || k == 8 || k == TUI_KEY(KEY_BACKSPACE)) {
+	if (tui_is_erase(k)) {
 		tedit_backspace(t);
 		return 1;
 	}
-	if (k != '\r' && k != '\n' && k != TUI_KEY(KEY_ENTER)) {
+	if (!tui_is_enter(k)) {
 		if (k > 0 && k < 0x1000000 && tedit_insert(t, (wchar_t)k,
 		    l->focus == 0 ? USER_LEN - 1 : 200) == 0)
 			return 1;
