@@ -319,9 +319,17 @@ regist_show(struct session *s, const char *id, struct record *r,
  * audited in a transaction of its own before anything is shown.
  */
 
+/*
+ * A name that begins a hundred thousand records is no search: it is
+ * refused (type more of the name) rather than read, which keeps a
+ * search fast and its memory small on a large register.
+ */
+#define SEARCH_MAX_CANDIDATES	100000
+
 struct idvec {
 	char	(*v)[REC_IDLEN];
 	size_t	  n, cap;
+	int	  full;		/* stopped at SEARCH_MAX_CANDIDATES */
 };
 
 static void
@@ -340,9 +348,42 @@ idvec_add(struct idvec *iv, const void *id, size_t len)
 static int
 idvec_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 {
+	struct idvec *iv = arg;
+
 	(void)k;
 	(void)kl;
-	idvec_add(arg, v, vl);
+	if (iv->n >= SEARCH_MAX_CANDIDATES) {
+		iv->full = 1;
+		return 1;
+	}
+	idvec_add(iv, v, vl);
+	return 0;
+}
+
+/*
+ * A queue key (status, kind) holds its record ids in order (DUPSORT), so
+ * the lowest `limit` of a queue are among the first `limit` of each key.
+ */
+struct qscan {
+	struct idvec	*acc;
+	size_t		 limit;
+	unsigned char	 key[2];
+	size_t		 inkey;
+};
+
+static int
+queue_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct qscan *q = arg;
+
+	if (kl != 2)
+		return 0;
+	if (memcmp(k, q->key, 2) != 0) {
+		memcpy(q->key, k, 2);
+		q->inkey = 0;
+	}
+	if (q->inkey++ < q->limit)
+		idvec_add(q->acc, v, vl);
 	return 0;
 }
 
@@ -426,8 +467,10 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 	int rc = CR_OK;
 
 	if (sr->qlen > 0) {
+		struct qscan q = { acc, sr->limit, { 0, 0 }, 0 };
+
 		rc = store_index_scan(tx, SI_STATUS, sr->qkey, sr->qlen,
-		    idvec_visit, acc, e);
+		    queue_visit, &q, e);
 		idvec_sort_unique(acc);
 		return rc;
 	}
@@ -456,6 +499,12 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 	}
 	rc = store_index_scan(tx, SI_NAME, sr->q.keys[best].data,
 	    sr->q.keys[best].len, idvec_visit, acc, e);
+	if (rc == CR_OK && acc->full)
+		return err_set(e, CR_EINVAL, "too many records have a name "
+		    "beginning with '%.*s' (more than %d): type more of the "
+		    "name, or another name", (int)sr->q.keys[best].len,
+		    (const char *)sr->q.keys[best].data,
+		    SEARCH_MAX_CANDIDATES);
 	idvec_sort_unique(acc);
 	return rc;
 }
@@ -463,7 +512,7 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 static int
 search_read(struct search *sr, struct cr_err *e)
 {
-	struct idvec acc = { NULL, 0, 0 };
+	struct idvec acc = { NULL, 0, 0, 0 };
 	struct txn *tx;
 	struct buf b;
 	size_t i;

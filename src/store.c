@@ -356,9 +356,9 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 	st->env->app_private = st;
 	st->env->set_errcall(st->env, st_errcall);
 	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
-	st->env->set_lk_max_locks(st->env, 100000);
-	st->env->set_lk_max_objects(st->env, 100000);
-	st->env->set_lk_max_lockers(st->env, 10000);
+	st->env->set_lk_max_locks(st->env, 20000);
+	st->env->set_lk_max_objects(st->env, 20000);
+	st->env->set_lk_max_lockers(st->env, 2000);
 	st->env->set_cachesize(st->env, 0, cache_mb * 1024 * 1024, 1);
 	st->env->set_lg_bsize(st->env, 256 * 1024);
 	st->env->set_lg_max(st->env, 4 * 1024 * 1024);

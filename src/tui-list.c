@@ -104,6 +104,7 @@ rows_draw(const struct rows *r, int sel, int y0, int y1)
 /* --- search ---------------------------------------------------------------- */
 
 struct search {
+	int		pending;	/* typed, not searched yet */
 	struct tedit	q;
 	struct rows	r;
 	int		sel;
@@ -128,8 +129,12 @@ search_run(struct search *s)
 	if (q[strspn(q, " ")] == '\0')
 		return;
 	if (regist_search(&tui_session, q, (size_t)(LINES - 6),
-	    rows_add_record, &s->r, &e) != CR_OK && e.code != CR_EINVAL)
-		tui_error("%s", e.msg);
+	    rows_add_record, &s->r, &e) != CR_OK) {
+		if (e.code == CR_EINVAL)
+			tui_message("%s", e.msg);	/* type more */
+		else
+			tui_error("%s", e.msg);
+	}
 }
 
 static void
@@ -157,13 +162,21 @@ search_key(struct tui_screen *sc, int k)
 {
 	struct search *s = sc->data;
 
-	if (k == TUI_IDLE)
+	/* Search when typing pauses: one audited search, not one a key. */
+	if (k == TUI_IDLE) {
+		if (s->pending)
+			search_run(s);
+		s->pending = 0;
 		return 1;
+	}
 	if (tui_is_back(k)) {
 		tui_pop();
 		return 1;
 	}
 	if (tui_is_enter(k)) {
+		if (s->pending)
+			search_run(s);
+		s->pending = 0;
 		if (s->r.n > 0)
 			tui_record_open(s->r.id[s->sel]);
 		return 1;
@@ -185,7 +198,7 @@ search_key(struct tui_screen *sc, int k)
 		;
 	else
 		return 0;
-	search_run(s);
+	s->pending = 1;
 	return 1;
 }
 

@@ -636,7 +636,7 @@ tui_main(struct cli *c)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
-	timeout(1000);
+	timeout(300);	/* idle: search after a pause, keep drafts */
 	if (has_colors() && start_color() == OK) {
 		has_colour = 1;
 		use_default_colors();
