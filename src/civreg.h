@@ -145,6 +145,7 @@ enum st_table {
 	ST_KIDC,	/* kidc.db     identity code pool (issue 6) */
 	ST_PEERS,	/* peers.db    replication state per office (issue 5) */
 	ST_DRAFTS,	/* drafts.db   user NUL form -> draft (TUI) */
+	ST_LEASES,	/* leases.db   record id -> who is editing it */
 	ST_NTABLES
 };
 
@@ -537,6 +538,20 @@ int	draft_load(struct session *, const char *form, struct draft *,
 int	draft_delete(struct session *, const char *form, struct cr_err *);
 int	draft_list(struct session *, draft_visit_fn, void *, struct cr_err *);
 void	draft_free(struct draft *);
+
+/* ----------------------------------------------------------------- lease.c */
+#define LEASE_SECONDS	600
+struct lease {
+	char	 user[USER_LEN];
+	char	 form[40];
+	long	 pid;
+	int64_t	 time;
+};
+int	lease_take(struct session *, const char *id, const char *form,
+	    struct lease *other, struct cr_err *);
+int	lease_release(struct session *, const char *id, struct cr_err *);
+int	lease_get(struct session *, const char *id, struct lease *,
+	    struct cr_err *);
 
 /* ---------------------------------------------------------------- verify.c */
 int	verify_store(struct session *, FILE *report, struct cr_err *);

@@ -35,7 +35,9 @@ struct fstate {
 	const struct form	*f;
 	struct tedit		*val;
 	char			**err;
-	char			**note;		/* place names */
+	char			**note;		/* place names, leases */
+	char			(*leased)[REC_IDLEN];	/* per ref field */
+	time_t			 renewed;	/* leases last renewed */
 	int			 focus;
 	int			 dirty;
 	time_t			 saved;		/* last draft save */
@@ -98,6 +100,8 @@ save_draft(struct fstate *s)
 	free(d.kv);
 }
 
+static void lease_field(struct fstate *, int);
+
 static void
 load_values(struct fstate *s, const struct draft *d)
 {
@@ -108,6 +112,7 @@ load_values(struct fstate *s, const struct draft *d)
 			if (strcmp(d->kv[i].key, s->f->fields[j].key) == 0) {
 				tedit_set_utf8(&s->val[j], d->kv[i].value);
 				check_field(s, (int)j);
+				lease_field(s, (int)j);
 			}
 	if (d->focus >= 0 && (size_t)d->focus < s->f->nfields)
 		s->focus = d->focus;
@@ -184,10 +189,71 @@ form_draw(struct tui_screen *sc)
 	}
 }
 
+/*
+ * A field naming an existing record takes a lease on it, so the other
+ * terminals see that it is being worked on; if another terminal already
+ * holds one, say so beside the field.
+ */
+static void
+lease_field(struct fstate *s, int i)
+{
+	char *v = tedit_utf8(&s->val[i]), when[32];
+	struct lease other;
+	struct cr_err e;
+
+	if (s->f->fields[i].type != FT_REF)
+		goto out;
+	if (s->leased[i][0] && strcmp(s->leased[i], v) != 0) {
+		lease_release(&tui_session, s->leased[i], &e);
+		s->leased[i][0] = '\0';
+	}
+	free(s->note[i]);
+	s->note[i] = NULL;
+	if (s->err[i] || !rec_id_valid(v))
+		goto out;
+	err_clear(&e);
+	switch (lease_take(&tui_session, v, s->f->key, &other, &e)) {
+	case CR_OK:
+		snprintf(s->leased[i], REC_IDLEN, "%s", v);
+		break;
+	case CR_EEXIST:
+		time_format((time_t)other.time, when, sizeof when);
+		s->note[i] = xmalloc(200);
+		snprintf(s->note[i], 200, _("being edited by %s (%s) since %s"),
+		    other.user, other.form, when + 11);
+		tui_error(_("%s is being edited at another terminal by %s (%s) "
+		    "since %s UTC."), v, other.user, other.form, when);
+		break;
+	default:
+		break;
+	}
+out:
+	free(v);
+}
+
+static void
+renew_leases(struct fstate *s, int release)
+{
+	struct lease other;
+	struct cr_err e;
+	size_t i;
+
+	for (i = 0; i < s->f->nfields; i++)
+		if (s->leased[i][0]) {
+			if (release)
+				lease_release(&tui_session, s->leased[i], &e);
+			else
+				lease_take(&tui_session, s->leased[i],
+				    s->f->key, &other, &e);
+		}
+	s->renewed = time(NULL);
+}
+
 static void
 leave_field(struct fstate *s)
 {
 	check_field(s, s->focus);
+	lease_field(s, s->focus);
 	if (s->dirty)
 		save_draft(s);
 }
@@ -198,6 +264,7 @@ go(struct fstate *s, int to)
 	if (to < 0 || to >= (int)s->f->nfields || to == s->focus)
 		return;
 	check_field(s, s->focus);
+	lease_field(s, s->focus);
 	s->focus = to;		/* the draft remembers where the cursor went */
 	if (s->dirty)
 		save_draft(s);
@@ -411,6 +478,8 @@ form_key(struct tui_screen *sc, int k)
 	if (k == TUI_IDLE) {
 		if (s->dirty)
 			save_draft(s);
+		if (time(NULL) - s->renewed > LEASE_SECONDS / 4)
+			renew_leases(s, 0);
 		return 1;
 	}
 	if (k == '\t' || k == TUI_CTRL('n') || k == TUI_KEY(KEY_DOWN))
@@ -488,11 +557,13 @@ form_free(struct tui_screen *sc)
 	struct fstate *s = sc->data;
 	size_t i;
 
+	renew_leases(s, 1);	/* the screen is closing: let them go */
 	for (i = 0; i < s->f->nfields; i++) {
 		tedit_free(&s->val[i]);
 		free(s->err[i]);
 		free(s->note[i]);
 	}
+	free(s->leased);
 	free(s->val);
 	free(s->err);
 	free(s->note);
@@ -529,6 +600,7 @@ tui_form_open(const struct form *f)
 	s->val = xcalloc(f->nfields, sizeof *s->val);
 	s->err = xcalloc(f->nfields, sizeof *s->err);
 	s->note = xcalloc(f->nfields, sizeof *s->note);
+	s->leased = xcalloc(f->nfields, sizeof *s->leased);
 	for (i = 0; i < f->nfields; i++)
 		tedit_init(&s->val[i]);
 	err_clear(&e);

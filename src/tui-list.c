@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "civreg.h"
 
@@ -462,6 +463,18 @@ tui_record_open(const char *id)
 	    rec_status_name(r.status));
 	view_add(v, "%s: %s", _("Form"), f ? tui_label(f->title_km,
 	    f->title_en) : "?");
+	{
+		struct lease l;
+
+		if (lease_get(&tui_session, r.id, &l, &e) == CR_OK &&
+		    !(strcmp(l.user, tui_session.user) == 0 &&
+		    l.pid == (long)getpid())) {
+			time_format((time_t)l.time, when, sizeof when);
+			view_add(v, "%s: %s (%s), %s UTC", _("Being edited at "
+			    "another terminal by"), l.user, l.form, when);
+		}
+		err_clear(&e);
+	}
 	for (i = 0; i < r.nfields; i++) {
 		const struct form_field *ff = f ? form_field(f, r.fields[i].key) :
 		    NULL;

@@ -475,6 +475,36 @@ START_TEST(test_drafts_and_queues)
 	ck_assert_uint_eq(h.n, 0);
 	ck_assert_int_eq(regist_queue(&other, RS_DECLARED, 0, 0, hit, &h, &e),
 	    CR_EPERM);
+	{
+		/* Leases: one terminal's lease is seen by another. */
+		struct lease l;
+
+		ck_assert_int_eq(lease_take(&s, id, "correction", &l, &e),
+		    CR_OK);
+		ck_assert_int_eq(lease_take(&s, id, "correction", &l, &e),
+		    CR_OK);		/* renewing one's own */
+		ck_assert_int_eq(lease_take(&other, id, "appeal", &l, &e),
+		    CR_EEXIST);
+		ck_assert_str_eq(l.user, "clerk");
+		ck_assert_str_eq(l.form, "correction");
+		ck_assert_int_eq(lease_get(&other, id, &l, &e), CR_OK);
+		/* Another's release does nothing; the holder's does. */
+		ck_assert_int_eq(lease_release(&other, id, &e), CR_OK);
+		ck_assert_int_eq(lease_get(&other, id, &l, &e), CR_OK);
+		ck_assert_int_eq(lease_release(&s, id, &e), CR_OK);
+		ck_assert_int_eq(lease_get(&other, id, &l, &e), CR_ENOTFOUND);
+		/* A lease of a crashed terminal lapses. */
+		ck_assert_int_eq(lease_take(&s, id, "correction", &l, &e),
+		    CR_OK);
+		setenv("CIVREG_NOW", "2026-11-22T10:20:00", 1);
+		ck_assert_int_eq(lease_get(&other, id, &l, &e), CR_ENOTFOUND);
+		ck_assert_int_eq(lease_take(&other, id, "appeal", &l, &e),
+		    CR_OK);
+		setenv("CIVREG_NOW", "2026-11-22T10:00:00", 1);
+		ck_assert_int_eq(lease_take(&s, id, "x", &l, &e), CR_EEXIST);
+		ck_assert_int_eq(lease_take(&s, "nonsense", "x", &l, &e),
+		    CR_EINVAL);
+	}
 	store_close(other.store);
 	store_close(s.store);
 	t_store_remove(dir);

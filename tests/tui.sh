@@ -52,6 +52,18 @@ screen | awk 'length > 80 { exit 1 }' || fail "wider than 80 columns"
 [ "$(screen | wc -l)" -le 24 ] || fail "taller than 24 lines"
 ok "log in at 80x24 with TERM=vt100"
 
+$TM resize-window -t t -x 100 -y 30
+i=0
+until [ "$(screen | sed -n 30p | cut -c1-8)" = " Up/Down" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || { screen > "$T/out"; fail "no redraw at 100x30"; }
+	sleep 0.05
+done
+$TM resize-window -t t -x 60 -y 20
+wait_for "The terminal is too small"
+$TM resize-window -t t -x 80 -y 24
+wait_for "Declare an event or notice"
+ok "redraws when the terminal is resized, and says when it is too small"
+
 # The Khmer toggle: the menu in Khmer, remembered at the next login.
 khmer_title() { screen | head -n 1 | grep -q "$(printf '\341\236')"; }
 keys 5
@@ -189,6 +201,48 @@ keys Enter
 wait_for "Audit trail:"
 wait_for "History:"
 ok "search finds the record as you type and opens it"
+$TM kill-server
+
+# Two terminals: a record named in a correction form being filled in at
+# one is shown as being edited at the other.
+login clerk "$CLERK_PW"
+keys 1
+wait_for "correction"
+i=0
+while [ $i -lt 13 ]; do keys Down; i=$((i + 1)); done
+keys Enter
+wait_for "Record to correct"
+text 120101-00000001
+keys Tab
+$TM new-session -d -s u -x 80 -y 24 \
+    "env LANG=C.UTF-8 TERM=vt220 CIVREG_NOW=$CIVREG_NOW $CIVREG -d $S -u reg 2>>$T/civreg.err"
+on_u() {	# on_u TEXT: waits for TEXT on the second terminal
+	i=0
+	until $TM capture-pane -p -t u 2>/dev/null | grep -qF -- "$1"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { $TM capture-pane -p -t u > "$T/out"; fail "second terminal never showed: $1"; }
+		sleep 0.05
+	done
+}
+on_u "Password:"
+$TM send-keys -t u -l registrar-password
+$TM send-keys -t u Enter
+on_u "Main menu"
+$TM send-keys -t u 4
+$TM send-keys -t u -l 120101-00000001
+$TM send-keys -t u Enter
+on_u "Being edited at another terminal by: clerk (correction)"
+ok "a record being edited at one terminal is shown as such at another"
+keys Escape			# the clerk leaves the form: the lease goes
+wait_for "Declare"
+$TM send-keys -t u Escape
+on_u "Main menu"
+$TM send-keys -t u 4
+$TM send-keys -t u -l 120101-00000001
+$TM send-keys -t u Enter
+on_u "History:"
+$TM capture-pane -p -t u | grep -q "Being edited" && fail "the lease outlived the form"
+ok "leaving the form releases the record"
 $TM kill-server
 
 # Every form opens and saves a valid sample record (as a registrar, who
