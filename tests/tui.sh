@@ -64,6 +64,18 @@ $TM resize-window -t t -x 80 -y 24
 wait_for "Declare an event or notice"
 ok "redraws when the terminal is resized, and says when it is too small"
 
+keys '?'
+wait_for "The main menu lists what your role may do"
+keys x
+wait_for "Declare an event or notice"
+keys 1
+wait_for "birth "
+keys '?'
+wait_for "The forms your role may fill in"
+keys x C-g
+wait_for "Declare an event or notice"
+ok "? shows help on each screen; Ctrl-G goes back"
+
 # The Khmer toggle: the menu in Khmer, remembered at the next login.
 khmer_title() { screen | head -n 1 | grep -q "$(printf '\341\236')"; }
 keys 5
