@@ -77,4 +77,8 @@ Try:
 
 MSG
 rm -f "$D/.admin" "$D/.clerk"
-CIVREG_LOCALEDIR=$(pwd)/build/locale exec "$CIVREG" -d "$S"
+if [ -t 0 ] && [ -t 1 ]; then
+	printf 'Note the password of demo, then press Enter to start civreg: '
+	read -r _
+fi
+CIVREG_LOCALEDIR=$(pwd)/build/locale exec "$CIVREG" -d "$S" -u demo
