@@ -147,6 +147,13 @@ wait_for "Sok Dara"
 wait_for " 10:30"
 ok "a killed terminal loses nothing: the draft is offered at the next login"
 
+keys C-x
+wait_for "Not saved: correct the marked fields (place_of_birth: required"
+wait_for "required: fill it in"
+run 0 as_clerk search Dara
+[ ! -s "$T/out" ] || fail "a refused form stored something"
+ok "saving an incomplete form is refused: reasons beside the fields, nothing stored"
+
 # Fill the rest and save.
 fill() {	# fill FORM: types a valid value into every required field
 	"$CIVREG" forms "$1" > "$T/fields"
