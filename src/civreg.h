@@ -439,7 +439,7 @@ enum audit_action {
 	AU_USER_PASSWD = 5, AU_USER_DISABLE = 6, AU_USER_ENABLE = 7,
 	AU_DECLARE = 8, AU_READ = 9, AU_SEARCH = 10, AU_GAZETTEER = 11,
 	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15,
-	AU_PREFERENCE = 16
+	AU_PREFERENCE = 16, AU_WORKFLOW = 17
 };
 
 struct audit_entry {
@@ -486,6 +486,8 @@ typedef int (*regist_hit_fn)(void *, const struct record *);
 int	regist_search(struct session *, const char *text, size_t limit,
 	    regist_hit_fn, void *, struct cr_err *);
 int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
+	    struct cr_err *);
+int	regist_put_revision(struct txn *, const struct record *, int create,
 	    struct cr_err *);
 /* Records in one status (and kind, if not 0), lowest ids first. */
 int	regist_queue(struct session *, int status, int kind, size_t limit,
@@ -538,6 +540,20 @@ int	draft_load(struct session *, const char *form, struct draft *,
 int	draft_delete(struct session *, const char *form, struct cr_err *);
 int	draft_list(struct session *, draft_visit_fn, void *, struct cr_err *);
 void	draft_free(struct draft *);
+
+/* -------------------------------------------------------------- workflow.c */
+enum wf_timeliness { WT_CURRENT = 1, WT_LATE = 2, WT_DELAYED = 3 };
+struct wf_request {
+	const char	*verb;		/* register approve reject certify archive */
+	const char	*id;
+	const char	*reason;
+	const char	*evidence;
+};
+int	workflow_act(struct session *, const struct wf_request *,
+	    struct record *after, struct cr_err *);
+int	workflow_timeliness(int32_t event_day, int32_t reg_day, int period);
+int	workflow_period(struct txn *, const struct form *, struct cr_err *);
+const char *workflow_timeliness_name(int);
 
 /* ----------------------------------------------------------------- lease.c */
 #define LEASE_SECONDS	600
@@ -679,5 +695,6 @@ int	cmd_forms(struct cli *);
 int	cmd_verify(struct cli *);
 int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
+int	cmd_act(struct cli *);
 
 #endif /* CIVREG_H */

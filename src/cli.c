@@ -66,6 +66,20 @@ const struct cli_verb cli_verbs[] = {
 	  "Load the administrative divisions from DIR (provinces.csv, "
 	  "districts.csv,\ncommunes.csv [, villages.csv]) in one transaction, "
 	  "or show one place." },
+	{ "register-record", cmd_act,
+	  "register-record ID [--reason TEXT] [--evidence REF]",
+	  "Register a declared event (commune registrar).  Timeliness is\n"
+	  "computed from the event date: a late registration needs --reason,\n"
+	  "a delayed one --evidence and then district approval." },
+	{ "approve", cmd_act, "approve ID",
+	  "Approve a delayed registration (district registrar)." },
+	{ "reject", cmd_act, "reject ID --reason TEXT",
+	  "Reject a declaration (registrar) or a delayed registration\n"
+	  "(district), with the reason." },
+	{ "certify", cmd_act, "certify ID",
+	  "Mark a registered record as certified (registrar)." },
+	{ "archive", cmd_act, "archive ID",
+	  "Archive a registered, certified or rejected record (registrar)." },
 	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
 	{ "version", cmd_version, "version", "Print the version." },
 	{ NULL, NULL, NULL, NULL }

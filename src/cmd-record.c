@@ -173,3 +173,49 @@ cmd_search(struct cli *c)
 	buf_free(&q);
 	return rc == CR_OK ? 0 : cli_fail(&e);
 }
+
+/* register-record, approve, reject, certify, archive: one table row each. */
+int
+cmd_act(struct cli *c)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "evidence", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct wf_request rq;
+	struct session s;
+	struct record r;
+	struct cr_err e;
+	const char *verb = c->argv[0];
+	int ch, rc;
+
+	memset(&rq, 0, sizeof rq);
+	rq.verb = strcmp(verb, "register-record") == 0 ? "register" : verb;
+	optind = 0;
+	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 'r':
+			rq.reason = optarg;
+			break;
+		case 'e':
+			rq.evidence = optarg;
+			break;
+		default:
+			return cli_usage(verb);
+		}
+	if (optind != c->argc - 1)
+		return cli_usage(verb);
+	rq.id = c->argv[optind];
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	rc = workflow_act(&s, &rq, &r, &e);
+	cli_logout(&s);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	printf("%s\t%s\t%s\n", r.id, rec_status_name(r.status),
+	    rec_value(&r, "_timeliness") ? rec_value(&r, "_timeliness") : "-");
+	rec_free(&r);
+	return 0;
+}

@@ -61,8 +61,8 @@ history_key(struct buf *k, const char *id, uint32_t rev)
 }
 
 /* Writes a new revision: current value, history, change log. */
-static int
-put_revision(struct txn *tx, const struct record *r, int create,
+int
+regist_put_revision(struct txn *tx, const struct record *r, int create,
     struct cr_err *e)
 {
 	struct buf v, k;
@@ -182,7 +182,7 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 			r.nfields++;
 		}
 	}
-	rc = put_revision(tx, &r, 1, e);
+	rc = regist_put_revision(tx, &r, 1, e);
 	rec_free(&r);
 	if (rc != CR_OK)
 		return rc;

@@ -449,6 +449,24 @@ START_TEST(test_authz)
 }
 END_TEST
 
+START_TEST(test_timeliness)
+{
+	int32_t ev = date_days(2026, 1, 1);
+
+	ck_assert_int_eq(workflow_timeliness(ev, ev, 30), WT_CURRENT);
+	ck_assert_int_eq(workflow_timeliness(ev, ev + 30, 30), WT_CURRENT);
+	ck_assert_int_eq(workflow_timeliness(ev, ev + 31, 30), WT_LATE);
+	ck_assert_int_eq(workflow_timeliness(ev, ev + 395, 30), WT_LATE);
+	ck_assert_int_eq(workflow_timeliness(ev, ev + 396, 30), WT_DELAYED);
+	ck_assert_int_eq(workflow_timeliness(ev, ev + 16, 15), WT_LATE);
+	ck_assert_int_eq(workflow_period(NULL, form_by_key("birth"), NULL), 30);
+	ck_assert_int_eq(workflow_period(NULL, form_by_key("death"), NULL), 15);
+	ck_assert_int_eq(workflow_period(NULL, form_by_key("marriage"), NULL),
+	    30);
+	ck_assert_str_eq(workflow_timeliness_name(WT_DELAYED), "delayed");
+}
+END_TEST
+
 START_TEST(test_err_lines)
 {
 	struct cr_err e;
@@ -485,6 +503,7 @@ core_suite(void)
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_authz);
 	tcase_add_test(tc, test_err_lines);
+	tcase_add_test(tc, test_timeliness);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,99 @@
+#!/bin/sh
+# The registration workflow: who may move a record to which status, and
+# timeliness on the boundary days (births: 30 days, deaths: 15, then one
+# year late, then delayed with district approval).
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+make_store
+printf 'registrar-password\n' > "$T/reg.pw"
+printf 'district-password\n' > "$T/dist.pw"
+run_in 0 "$ADMIN_PW
+registrar-password
+" "$CIVREG" -d "$S" -u admin user add reg --role registrar
+run_in 0 "$ADMIN_PW
+district-password
+" "$CIVREG" -d "$S" -u admin user add dist --role district
+as_reg() { CIVREG_PASSWORD_FILE=$T/reg.pw "$CIVREG" -d "$S" -u reg "$@"; }
+as_dist() { CIVREG_PASSWORD_FILE=$T/dist.pw "$CIVREG" -d "$S" -u dist "$@"; }
+on() { day=$1; shift; CIVREG_NOW=$day "$@"; }
+
+# Births on 2026-01-01, declared on 2026-01-05.
+birth() {
+	# shellcheck disable=SC2086
+	CIVREG_NOW=2026-01-05 as_clerk register birth name_km="សុខ" \
+	    mother_name_km="ចាន់" informant_name="ចាន់" \
+	    $(echo "$BIRTH" | sed 's/date_of_birth=2026-10-01/date_of_birth=2026-01-01/')
+}
+b1=$(birth); b2=$(birth); b3=$(birth); b4=$(birth); b5=$(birth); b6=$(birth)
+
+run 5 on 2026-01-31 as_clerk register-record "$b1"
+err_has "user clerk (role clerk) may not register $b1: this needs the role registrar"
+run 0 on 2026-01-31 as_reg register-record "$b1"
+[ "$(cat "$T/out")" = "$b1	registered	current" ] || fail "day 30: $(cat "$T/out")"
+ok "day 30 of a birth is current; a clerk may not register"
+
+run 2 on 2026-02-01 as_reg register-record "$b2"
+err_has "$b2 is a late registration (the birth was on 2026-01-01, more than 30 days ago): give the reason with --reason TEXT"
+run 0 on 2026-02-01 as_reg register-record "$b2" --reason "family lived far away"
+[ "$(cat "$T/out")" = "$b2	registered	late" ] || fail "day 31"
+run 0 as_reg show "$b2"
+out_has "_timeliness=late"
+out_has "_registration_date=2026-02-01"
+grep -q "	register	registered	reg	family lived far away" "$T/out" || fail "history"
+ok "day 31 is late and needs a reason, kept in the history"
+
+run 0 on 2027-01-31 as_reg register-record "$b3" --reason "late"
+[ "$(cat "$T/out")" = "$b3	registered	late" ] || fail "day 395"
+run 2 on 2027-02-01 as_reg register-record "$b4" --reason "late"
+err_has "is a delayed registration"
+err_has "--evidence REF"
+run 0 on 2027-02-01 as_reg register-record "$b4" --evidence "court letter 17/2027"
+[ "$(cat "$T/out")" = "$b4	pending-approval	delayed" ] || fail "day 396"
+ok "a year after the period it is still late; the next day delayed, with evidence"
+
+run 5 as_reg approve "$b4"
+err_has "may not approve $b4: this needs the role district"
+run 0 as_dist approve "$b4"
+[ "$(cat "$T/out")" = "$b4	registered	delayed" ] || fail "approve"
+run 2 as_dist approve "$b4"
+err_has "$b4 is registered: 'approve' does not apply to a record in that status"
+ok "the district registrar approves delayed registrations"
+
+run 2 as_reg reject "$b5"
+err_has "a reason is required to reject $b5: give --reason TEXT"
+run 0 as_reg reject "$b5" --reason "mother's name does not match"
+[ "$(cut -f2 "$T/out")" = rejected ] || fail "reject"
+run 2 as_reg register-record "$b5"
+err_has "is rejected"
+ok "rejection needs a reason; a rejected declaration is not registered"
+
+run 0 as_reg certify "$b1"
+[ "$(cut -f2 "$T/out")" = certified ] || fail "certify"
+run 0 as_reg archive "$b1"
+[ "$(cut -f2 "$T/out")" = archived ] || fail "archive"
+run 2 as_reg certify "$b6"
+err_has "is declared"
+ok "registered -> certified -> archived"
+
+# Deaths: 15 days.
+death() {
+	CIVREG_NOW=2026-03-05 as_clerk register death name_km="កែវ" sex=male \
+	    marital_status=widowed usual_residence=120101 \
+	    date_of_death=2026-03-01 place_of_death=120101 place_type=home \
+	    cause_of_death="old age" certified_by=health_worker \
+	    informant_name="កែវ" informant_relationship=child
+}
+d1=$(death); d2=$(death)
+run 0 on 2026-03-16 as_reg register-record "$d1"
+[ "$(cat "$T/out")" = "$d1	registered	current" ] || fail "death day 15"
+run 2 on 2026-03-17 as_reg register-record "$d2"
+err_has "more than 15 days ago"
+ok "a death is current for 15 days"
+
+run 0 as_admin audit "$b4"
+grep -q "	reg	workflow	$b4	register: now pending-approval" "$T/out" || fail "audit register"
+grep -q "	dist	workflow	$b4	approve: now registered" "$T/out" || fail "audit approve"
+grep -q "	reg	denied	$b4	" "$T/out" || fail "audit denied"
+run 0 as_admin verify
+ok "every step is audited; the store verifies"
+echo "$ntest passed, 0 failed"
