@@ -356,9 +356,15 @@ tui_queues_open(void)
 /* --- a record -------------------------------------------------------------- */
 
 struct view {
-	char	**line;
-	size_t	  n;
-	int	  first;
+	char		**line;
+	size_t		  n;
+	int		  first;
+	char		  id[REC_IDLEN];
+	/* a workflow step waiting for its reason or evidence */
+	const char	 *verb;
+	int		  asking;	/* 0, 1 reason, 2 evidence */
+	struct tedit	  in;
+	char		 *reason;
 };
 
 static void
@@ -396,18 +402,119 @@ view_draw(struct tui_screen *sc)
 	int y, i;
 
 	tui_title(_("Record"));
-	for (y = 2, i = v->first; y < LINES - 2 && i < (int)v->n; y++, i++)
+	for (y = 2, i = v->first; y < LINES - (v->asking ? 3 : 2) &&
+	    i < (int)v->n; y++, i++)
 		tui_put(y, 1, COLS - 2, v->line[i], v->line[i][0] != ' ' &&
 		    strchr(v->line[i], ':') ? TUI_A_BOLD : 0);
+	if (v->asking) {
+		char *t = tedit_utf8_from(&v->in, v->in.off);
+
+		tui_put(LINES - 3, 1, 24, v->asking == 1 ? (strcmp(v->verb,
+		    "reject") == 0 ? _("Reason (required):") :
+		    _("Reason, if late:")) : _("Evidence reference:"),
+		    TUI_A_BOLD);
+		tedit_scroll(&v->in, COLS - 28);
+		tui_put(LINES - 3, 26, COLS - 28, t, TUI_A_FOCUS);
+		free(t);
+	}
+}
+
+/*
+ * A registrar's step on the record in view; the core decides whether the
+ * role and the status allow it, and says what is missing.
+ */
+static void
+view_act(struct view *v, const char *evidence)
+{
+	struct wf_request rq;
+	struct record r;
+	struct cr_err e;
+	char id[REC_IDLEN];
+
+	memset(&rq, 0, sizeof rq);
+	rq.verb = v->verb;
+	rq.id = v->id;
+	rq.reason = v->reason && *v->reason ? v->reason : NULL;
+	rq.evidence = evidence;
+	err_clear(&e);
+	if (workflow_act(&tui_session, &rq, &r, &e) == CR_OK) {
+		snprintf(id, sizeof id, "%s", v->id);
+		tui_pop();			/* v is gone: show it again */
+		tui_record_open(id);
+		tui_message(_("%s is now %s."), r.id,
+		    rec_status_name(r.status));
+		rec_free(&r);
+		return;
+	}
+	if (e.code == CR_EINVAL && strstr(e.msg, "--evidence") && !evidence) {
+		v->asking = 2;			/* delayed: ask for evidence */
+		tedit_kill(&v->in);
+		tui_message("%s", _("A delayed registration: type the evidence "
+		    "reference, then Enter."));
+		return;
+	}
+	tui_error("%s", e.msg);
+}
+
+static int
+view_prompt_key(struct view *v, int k)
+{
+	char *text;
+
+	if (tui_is_back(k)) {
+		v->asking = 0;
+		return 1;
+	}
+	if (tui_is_erase(k))
+		tedit_backspace(&v->in);
+	else if (tui_is_enter(k)) {
+		text = tedit_utf8(&v->in);
+		if (v->asking == 1) {
+			free(v->reason);
+			v->reason = text;
+			v->asking = 0;
+			view_act(v, NULL);
+		} else {
+			v->asking = 0;
+			view_act(v, text);
+			free(text);
+		}
+	} else if (k > 0 && k < 0x1000000)
+		tedit_insert(&v->in, (wchar_t)k, 500);
+	return 1;
 }
 
 static int
 view_key(struct tui_screen *sc, int k)
 {
 	struct view *v = sc->data;
+	static const struct {
+		int		 key;
+		const char	*verb;
+		int		 reason;	/* ask for one first */
+	} steps[] = {
+		{ 'r', "register", 1 }, { 'a', "approve", 0 },
+		{ 'j', "reject", 1 }, { 'c', "certify", 0 },
+		{ 'x', "archive", 0 },
+	};
+	size_t i;
 
 	if (k == TUI_IDLE)
 		return 1;
+	if (v->asking)
+		return view_prompt_key(v, k);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (k == steps[i].key) {
+			v->verb = steps[i].verb;
+			free(v->reason);
+			v->reason = NULL;
+			if (steps[i].reason) {
+				v->asking = 1;
+				tedit_kill(&v->in);
+			} else
+				view_act(v, NULL);
+			return 1;
+		}
 	if (k == TUI_KEY(KEY_DOWN) || k == TUI_CTRL('n') || k == ' ') {
 		if (v->first + 1 < (int)v->n)
 			v->first++;
@@ -430,15 +537,22 @@ view_free(struct tui_screen *sc)
 	for (i = 0; i < v->n; i++)
 		free(v->line[i]);
 	free(v->line);
+	tedit_free(&v->in);
+	free(v->reason);
 	free(v);
 }
 
 static const struct tui_ops view_ops = {
 	"record", view_draw, view_key, view_free,
-	N_("Up/Down scroll  Esc back  ? help"),
+	N_("r register a approve j reject c certify x archive  Esc back  ? help"),
 	N_("The record: its status, every field, every revision in its\n"
 	   "history and, for registrars and supervisors, its audit trail:\n"
-	   "who read or changed it and when.  Opening it is itself audited.")
+	   "who read or changed it and when.  Opening it is itself audited.\n\n"
+	   "A registrar moves it on: r registers a declaration (give the\n"
+	   "reason if it is late; a delayed one also needs the evidence and\n"
+	   "then the district's approval, a), j rejects it with a reason,\n"
+	   "c certifies, x archives.  The program refuses a step your role or\n"
+	   "the record's status does not allow, and says why.")
 };
 
 void
@@ -459,6 +573,7 @@ tui_record_open(const char *id)
 	}
 	f = form_by_code(r.kind);
 	v = xcalloc(1, sizeof *v);
+	snprintf(v->id, sizeof v->id, "%s", r.id);
 	view_add(v, "%s: %s   %s: %s", _("Record"), r.id, _("Status"),
 	    rec_status_name(r.status));
 	view_add(v, "%s: %s", _("Form"), f ? tui_label(f->title_km,

@@ -262,6 +262,22 @@ $TM send-keys -t u Enter
 on_u "History:"
 $TM capture-pane -p -t u | grep -q "Being edited" && fail "the lease outlived the form"
 ok "leaving the form releases the record"
+
+# The registrar moves the record on from its screen.
+$TM send-keys -t u r
+on_u "Reason, if late:"
+$TM send-keys -t u Enter
+on_u "120101-00000001 is now registered."
+on_u "Status: registered"
+$TM send-keys -t u j
+on_u "Reason (required):"
+$TM send-keys -t u -l "wrong name"
+$TM send-keys -t u Enter
+on_u "is registered: 'reject' does not apply"
+run 0 as_clerk show 120101-00000001
+[ "$(head -n 1 "$T/out")" = "status: registered" ] || fail "not registered"
+out_has "_timeliness=current"
+ok "a registrar registers from the record screen; refused steps say why"
 $TM kill-server
 
 # Every form opens and saves a valid sample record (as a registrar, who
