@@ -231,6 +231,8 @@ struct form_field {
 	int		  past;
 	const char	 *notbefore;
 	int		  level;	/* place digits required: 2, 4, 6, 8 */
+	const char	 *refkind;	/* ref: the form the record must be */
+	const char	 *refstatus;	/* ref: allowed statuses, "a,b" */
 };
 
 struct form {
@@ -277,11 +279,14 @@ int	kidc_verhoeff_digit(const char *digits);	/* check digit to append */
 
 /* ---------------------------------------------------------------- record.c */
 /* Statuses, actions and flags are fixed on-disk codes. */
-enum rec_status {
-	RS_DECLARED = 1, RS_REGISTERED = 2, RS_CERTIFIED = 3, RS_REJECTED = 4,
-	RS_ARCHIVED = 5, RS_PENDING_APPROVAL = 6, RS_NOTIFIED = 7,
-	RS_LINKED = 8, RS_ANNULLED = 9
-};
+#define REC_STATUSES(X) \
+	X(RS_DECLARED, 1, "declared") X(RS_REGISTERED, 2, "registered") \
+	X(RS_CERTIFIED, 3, "certified") X(RS_REJECTED, 4, "rejected") \
+	X(RS_ARCHIVED, 5, "archived") \
+	X(RS_PENDING_APPROVAL, 6, "pending-approval") \
+	X(RS_NOTIFIED, 7, "notified") X(RS_LINKED, 8, "linked") \
+	X(RS_ANNULLED, 9, "annulled")
+enum rec_status { REC_STATUSES(FORM_ENUM) };
 enum rec_action {
 	RA_DECLARE = 1, RA_NOTIFY = 2, RA_REGISTER = 3, RA_REJECT = 4,
 	RA_CORRECT = 5, RA_CERTIFY = 6, RA_ARCHIVE = 7, RA_APPROVE = 8,

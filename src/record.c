@@ -17,10 +17,8 @@
 
 #include "civreg.h"
 
-static const char *const status_names[] = {
-	NULL, "declared", "registered", "certified", "rejected", "archived",
-	"pending-approval", "notified", "linked", "annulled"
-};
+#define STATUS_NAME(sym, code, name) [code] = name,
+static const char *const status_names[] = { REC_STATUSES(STATUS_NAME) };
 
 static const char *const action_names[] = {
 	NULL, "declare", "notify", "register", "reject", "correct", "certify",

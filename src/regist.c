@@ -98,6 +98,59 @@ struct declare {
 	char			 id[REC_IDLEN];
 };
 
+/*
+ * A field naming another record: it must exist, and be of the form and
+ * in a status the field asks for (a burial permit only from a registered
+ * death).  Problems are added to e as CR_EINVAL lines.
+ */
+static int
+check_ref(struct txn *tx, const struct form *f, const struct form_field *ff,
+    const char *v, struct cr_err *e)
+{
+	const struct form *tf;
+	struct record r;
+	struct cr_err de;
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	rc = store_get(tx, ST_RECORDS, v, strlen(v), &b, 0, e);
+	if (rc == CR_ENOTFOUND) {
+		buf_free(&b);
+		return err_add(e, CR_EINVAL, "%s: '%s' is not a record in this "
+		    "store: check the record id", ff->key, v);
+	}
+	if (rc != CR_OK || (rc = rec_decode(b.data, b.len, &r, &de)) !=
+	    CR_OK) {
+		buf_free(&b);
+		return rc == CR_OK ? CR_ECORRUPT : rc;
+	}
+	buf_free(&b);
+	tf = form_by_code(r.kind);
+	if (ff->refkind && (tf == NULL || strcmp(tf->key, ff->refkind) != 0))
+		err_add(e, CR_EINVAL, "%s: '%s' is a %s record, not a %s: a %s "
+		    "is made only from a %s record", ff->key, v, tf ? tf->key :
+		    "?", ff->refkind, f->title_en, ff->refkind);
+	else if (ff->refstatus) {
+		const char *st = rec_status_name(r.status), *p = ff->refstatus;
+		size_t n = strlen(st);
+		int ok = 0;
+
+		while (p && *p && !ok) {
+			ok = strncmp(p, st, n) == 0 && (p[n] == ',' ||
+			    p[n] == '\0');
+			p = strchr(p, ',');
+			p = p ? p + 1 : NULL;
+		}
+		if (!ok)
+			err_add(e, CR_EINVAL, "%s: %s is %s: a %s is made only "
+			    "from a record that is %s", ff->key, v, st,
+			    f->title_en, ff->refstatus);
+	}
+	rec_free(&r);
+	return e->code == CR_OK ? CR_OK : CR_EINVAL;
+}
+
 /* Checks that need the store: gazetteer codes and referenced records. */
 static int
 check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
@@ -124,13 +177,8 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
 				return rc;
 			place_free(&p);
 		} else if (ff->type == FT_REF) {
-			rc = store_get(tx, ST_RECORDS, v, strlen(v), NULL, 0,
-			    e);
-			if (rc == CR_ENOTFOUND)
-				err_add(e, CR_EINVAL, "%s: '%s' is not a record "
-				    "in this store: check the record id",
-				    ff->key, v);
-			else if (rc != CR_OK)
+			if ((rc = check_ref(tx, d->f, ff, v, e)) != CR_OK &&
+			    rc != CR_EINVAL)
 				return rc;
 		}
 	}

@@ -90,6 +90,24 @@ run 2 on 2026-03-17 as_reg register-record "$d2"
 err_has "more than 15 days ago"
 ok "a death is current for 15 days"
 
+# A burial permit only from a registered death.
+permit() {
+	as_reg register burial_permit death_ref="$1" name_km="កែវ" \
+	    method=burial burial_place=120101 burial_date=2026-03-20 \
+	    applicant_name="កែវ" applicant_relationship=child
+}
+run 2 on 2026-03-20 permit "$d2"
+err_has "death_ref: $d2 is declared: a Burial permit is made only from a record that is registered,certified,archived"
+run 2 on 2026-03-20 permit "$b6"
+err_has "death_ref: '$b6' is a birth record, not a death"
+run 2 on 2026-03-20 permit 120101-00000999
+err_has "is not a record in this store"
+run 5 on 2026-03-20 as_clerk register burial_permit death_ref="$d1" name_km="កែវ" \
+    method=burial burial_place=120101 burial_date=2026-03-20 \
+    applicant_name="កែវ" applicant_relationship=child
+run 0 on 2026-03-20 permit "$d1"
+ok "a burial permit is issued only from a registered death, by a registrar"
+
 run 0 as_admin audit "$b4"
 grep -q "	reg	workflow	$b4	register: now pending-approval" "$T/out" || fail "audit register"
 grep -q "	dist	workflow	$b4	approve: now registered" "$T/out" || fail "audit approve"

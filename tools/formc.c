@@ -23,6 +23,7 @@
 
 struct ffield {
 	char	*key, *type, *km, *en, *sec_km, *sec_en, *notbefore;
+	char	*refkind, *refstatus;
 	int	 required, max, min, past, level, nvalues, has_range;
 	long	 lo, hi;
 	char	*values[MAXV];
@@ -133,6 +134,7 @@ is_key(const char *s)
 static const char *const type_names[] = { FORM_TYPES(TYPE_NAME) NULL };
 static const char *const class_names[] = { FORM_CLASSES(TYPE_NAME) NULL };
 static const char *const role_names[] = { ROLES(TYPE_NAME) NULL };
+static const char *const status_names[] = { REC_STATUSES(TYPE_NAME) NULL };
 #define TYPE_SYM(sym, code, name) #sym,
 static const char *const type_syms[] = { FORM_TYPES(TYPE_SYM) NULL };
 static const char *const class_syms[] = { FORM_CLASSES(TYPE_SYM) NULL };
@@ -198,6 +200,17 @@ validator(struct ffield *f, const char *v)
 			    "village");
 		else
 			f->level = 2 + 2 * i;
+	} else if (strncmp(v, "refkind=", 8) == 0)
+		f->refkind = dup(v + 8);
+	else if (strncmp(v, "refstatus=", 10) == 0) {
+		char *s = dup(v + 10), *tok, *save;
+
+		for (tok = strtok_r(s, ",", &save); tok;
+		    tok = strtok_r(NULL, ",", &save))
+			if (lookup(status_names, tok) < 0)
+				fail("unknown status '%s' in refstatus=", tok);
+		free(s);
+		f->refstatus = dup(v + 10);
 	} else
 		fail("unknown validator '%s' (see forms/README)", v);
 }
@@ -370,6 +383,7 @@ free_form(struct fform *fm)
 
 		free(f->key); free(f->type); free(f->km); free(f->en);
 		free(f->sec_km); free(f->sec_en); free(f->notbefore);
+		free(f->refkind); free(f->refstatus);
 		for (j = 0; j < f->nvalues; j++)
 			free(f->values[j]);
 	}
@@ -406,6 +420,22 @@ main(int argc, char **argv)
 			cur_line = 1;
 			fail("code %d or key used twice (also in %s)",
 			    forms[i]->code, forms[i - 1]->file);
+		}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < forms[i]->nfields; j++) {
+			struct ffield *f = &forms[i]->f[j];
+
+			cur_file = forms[i]->file;
+			cur_line = f->line;
+			if ((f->refkind || f->refstatus) &&
+			    strcmp(f->type, "ref") != 0)
+				fail("refkind= and refstatus= are for ref fields");
+			for (k = 0; f->refkind && k < n; k++)
+				if (forms[k]->key &&
+				    strcmp(forms[k]->key, f->refkind) == 0)
+					break;
+			if (f->refkind && k == n)
+				fail("refkind=%s names no form", f->refkind);
 		}
 	if (errors) {
 		fprintf(stderr, "formc: %d error(s)\n", errors);
@@ -450,7 +480,11 @@ main(int argc, char **argv)
 			printf(", %ldL, %ldL, %d, ", f->has_range ? f->lo : 1,
 			    f->has_range ? f->hi : 0, f->past);
 			cstr(f->notbefore);
-			printf(", %d },\n", f->level);
+			printf(", %d, ", f->level);
+			cstr(f->refkind);
+			fputs(", ", stdout);
+			cstr(f->refstatus);
+			puts(" },");
 		}
 		printf("};\nstatic const struct form form_%s = {\n\t", fm->key);
 		cstr(fm->key);
