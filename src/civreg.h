@@ -294,6 +294,9 @@ enum rec_action {
 };
 
 #define REC_ENCODING_VERSION	1
+/* Record flags (fixed bits): where the event is, seen from the office. */
+#define REC_F_OCCURRED_ELSEWHERE	0x0001
+#define REC_F_RESIDENT_ELSEWHERE	0x0002
 #define REC_IDLEN		32
 #define OFFICE_LEN		16
 #define USER_LEN		32
@@ -330,6 +333,7 @@ const char *rec_status_name(int);
 const char *rec_action_name(int);
 int	 rec_id_valid(const char *);
 void	 rec_vv_bump(struct record *, const char *office);
+int	 rec_place_flags(const struct record *, const char *office);
 
 /* ----------------------------------------------------------------- index.c */
 /* Secondary index keys of an encoded record (called from store.c). */

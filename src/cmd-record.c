@@ -87,6 +87,11 @@ cmd_show(struct cli *c)
 	printf("record: %s\nkind: %s (%s)\noffice: %s\nrevision: %u\n", r.id,
 	    f ? f->key : "?", f ? f->title_en : "?", r.office,
 	    (unsigned)r.rev);
+	if (f && (f->place_field || f->residence_field))
+		printf("place: %s; %s\n", r.flags & REC_F_OCCURRED_ELSEWHERE ?
+		    "occurred outside this office's area" : "occurred in this "
+		    "office's area", r.flags & REC_F_RESIDENT_ELSEWHERE ?
+		    "usual residence outside it" : "usual residence in it");
 	for (i = 0; i < r.nfields; i++)
 		printf("%s=%s\n", r.fields[i].key, r.fields[i].value);
 	printf("history:\n");

@@ -88,6 +88,31 @@ rec_id_valid(const char *id)
 	return id[i] == '\0' && b >= 8 && a + b + 1 < REC_IDLEN;
 }
 
+/*
+ * An office may register an event that happened elsewhere, or for a
+ * person living elsewhere (DESIGN §3): the record says which, by
+ * comparing its place codes with the office's own area (its code is a
+ * gazetteer prefix; the national office, 00, covers the country).
+ */
+int
+rec_place_flags(const struct record *r, const char *office)
+{
+	const struct form *f = form_by_code(r->kind);
+	const char *o, *res;
+	size_t n = strlen(office);
+	int flags = 0;
+
+	if (f == NULL || strcmp(office, "00") == 0)
+		return 0;
+	o = f->place_field ? rec_value(r, f->place_field) : NULL;
+	res = f->residence_field ? rec_value(r, f->residence_field) : NULL;
+	if (o && strncmp(o, office, n) != 0)
+		flags |= REC_F_OCCURRED_ELSEWHERE;
+	if (res && strncmp(res, office, n) != 0)
+		flags |= REC_F_RESIDENT_ELSEWHERE;
+	return flags;
+}
+
 void
 rec_vv_bump(struct record *r, const char *office)
 {

@@ -230,6 +230,7 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 			r.nfields++;
 		}
 	}
+	r.flags = (unsigned)rec_place_flags(&r, d->s->office);
 	rc = regist_put_revision(tx, &r, 1, e);
 	rec_free(&r);
 	if (rc != CR_OK)

@@ -108,6 +108,17 @@ run 5 on 2026-03-20 as_clerk register burial_permit death_ref="$d1" name_km="ក
 run 0 on 2026-03-20 permit "$d1"
 ok "a burial permit is issued only from a registered death, by a registrar"
 
+# Place: an office registers events from elsewhere, and says so.
+run 0 as_clerk show "$b1"
+out_has "place: occurred in this office's area; usual residence in it"
+# shellcheck disable=SC2086
+away=$(CIVREG_NOW=2026-01-05 as_clerk register birth name_km="សុខ" \
+    mother_name_km="ចាន់" informant_name="ចាន់" \
+    $(echo "$BIRTH" | sed 's/place_of_birth=120101/place_of_birth=120109/; s/mother_residence=120101/mother_residence=010201/; s/date_of_birth=2026-10-01/date_of_birth=2026-01-01/'))
+run 0 as_clerk show "$away"
+out_has "place: occurred outside this office's area; usual residence outside it"
+ok "the record says where the event happened and where the person lives"
+
 run 0 as_admin audit "$b4"
 grep -q "	reg	workflow	$b4	register: now pending-approval" "$T/out" || fail "audit register"
 grep -q "	dist	workflow	$b4	approve: now registered" "$T/out" || fail "audit approve"
