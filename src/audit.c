@@ -24,7 +24,7 @@
 static const char *const action_names[] = {
 	NULL, "init", "login", "login-failed", "user-add", "user-passwd",
 	"user-disable", "user-enable", "declare", "read", "search",
-	"gazetteer", "verify", "audit-read", "locked", "denied", "preference", "workflow"
+	"gazetteer", "verify", "audit-read", "locked", "denied", "preference", "workflow", "authenticate"
 };
 
 const char *

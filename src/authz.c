@@ -32,6 +32,7 @@ static const struct {
 	{ AZ_AUDIT_READ, SUPERVISORS,	"read the audit log" },
 	{ AZ_VERIFY,	 SUPERVISORS,	"verify the store" },
 	{ AZ_GAZETTEER,	 R(ROLE_ADMIN),	"load the gazetteer" },
+	{ AZ_AUTHENTICATE, OFFICERS,	"authenticate identities" },
 };
 
 static unsigned

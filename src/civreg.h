@@ -435,6 +435,7 @@ enum authz_action {
 	AZ_AUDIT_READ,
 	AZ_VERIFY,
 	AZ_GAZETTEER,
+	AZ_AUTHENTICATE,
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -448,7 +449,7 @@ enum audit_action {
 	AU_USER_PASSWD = 5, AU_USER_DISABLE = 6, AU_USER_ENABLE = 7,
 	AU_DECLARE = 8, AU_READ = 9, AU_SEARCH = 10, AU_GAZETTEER = 11,
 	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15,
-	AU_PREFERENCE = 16, AU_WORKFLOW = 17
+	AU_PREFERENCE = 16, AU_WORKFLOW = 17, AU_AUTHENTICATE = 18
 };
 
 struct audit_entry {
@@ -563,6 +564,16 @@ int	workflow_act(struct session *, const struct wf_request *,
 int	workflow_timeliness(int32_t event_day, int32_t reg_day, int period);
 int	workflow_period(struct txn *, const struct form *, struct cr_err *);
 const char *workflow_timeliness_name(int);
+
+/* -------------------------------------------------------------- identity.c */
+#define AUTH_MAX_FIELDS	8
+struct auth_result {
+	int	match;
+	size_t	ndiffer;		/* filled for registrars and above */
+	char	differ[AUTH_MAX_FIELDS][32];
+};
+int	identity_authenticate(struct session *, const char *kidc,
+	    const struct kv *, size_t n, struct auth_result *, struct cr_err *);
 
 /* ----------------------------------------------------------------- lease.c */
 #define LEASE_SECONDS	600
@@ -705,5 +716,6 @@ int	cmd_verify(struct cli *);
 int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);
+int	cmd_authenticate(struct cli *);
 
 #endif /* CIVREG_H */

@@ -80,6 +80,10 @@ const struct cli_verb cli_verbs[] = {
 	  "Mark a registered record as certified (registrar)." },
 	{ "archive", cmd_act, "archive ID",
 	  "Archive a registered, certified or rejected record (registrar)." },
+	{ "authenticate", cmd_authenticate, "authenticate KIDC key=value ...",
+	  "Check a person's claims (name_km, name_latin, date_of_birth, sex)\n"
+	  "against the register: prints only 'match' or 'no match' (and, to\n"
+	  "registrars and supervisors, which claims differ).  Audited." },
 	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
 	{ "version", cmd_version, "version", "Print the version." },
 	{ NULL, NULL, NULL, NULL }

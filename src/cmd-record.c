@@ -224,3 +224,46 @@ cmd_act(struct cli *c)
 	rec_free(&r);
 	return 0;
 }
+
+int
+cmd_authenticate(struct cli *c)
+{
+	struct auth_result res;
+	struct session s;
+	struct cr_err e;
+	struct kv *kv;
+	size_t i, n;
+	int rc;
+
+	if (c->argc < 3)
+		return cli_usage("authenticate");
+	n = (size_t)c->argc - 2;
+	kv = xcalloc(n, sizeof *kv);
+	for (i = 0; i < n; i++) {
+		char *arg = c->argv[i + 2], *eq = strchr(arg, '=');
+
+		if (eq == NULL || eq == arg) {
+			free(kv);
+			return cli_usage("authenticate");
+		}
+		*eq = '\0';
+		kv[i].key = arg;
+		kv[i].value = eq + 1;
+	}
+	if ((rc = cli_login(c, &s)) != 0) {
+		free(kv);
+		return rc;
+	}
+	err_clear(&e);
+	rc = identity_authenticate(&s, c->argv[1], kv, n, &res, &e);
+	cli_logout(&s);
+	free(kv);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	printf("%s\n", res.match ? "match" : "no match");
+	for (i = 0; i < res.ndiffer; i++)
+		printf("%s%s", i ? ", " : "differs: ", res.differ[i]);
+	if (res.ndiffer)
+		putchar('\n');
+	return 0;
+}
