@@ -499,6 +499,7 @@ int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 	    struct cr_err *);
 int	regist_put_revision(struct txn *, const struct record *, int create,
 	    struct cr_err *);
+int	regist_overdue(const struct record *);
 /* Records in one status (and kind, if not 0), lowest ids first. */
 int	regist_queue(struct session *, int status, int kind, size_t limit,
 	    regist_hit_fn, void *, struct cr_err *);
@@ -717,5 +718,6 @@ int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);
 int	cmd_authenticate(struct cli *);
+int	cmd_queue(struct cli *);
 
 #endif /* CIVREG_H */

@@ -80,6 +80,10 @@ const struct cli_verb cli_verbs[] = {
 	  "Mark a registered record as certified (registrar)." },
 	{ "archive", cmd_act, "archive ID",
 	  "Archive a registered, certified or rejected record (registrar)." },
+	{ "queue", cmd_queue, "queue declared|pending|notices|appeals",
+	  "List a queue, oldest first, in the columns of search: declarations\n"
+	  "to register, delayed registrations awaiting approval, health notices\n"
+	  "not yet registered (OVERDUE past the legal period), appeals." },
 	{ "authenticate", cmd_authenticate, "authenticate KIDC key=value ...",
 	  "Check a person's claims (name_km, name_latin, date_of_birth, sex)\n"
 	  "against the register: prints only 'match' or 'no match' (and, to\n"

@@ -118,8 +118,9 @@ print_hit(void *arg, const struct record *r)
 	int first = 1;
 
 	(void)arg;
-	printf("%s\t%s\t%s\t%s\t", r->id, f ? f->key : "?",
-	    rec_status_name(r->status), date ? date : "-");
+	printf("%s\t%s\t%s%s\t%s\t", r->id, f ? f->key : "?",
+	    rec_status_name(r->status), regist_overdue(r) ? " OVERDUE" : "",
+	    date ? date : "-");
 	for (i = 0; f && i < r->nfields; i++) {
 		const struct form_field *ff = form_field(f, r->fields[i].key);
 
@@ -266,4 +267,48 @@ cmd_authenticate(struct cli *c)
 	if (res.ndiffer)
 		putchar('\n');
 	return 0;
+}
+
+static int
+print_queued(void *arg, const struct record *r)
+{
+	(void)arg;
+	print_hit(NULL, r);
+	return 0;
+}
+
+/* The queues of the screens, for scripts: one line a record, oldest first. */
+int
+cmd_queue(struct cli *c)
+{
+	static const struct {
+		const char	*name;
+		int		 status;
+		const char	*kind;
+	} queues[] = {
+		{ "declared", RS_DECLARED, NULL },
+		{ "pending", RS_PENDING_APPROVAL, NULL },
+		{ "notices", RS_NOTIFIED, NULL },
+		{ "appeals", RS_DECLARED, "appeal" },
+	};
+	struct session s;
+	struct cr_err e;
+	size_t i;
+	int rc;
+
+	if (c->argc != 2)
+		return cli_usage("queue");
+	for (i = 0; i < sizeof queues / sizeof queues[0]; i++)
+		if (strcmp(c->argv[1], queues[i].name) == 0)
+			break;
+	if (i == sizeof queues / sizeof queues[0])
+		return cli_usage("queue");
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	rc = regist_queue(&s, queues[i].status, queues[i].kind ?
+	    form_by_key(queues[i].kind)->code : 0, 100000, print_queued, NULL,
+	    &e);
+	cli_logout(&s);
+	return rc == CR_OK ? 0 : cli_fail(&e);
 }

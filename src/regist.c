@@ -185,6 +185,73 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
 	return e->code;
 }
 
+/*
+ * A declaration that names a health notice takes it out of the notices
+ * queue: the notice becomes linked, in the same transaction.
+ */
+static int
+link_notices(struct txn *tx, struct session *s, const struct record *r,
+    struct cr_err *e)
+{
+	const struct form *f = form_by_code(r->kind), *nf;
+	char detail[96];
+	struct record n;
+	struct buf b;
+	size_t i;
+	int rc = CR_OK;
+
+	buf_init(&b);
+	for (i = 0; f && rc == CR_OK && i < f->nfields; i++) {
+		const struct form_field *ff = &f->fields[i];
+		const char *v = rec_value(r, ff->key);
+
+		if (ff->type != FT_REF || v == NULL || ff->refkind == NULL ||
+		    (nf = form_by_key(ff->refkind)) == NULL ||
+		    nf->cls != FC_NOTICE)
+			continue;
+		if ((rc = store_get(tx, ST_RECORDS, v, strlen(v), &b, 1, e)) !=
+		    CR_OK || (rc = rec_decode(b.data, b.len, &n, e)) != CR_OK)
+			break;
+		n.status = RS_LINKED;
+		n.action = RA_LINK;
+		n.rev++;
+		n.time = (int64_t)cr_now();
+		snprintf(n.author, sizeof n.author, "%s", s->user);
+		free(n.note);
+		n.note = xstrdup(r->id);
+		rec_vv_bump(&n, s->office);
+		rc = regist_put_revision(tx, &n, 0, e);
+		rec_free(&n);
+		snprintf(detail, sizeof detail, "link: now linked to %s", r->id);
+		if (rc == CR_OK)
+			rc = audit_append(tx, s->user, s->office, AU_WORKFLOW, v,
+			    detail, e);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* A notice past the legal period of its event with no registration. */
+int
+regist_overdue(const struct record *r)
+{
+	const struct form *f = form_by_code(r->kind), *ef;
+	char key[64], why[128];
+	const char *v;
+	int y, m, d;
+
+	if (f == NULL || f->cls != FC_NOTICE || r->status != RS_NOTIFIED ||
+	    f->date_field == NULL || (v = rec_value(r, f->date_field)) == NULL ||
+	    date_parse(v, &y, &m, &d, why, sizeof why) != 0)
+		return 0;
+	snprintf(key, sizeof key, "%.*s", (int)(strlen(f->key) > 7 ?
+	    strlen(f->key) - 7 : 0), f->key);	/* birth_notice -> birth */
+	if ((ef = form_by_key(key)) == NULL)
+		return 0;
+	return date_today() - date_days(y, m, d) > workflow_period(NULL, ef,
+	    NULL);
+}
+
 static int
 declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
@@ -232,6 +299,8 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 	}
 	r.flags = (unsigned)rec_place_flags(&r, d->s->office);
 	rc = regist_put_revision(tx, &r, 1, e);
+	if (rc == CR_OK)
+		rc = link_notices(tx, d->s, &r, e);
 	rec_free(&r);
 	if (rc != CR_OK)
 		return rc;

@@ -74,9 +74,9 @@ rows_add_record(void *arg, const struct record *rec)
 	char line[512];
 	size_t i, o;
 
-	o = (size_t)snprintf(line, sizeof line, "%s  %-12.12s %-10.10s %-10s ",
-	    rec->id, f ? f->key : "?", rec_status_name(rec->status),
-	    date ? date : "-");
+	o = (size_t)snprintf(line, sizeof line, "%s%s  %-12.12s %-10.10s %-10s ",
+	    regist_overdue(rec) ? "!" : "", rec->id, f ? f->key : "?",
+	    rec_status_name(rec->status), date ? date : "-");
 	for (i = 0; f && i < rec->nfields && o < sizeof line - 1; i++) {
 		const struct form_field *ff = form_field(f, rec->fields[i].key);
 

@@ -119,6 +119,42 @@ run 0 as_clerk show "$away"
 out_has "place: occurred outside this office's area; usual residence outside it"
 ok "the record says where the event happened and where the person lives"
 
+# Health notices wait until a registration is linked; overdue ones stand out.
+printf 'nurse-password\n' > "$T/nurse.pw"
+run_in 0 "$ADMIN_PW
+nurse-password
+" "$CIVREG" -d "$S" -u admin user add nurse --role health
+notice() {
+	CIVREG_NOW=2026-01-03 CIVREG_PASSWORD_FILE=$T/nurse.pw "$CIVREG" -d "$S" \
+	    -u nurse register birth_notice facility_name="Health centre" \
+	    facility_place=120101 sex=female date_of_birth=2026-01-01 \
+	    place_of_birth=120101 place_type=health_centre attendant=midwife \
+	    birth_type=single birth_weight=3100 mother_name_km="ចាន់ សុភា" \
+	    mother_residence=120101 notifier_name="ស្រី" \
+	    notifier_position=midwife notice_date=2026-01-02
+}
+n1=$(notice); n2=$(notice)
+run 0 on 2026-01-20 as_clerk queue notices
+[ "$(grep -c . "$T/out")" -eq 2 ] || fail "two notices queued"
+grep -q OVERDUE "$T/out" && fail "overdue too early"
+run 0 on 2026-02-15 as_clerk queue notices
+[ "$(grep -c "notified OVERDUE" "$T/out")" -eq 2 ] || fail "not overdue after 30 days"
+# shellcheck disable=SC2086
+linked=$(CIVREG_NOW=2026-01-20 as_clerk register birth name_km="សុខ" \
+    mother_name_km="ចាន់ សុភា" informant_name="ចាន់ សុភា" notice_ref="$n1" \
+    $(echo "$BIRTH" | sed 's/date_of_birth=2026-10-01/date_of_birth=2026-01-01/'))
+run 0 on 2026-01-20 as_clerk queue notices
+[ "$(cut -f1 "$T/out")" = "$n2" ] || fail "the linked notice is still queued"
+run 0 as_clerk show "$n1"
+[ "$(head -n 1 "$T/out")" = "status: linked" ] || fail "notice not linked"
+grep -q "	link	linked	clerk	$linked" "$T/out" || fail "link in history"
+# shellcheck disable=SC2086
+run 2 on 2026-01-20 as_clerk register birth name_km="សុខ" \
+    mother_name_km="ចាន់" informant_name="ចាន់" notice_ref="$n1" \
+    $(echo "$BIRTH" | sed 's/date_of_birth=2026-10-01/date_of_birth=2026-01-01/')
+err_has "notice_ref: $n1 is linked"
+ok "health notices queue until a registration links them; overdue ones are marked"
+
 run 0 as_admin audit "$b4"
 grep -q "	reg	workflow	$b4	register: now pending-approval" "$T/out" || fail "audit register"
 grep -q "	dist	workflow	$b4	approve: now registered" "$T/out" || fail "audit approve"
