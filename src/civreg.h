@@ -500,6 +500,9 @@ int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 int	regist_put_revision(struct txn *, const struct record *, int create,
 	    struct cr_err *);
 int	regist_overdue(const struct record *);
+struct draft;
+int	regist_from_notice(struct session *, const char *notice_id,
+	    const char *kind, struct draft *, struct cr_err *);
 /* Records in one status (and kind, if not 0), lowest ids first. */
 int	regist_queue(struct session *, int status, int kind, size_t limit,
 	    regist_hit_fn, void *, struct cr_err *);
@@ -650,6 +653,7 @@ extern struct session	tui_session;
 int	tui_main(struct cli *);
 void	tui_push(const struct tui_ops *, void *data);
 void	tui_pop(void);
+void	*tui_top_data(void);
 void	tui_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	tui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	tui_title(const char *);
@@ -671,6 +675,8 @@ void	tui_set_lang(int);
 
 /* tui-form.c */
 void	tui_form_open(const struct form *);
+struct draft;
+void	tui_form_open_values(const struct form *, const struct draft *);
 void	tui_form_list(void);
 /* tui-list.c */
 void	tui_search_open(void);

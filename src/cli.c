@@ -44,10 +44,12 @@ const struct cli_verb cli_verbs[] = {
 	  "change their\nown password).  The new password is read from the "
 	  "terminal, or from the next\nline of standard input.  ROLE is one of "
 	  "clerk, registrar, district, province,\nnational, health, admin." },
-	{ "register", cmd_register, "register KIND key=value ...",
+	{ "register", cmd_register, "register KIND [--from NOTICE] key=value ...",
 	  "Validate and store a declaration of form KIND; prints the new "
 	  "record id.\n'civreg forms KIND' lists the fields.  Every bad field "
-	  "is reported and nothing\nis stored." },
+	  "is reported and nothing\nis stored.  --from NOTICE starts from a "
+	  "health notice: its values are copied\n(key=value arguments win) "
+	  "and the notice is linked." },
 	{ "show", cmd_show, "show ID",
 	  "Print a record: its status, each field as key=value, then its "
 	  "history." },

@@ -14,47 +14,69 @@ cmd_register(struct cli *c)
 {
 	struct session s;
 	struct cr_err e;
+	struct draft from;
 	struct kv *kv;
 	char id[REC_IDLEN], shown[160];
-	int i, n, rc;
+	const char *notice = NULL;
+	int i, first = 2, n, m, rc;
+	size_t j;
 
 	if (c->argc < 2)
 		return cli_usage("register");
-	n = c->argc - 2;
-	kv = xcalloc((size_t)n, sizeof *kv);
+	if (c->argc >= 4 && strcmp(c->argv[2], "--from") == 0) {
+		notice = c->argv[3];
+		first = 4;
+	}
+	n = c->argc - first;
 	err_clear(&e);
-	for (i = 0; i < n; i++) {
-		char *arg = c->argv[i + 2], *eq = strchr(arg, '=');
-
-		if (eq == NULL || eq == arg) {
-			str_printable(shown, sizeof shown, arg);
-			err_add(&e, CR_EUSAGE, "'%s' is not key=value: give each "
-			    "field as key=value", shown);
-			continue;
-		}
-		kv[i].key = arg;
-		*eq = '\0';
-		kv[i].value = eq + 1;
-	}
-	if (e.code != CR_OK) {
-		free(kv);
-		return cli_fail(&e);
-	}
 	/* Check what needs no login first: a typo costs no password. */
 	if (form_by_key(c->argv[1]) == NULL) {
-		free(kv);
 		str_printable(shown, sizeof shown, c->argv[1]);
 		err_set(&e, CR_EINVAL, "unknown form '%s': 'civreg forms' lists "
 		    "the forms", shown);
 		return cli_fail(&e);
 	}
-	if ((rc = cli_login(c, &s)) != 0) {
-		free(kv);
-		return rc;
+	for (i = first; i < c->argc; i++) {
+		char *eq = strchr(c->argv[i], '=');
+
+		if (eq == NULL || eq == c->argv[i]) {
+			str_printable(shown, sizeof shown, c->argv[i]);
+			err_add(&e, CR_EUSAGE, "'%s' is not key=value: give each "
+			    "field as key=value", shown);
+		}
 	}
-	rc = regist_declare(&s, c->argv[1], kv, (size_t)n, id, &e);
+	if (e.code != CR_OK)
+		return cli_fail(&e);
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	memset(&from, 0, sizeof from);
+	if (notice && (rc = regist_from_notice(&s, notice, c->argv[1], &from,
+	    &e)) != CR_OK) {
+		cli_logout(&s);
+		return cli_fail(&e);
+	}
+	/* The notice's values, then the command line's, which win. */
+	kv = xcalloc(from.n + (size_t)n, sizeof *kv);
+	for (m = 0, j = 0; j < from.n; j++) {
+		for (i = first; i < c->argc; i++)
+			if (strncmp(c->argv[i], from.kv[j].key,
+			    strlen(from.kv[j].key)) == 0 &&
+			    c->argv[i][strlen(from.kv[j].key)] == '=')
+				break;
+		if (i == c->argc)
+			kv[m++] = from.kv[j];
+	}
+	for (i = first; i < c->argc; i++) {
+		char *eq = strchr(c->argv[i], '=');
+
+		*eq = '\0';
+		kv[m].key = c->argv[i];
+		kv[m++].value = eq + 1;
+	}
+	rc = regist_declare(&s, c->argv[1], kv, (size_t)m, id, &e);
 	cli_logout(&s);
 	free(kv);
+	draft_free(&from);
 	if (rc != CR_OK)
 		return cli_fail(&e);
 	printf("%s\n", id);

@@ -758,3 +758,57 @@ regist_queue(struct session *s, int status, int kind, size_t limit,
 	sr.qlen = kind ? 2 : 1;
 	return search_run(&sr, visit, arg, e);
 }
+
+/*
+ * Starting a registration from a health notice: the values of the notice
+ * whose keys and types the event's form shares, and notice_ref.  The
+ * caller owns *kv (draft_free-style: keys and values allocated).
+ */
+int
+regist_from_notice(struct session *s, const char *id, const char *kind,
+    struct draft *out, struct cr_err *e)
+{
+	const struct form *ef = form_by_key(kind), *nf;
+	const struct form_field *ref = NULL;
+	struct rec_history h;
+	struct record n;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (ef == NULL)
+		return err_set(e, CR_EINVAL, "unknown form '%s'", kind);
+	for (i = 0; i < ef->nfields; i++)
+		if (ef->fields[i].type == FT_REF && ef->fields[i].refkind &&
+		    (nf = form_by_key(ef->fields[i].refkind)) != NULL &&
+		    nf->cls == FC_NOTICE)
+			ref = &ef->fields[i];
+	if (ref == NULL)
+		return err_set(e, CR_EINVAL, "a %s is not registered from a "
+		    "health notice", ef->title_en);
+	if ((rc = regist_show(s, id, &n, &h, e)) != CR_OK)
+		return rc;
+	rec_history_free(&h);
+	nf = form_by_code(n.kind);
+	if (nf == NULL || strcmp(nf->key, ref->refkind) != 0) {
+		rec_free(&n);
+		return err_set(e, CR_EINVAL, "%s is not a %s", id, ref->refkind);
+	}
+	snprintf(out->form, sizeof out->form, "%s", ef->key);
+	out->kv = xcalloc(n.nfields + 1, sizeof *out->kv);
+	for (i = 0; i < n.nfields; i++) {
+		const struct form_field *tf = form_field(ef, n.fields[i].key);
+		const struct form_field *sf = form_field(nf, n.fields[i].key);
+
+		if (tf && sf && tf->type == sf->type) {
+			out->kv[out->n].key = xstrdup(n.fields[i].key);
+			out->kv[out->n].value = xstrdup(n.fields[i].value);
+			out->n++;
+		}
+	}
+	out->kv[out->n].key = xstrdup(ref->key);
+	out->kv[out->n].value = xstrdup(n.id);
+	out->n++;
+	rec_free(&n);
+	return CR_OK;
+}

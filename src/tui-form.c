@@ -589,6 +589,23 @@ static const struct tui_ops form_ops = {
 	   "is offered when you open the form again.")
 };
 
+/* A form filled in from given values (a health notice's). */
+void
+tui_form_open_values(const struct form *f, const struct draft *d)
+{
+	struct fstate *s;
+
+	tui_form_open(f);
+	s = tui_top_data();
+	if (s->offering) {		/* the given values win over a draft */
+		draft_free(&s->offer);
+		s->offering = 0;
+	}
+	load_values(s, d);
+	s->focus = 0;
+	s->dirty = 1;
+}
+
 void
 tui_form_open(const struct form *f)
 {

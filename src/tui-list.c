@@ -360,6 +360,7 @@ struct view {
 	size_t		  n;
 	int		  first;
 	char		  id[REC_IDLEN];
+	int		  kind;
 	/* a workflow step waiting for its reason or evidence */
 	const char	 *verb;
 	int		  asking;	/* 0, 1 reason, 2 evidence */
@@ -503,6 +504,32 @@ view_key(struct tui_screen *sc, int k)
 		return 1;
 	if (v->asking)
 		return view_prompt_key(v, k);
+	if (k == 'd') {		/* declare the event of a health notice */
+		const struct form *nf = form_by_code(v->kind), *ef;
+		struct draft d;
+		struct cr_err e;
+		char key[40];
+
+		if (nf == NULL || nf->cls != FC_NOTICE) {
+			tui_error("%s", _("Only a health notice starts a "
+			    "declaration."));
+			return 1;
+		}
+		snprintf(key, sizeof key, "%.*s", (int)strlen(nf->key) - 7,
+		    nf->key);
+		err_clear(&e);
+		if ((ef = form_by_key(key)) == NULL ||
+		    regist_from_notice(&tui_session, v->id, key, &d, &e) !=
+		    CR_OK) {
+			tui_error("%s", e.msg);
+			return 1;
+		}
+		tui_form_open_values(ef, &d);
+		draft_free(&d);
+		tui_message("%s", _("Copied from the notice: complete the "
+		    "form and save with Ctrl-X."));
+		return 1;
+	}
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (k == steps[i].key) {
 			v->verb = steps[i].verb;
@@ -544,7 +571,7 @@ view_free(struct tui_screen *sc)
 
 static const struct tui_ops view_ops = {
 	"record", view_draw, view_key, view_free,
-	N_("r register a approve j reject c certify x archive  Esc back  ? help"),
+	N_("r register a approve j reject c certify x archive d declare  Esc  ?"),
 	N_("The record: its status, every field, every revision in its\n"
 	   "history and, for registrars and supervisors, its audit trail:\n"
 	   "who read or changed it and when.  Opening it is itself audited.\n\n"
@@ -552,7 +579,8 @@ static const struct tui_ops view_ops = {
 	   "reason if it is late; a delayed one also needs the evidence and\n"
 	   "then the district's approval, a), j rejects it with a reason,\n"
 	   "c certifies, x archives.  The program refuses a step your role or\n"
-	   "the record's status does not allow, and says why.")
+	   "the record's status does not allow, and says why.\n"
+	   "On a health notice, d starts its declaration with the data copied.")
 };
 
 void
@@ -574,6 +602,7 @@ tui_record_open(const char *id)
 	f = form_by_code(r.kind);
 	v = xcalloc(1, sizeof *v);
 	snprintf(v->id, sizeof v->id, "%s", r.id);
+	v->kind = r.kind;
 	view_add(v, "%s: %s   %s: %s", _("Record"), r.id, _("Status"),
 	    rec_status_name(r.status));
 	view_add(v, "%s: %s", _("Form"), f ? tui_label(f->title_km,

@@ -219,6 +219,12 @@ tui_push(const struct tui_ops *ops, void *data)
 	top = s;
 }
 
+void *
+tui_top_data(void)
+{
+	return top ? top->data : NULL;
+}
+
 void
 tui_pop(void)
 {

@@ -313,4 +313,31 @@ done
 [ "$n" -eq 18 ] || fail "only $n forms"
 ok "every one of the 18 form screens opens and saves a valid record"
 $TM kill-server
+
+# A health notice starts its declaration, with the data copied.
+printf 'nurse-password\n' > "$T/nurse.pw"
+run_in 0 "$ADMIN_PW
+nurse-password
+" "$CIVREG" -d "$S" -u admin user add nurse --role health
+run 0 env CIVREG_PASSWORD_FILE="$T/nurse.pw" "$CIVREG" -d "$S" -u nurse \
+    register birth_notice facility_name="Health centre" facility_place=120101 \
+    sex=female date_of_birth=2026-11-10 place_of_birth=120101 \
+    place_type=health_centre attendant=midwife birth_type=single \
+    birth_weight=3100 mother_name_km="ចាន់ សុភា" mother_residence=120101 \
+    notifier_name="ស្រី" notifier_position=midwife notice_date=2026-11-11
+nid=$(cat "$T/out")
+login reg registrar-password
+keys 4
+text "$nid"
+keys Enter
+wait_for "Record: $nid"
+keys d
+wait_for "Copied from the notice"
+wait_for "Live birth"
+wait_for "female"
+i=0
+while [ $i -lt 40 ]; do keys Down; i=$((i + 1)); done	# no PageDown on a VT100
+wait_for "$nid"
+ok "a health notice starts its declaration on screen, with the data copied"
+$TM kill-server
 echo "$ntest passed, 0 failed"

@@ -155,6 +155,21 @@ run 2 on 2026-01-20 as_clerk register birth name_km="សុខ" \
 err_has "notice_ref: $n1 is linked"
 ok "health notices queue until a registration links them; overdue ones are marked"
 
+run 0 on 2026-01-20 as_clerk register birth --from "$n2" name_km="ស្រី" \
+    mother_date_of_birth=1995-01-01 mother_nationality=Khmer \
+    informant_name="ចាន់ សុភា" informant_relationship=mother
+fromn=$(cat "$T/out")
+run 0 as_clerk show "$fromn"
+out_has "birth_weight=3100"
+out_has "sex=female"
+out_has "mother_name_km=ចាន់ សុភា"
+out_has "notice_ref=$n2"
+run 0 as_clerk show "$n2"
+[ "$(head -n 1 "$T/out")" = "status: linked" ] || fail "n2 not linked"
+run 2 as_clerk register death --from "$n2" name_km="x"
+err_has "is not a death_notice"
+ok "a registration starts from a notice with its data copied"
+
 run 0 as_admin audit "$b4"
 grep -q "	reg	workflow	$b4	register: now pending-approval" "$T/out" || fail "audit register"
 grep -q "	dist	workflow	$b4	approve: now registered" "$T/out" || fail "audit approve"
