@@ -120,10 +120,13 @@ check_ref(struct txn *tx, const struct form *f, const struct form_field *ff,
 		return err_add(e, CR_EINVAL, "%s: '%s' is not a record in this "
 		    "store: check the record id", ff->key, v);
 	}
-	if (rc != CR_OK || (rc = rec_decode(b.data, b.len, &r, &de)) !=
-	    CR_OK) {
+	if (rc == CR_OK && (rc = rec_decode(b.data, b.len, &r, &de)) !=
+	    CR_OK)
+		err_set(e, rc, "%s: record %s is damaged: %s", ff->key, v,
+		    de.msg);
+	if (rc != CR_OK) {
 		buf_free(&b);
-		return rc == CR_OK ? CR_ECORRUPT : rc;
+		return rc;
 	}
 	buf_free(&b);
 	tf = form_by_code(r.kind);
