@@ -24,7 +24,9 @@
 static const char *const action_names[] = {
 	NULL, "init", "login", "login-failed", "user-add", "user-passwd",
 	"user-disable", "user-enable", "declare", "read", "search",
-	"gazetteer", "verify", "audit-read", "locked", "denied", "preference", "workflow", "authenticate"
+	"gazetteer", "verify", "audit-read", "locked", "denied", "preference",
+	"workflow", "authenticate", "certificate", "certificate-verify",
+	"person", "id-card-list"
 };
 
 const char *

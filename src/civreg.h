@@ -146,6 +146,7 @@ enum st_table {
 	ST_PEERS,	/* peers.db    replication state per office (issue 5) */
 	ST_DRAFTS,	/* drafts.db   user NUL form -> draft (TUI) */
 	ST_LEASES,	/* leases.db   record id -> who is editing it */
+	ST_CERTS,	/* certs.db    certificates printed (serial, code) */
 	ST_NTABLES
 };
 
@@ -285,12 +286,15 @@ int	kidc_verhoeff_digit(const char *digits);	/* check digit to append */
 	X(RS_ARCHIVED, 5, "archived") \
 	X(RS_PENDING_APPROVAL, 6, "pending-approval") \
 	X(RS_NOTIFIED, 7, "notified") X(RS_LINKED, 8, "linked") \
-	X(RS_ANNULLED, 9, "annulled")
+	X(RS_ANNULLED, 9, "annulled") X(RS_APPROVED, 10, "approved") \
+	X(RS_GRANTED, 11, "granted") X(RS_DISMISSED, 12, "dismissed") \
+	X(RS_ISSUED, 13, "issued")
 enum rec_status { REC_STATUSES(FORM_ENUM) };
 enum rec_action {
 	RA_DECLARE = 1, RA_NOTIFY = 2, RA_REGISTER = 3, RA_REJECT = 4,
 	RA_CORRECT = 5, RA_CERTIFY = 6, RA_ARCHIVE = 7, RA_APPROVE = 8,
-	RA_LINK = 9, RA_MERGE = 10, RA_IMPORT = 11, RA_ANNUL = 12
+	RA_LINK = 9, RA_MERGE = 10, RA_IMPORT = 11, RA_ANNUL = 12,
+	RA_ISSUE = 13, RA_DECIDE = 14, RA_AMEND = 15
 };
 
 #define REC_ENCODING_VERSION	1
@@ -436,6 +440,10 @@ enum authz_action {
 	AZ_VERIFY,
 	AZ_GAZETTEER,
 	AZ_AUTHENTICATE,
+	AZ_CERT_PRINT,	/* print certificates and certified copies */
+	AZ_CERT_VERIFY,	/* check a certificate's verification code */
+	AZ_PERSON,	/* a person's records and residence */
+	AZ_IDCARD_LIST,	/* ID cards expired or expiring */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -449,7 +457,9 @@ enum audit_action {
 	AU_USER_PASSWD = 5, AU_USER_DISABLE = 6, AU_USER_ENABLE = 7,
 	AU_DECLARE = 8, AU_READ = 9, AU_SEARCH = 10, AU_GAZETTEER = 11,
 	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15,
-	AU_PREFERENCE = 16, AU_WORKFLOW = 17, AU_AUTHENTICATE = 18
+	AU_PREFERENCE = 16, AU_WORKFLOW = 17, AU_AUTHENTICATE = 18,
+	AU_CERT_PRINT = 19, AU_CERT_VERIFY = 20, AU_PERSON = 21,
+	AU_IDCARD_LIST = 22
 };
 
 struct audit_entry {
