@@ -100,6 +100,7 @@ int	 utf8_valid(const char *, size_t);
 size_t	 utf8_chars(const char *);
 int	 utf8_has_khmer(const char *);
 void	 str_printable(char *out, size_t outsz, const char *in);
+int	 str_in_list(const char *list, const char *item);	/* "a,b,c" */
 
 time_t	 cr_now(void);		/* honours CIVREG_NOW=YYYY-MM-DD[THH:MM:SS] */
 int	 date_parse(const char *, int *y, int *m, int *d, char *why, size_t);

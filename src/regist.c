@@ -135,17 +135,9 @@ check_ref(struct txn *tx, const struct form *f, const struct form_field *ff,
 		    "is made only from a %s record", ff->key, v, tf ? tf->key :
 		    "?", ff->refkind, f->title_en, ff->refkind);
 	else if (ff->refstatus) {
-		const char *st = rec_status_name(r.status), *p = ff->refstatus;
-		size_t n = strlen(st);
-		int ok = 0;
+		const char *st = rec_status_name(r.status);
 
-		while (p && *p && !ok) {
-			ok = strncmp(p, st, n) == 0 && (p[n] == ',' ||
-			    p[n] == '\0');
-			p = strchr(p, ',');
-			p = p ? p + 1 : NULL;
-		}
-		if (!ok)
+		if (!str_in_list(ff->refstatus, st))
 			err_add(e, CR_EINVAL, "%s: %s is %s: a %s is made only "
 			    "from a record that is %s", ff->key, v, st,
 			    f->title_en, ff->refstatus);

@@ -487,3 +487,19 @@ time_format(time_t t, char *out, size_t n)
 	gmtime_r(&t, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
+
+/* Whether item is one of the comma-separated words of list. */
+int
+str_in_list(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p = list;
+
+	while (p && *p) {
+		if (strncmp(p, item, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return 0;
+}

@@ -37,19 +37,20 @@ static const struct wf_rule {
 	unsigned	 roles;
 	int		 needs_reason;
 	const char	*past;		/* for messages: "registered" */
+	const char	*kinds;		/* forms it applies to; NULL: events */
 } wf_rules[] = {
 	{ "register", RA_REGISTER, S(RS_DECLARED), RS_REGISTERED,
-	  R(ROLE_REGISTRAR), 0, "registered" },
+	  R(ROLE_REGISTRAR), 0, "registered", NULL },
 	{ "approve", RA_APPROVE, S(RS_PENDING_APPROVAL), RS_REGISTERED,
-	  R(ROLE_DISTRICT), 0, "approved" },
+	  R(ROLE_DISTRICT), 0, "approved", NULL },
 	{ "reject", RA_REJECT, S(RS_DECLARED), RS_REJECTED,
-	  R(ROLE_REGISTRAR), 1, "rejected" },
+	  R(ROLE_REGISTRAR), 1, "rejected", NULL },
 	{ "reject", RA_REJECT, S(RS_PENDING_APPROVAL), RS_REJECTED,
-	  R(ROLE_DISTRICT), 1, "rejected" },
+	  R(ROLE_DISTRICT), 1, "rejected", NULL },
 	{ "certify", RA_CERTIFY, S(RS_REGISTERED), RS_CERTIFIED,
-	  R(ROLE_REGISTRAR), 0, "certified" },
+	  R(ROLE_REGISTRAR), 0, "certified", NULL },
 	{ "archive", RA_ARCHIVE, S(RS_REGISTERED) | S(RS_CERTIFIED) |
-	  S(RS_REJECTED), RS_ARCHIVED, R(ROLE_REGISTRAR), 0, "archived" },
+	  S(RS_REJECTED), RS_ARCHIVED, R(ROLE_REGISTRAR), 0, "archived", NULL },
 };
 #define NRULES (sizeof wf_rules / sizeof wf_rules[0])
 
@@ -212,6 +213,12 @@ act_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    f->cls != FC_EVENT)) {
 		rc = err_set(e, CR_EINVAL, "%s is a %s, not a civil event: it "
 		    "is not registered", r.id, f ? f->title_en : "record");
+		goto out;
+	}
+	if (rule->kinds && (f == NULL || !str_in_list(rule->kinds, f->key))) {
+		rc = err_set(e, CR_EINVAL, "%s is a %s: '%s' applies only to "
+		    "%s records", r.id, f ? f->title_en : "record", rq->verb,
+		    rule->kinds);
 		goto out;
 	}
 	if (rule->needs_reason && (rq->reason == NULL || !*rq->reason)) {
