@@ -82,6 +82,9 @@ const struct cli_verb cli_verbs[] = {
 	  "Mark a registered record as certified (registrar)." },
 	{ "archive", cmd_act, "archive ID",
 	  "Archive a registered, certified or rejected record (registrar)." },
+	{ "issue", cmd_act, "issue ID",
+	  "Issue a declared burial permit or ID card (registrar): it becomes\n"
+	  "issued.  A burial permit needs a registered death." },
 	{ "queue", cmd_queue, "queue declared|pending|notices|appeals",
 	  "List a queue, oldest first, in the columns of search: declarations\n"
 	  "to register, delayed registrations awaiting approval, health notices\n"
