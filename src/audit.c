@@ -26,7 +26,7 @@ static const char *const action_names[] = {
 	"user-disable", "user-enable", "declare", "read", "search",
 	"gazetteer", "verify", "audit-read", "locked", "denied", "preference",
 	"workflow", "authenticate", "certificate", "certificate-verify",
-	"person", "id-card-list"
+	"person", "id-card-list", "config"
 };
 
 const char *

@@ -33,11 +33,13 @@ static const struct {
 	{ AZ_VERIFY,	 SUPERVISORS,	"verify the store" },
 	{ AZ_GAZETTEER,	 R(ROLE_ADMIN),	"load the gazetteer" },
 	{ AZ_AUTHENTICATE, OFFICERS,	"authenticate identities" },
-	{ AZ_CERT_PRINT, R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
-	  R(ROLE_PROVINCE),		"print certificates" },
+	/* DESIGN §2: clerks print; certifying stays the registrar's. */
+	{ AZ_CERT_PRINT, R(ROLE_CLERK) | R(ROLE_REGISTRAR) |
+	  R(ROLE_DISTRICT) | R(ROLE_PROVINCE), "print certificates" },
 	{ AZ_CERT_VERIFY, OFFICERS,	"check certificate codes" },
 	{ AZ_PERSON,	 OFFICERS,	"read a person's records" },
 	{ AZ_IDCARD_LIST, OFFICERS,	"list ID cards" },
+	{ AZ_CONFIG,	 R(ROLE_ADMIN),	"change the store's settings" },
 };
 
 static unsigned

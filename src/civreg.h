@@ -235,6 +235,8 @@ struct form_field {
 	int		  level;	/* place digits required: 2, 4, 6, 8 */
 	const char	 *refkind;	/* ref: the form the record must be */
 	const char	 *refstatus;	/* ref: allowed statuses, "a,b" */
+	const char	 *notafter;	/* a date no later than this field's */
+	int		  notafter_months;	/* ... plus so many months */
 };
 
 struct form {
@@ -278,6 +280,7 @@ int	kidc_normalize(const char *in, char out[KIDC_LEN + 1], char *why,
 	    size_t whysz);
 int	kidc_verhoeff_check(const char *digits);	/* 1 if valid */
 int	kidc_verhoeff_digit(const char *digits);	/* check digit to append */
+void	kidc_format(const char *digits, char out[KIDC_LEN + 3]);
 
 /* ---------------------------------------------------------------- record.c */
 /* Statuses, actions and flags are fixed on-disk codes. */
@@ -334,6 +337,12 @@ void	 rec_free(struct record *);
 void	 rec_encode(const struct record *, struct buf *);
 int	 rec_decode(const void *, size_t, struct record *, struct cr_err *);
 const char *rec_value(const struct record *, const char *key);
+void	 rec_set(struct record *, const char *key, const char *value);
+void	 rec_unset(struct record *, const char *key);
+typedef void (*rec_change_fn)(void *, const char *key, const char *before,
+	    const char *after);
+void	 rec_changes(const struct record *, const struct record *,
+	    rec_change_fn, void *);
 const char *rec_status_name(int);
 const char *rec_action_name(int);
 int	 rec_id_valid(const char *);
@@ -445,6 +454,7 @@ enum authz_action {
 	AZ_CERT_VERIFY,	/* check a certificate's verification code */
 	AZ_PERSON,	/* a person's records and residence */
 	AZ_IDCARD_LIST,	/* ID cards expired or expiring */
+	AZ_CONFIG,	/* the store's settings (legal periods) */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -460,7 +470,7 @@ enum audit_action {
 	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15,
 	AU_PREFERENCE = 16, AU_WORKFLOW = 17, AU_AUTHENTICATE = 18,
 	AU_CERT_PRINT = 19, AU_CERT_VERIFY = 20, AU_PERSON = 21,
-	AU_IDCARD_LIST = 22
+	AU_IDCARD_LIST = 22, AU_CONFIG = 23
 };
 
 struct audit_entry {
@@ -510,13 +520,16 @@ int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 	    struct cr_err *);
 int	regist_put_revision(struct txn *, const struct record *, int create,
 	    struct cr_err *);
-int	regist_overdue(const struct record *);
+int	regist_overdue(struct session *, const struct record *);
 struct draft;
 int	regist_from_notice(struct session *, const char *notice_id,
 	    const char *kind, struct draft *, struct cr_err *);
 /* Records in one status (and kind, if not 0), lowest ids first. */
 int	regist_queue(struct session *, int status, int kind, size_t limit,
 	    regist_hit_fn, void *, struct cr_err *);
+/* A rejected declaration corrected and declared again (key= removes). */
+int	regist_amend(struct session *, const char *id, const struct kv *,
+	    size_t n, struct record *after, struct cr_err *);
 
 /* --------------------------------------------------------------- office.c */
 struct office_init {
@@ -569,7 +582,8 @@ void	draft_free(struct draft *);
 /* -------------------------------------------------------------- workflow.c */
 enum wf_timeliness { WT_CURRENT = 1, WT_LATE = 2, WT_DELAYED = 3 };
 struct wf_request {
-	const char	*verb;		/* register approve reject certify archive */
+	const char	*verb;		/* register approve reject certify issue
+					   grant dismiss archive */
 	const char	*id;
 	const char	*reason;
 	const char	*evidence;
@@ -578,7 +592,15 @@ int	workflow_act(struct session *, const struct wf_request *,
 	    struct record *after, struct cr_err *);
 int	workflow_timeliness(int32_t event_day, int32_t reg_day, int period);
 int	workflow_period(struct txn *, const struct form *, struct cr_err *);
+int	workflow_period_default(const struct form *);
+int	workflow_period_of(struct session *, const struct form *);
+int	workflow_period_set(struct session *, const char *name,
+	    const char *value, struct cr_err *);
 const char *workflow_timeliness_name(int);
+int	workflow_identity_field(const struct form_field *);
+/* Law checks of a declaration about another record (correction, appeal). */
+int	workflow_check_declaration(struct txn *, struct record *,
+	    struct cr_err *);
 
 /* -------------------------------------------------------------- identity.c */
 #define AUTH_MAX_FIELDS	8
@@ -589,6 +611,124 @@ struct auth_result {
 };
 int	identity_authenticate(struct session *, const char *kidc,
 	    const struct kv *, size_t n, struct auth_result *, struct cr_err *);
+
+/* ------------------------------------------------------------------ cert.c */
+/*
+ * Certificates, burial permits and certified copies printed (certs.db):
+ * a serial number per office and a random verification code.
+ */
+#define CERT_CODE_CHARS	12	/* 11 random base32 + 1 check character */
+#define CERT_CODE_SHOWN	14	/* XXXX-XXXX-XXXX */
+enum cert_type { CT_ORIGINAL = 1, CT_COPY = 2 };	/* on disk */
+
+struct cert_info {
+	char		 serial[32];		/* OFFICE-C-NNNNNN */
+	char		 code[CERT_CODE_SHOWN + 1];
+	char		 record[REC_IDLEN];
+	int		 kind;			/* form code */
+	int		 type;			/* CT_ORIGINAL, CT_COPY */
+	uint32_t	 print;			/* 1, then 2 the first reprint */
+	uint32_t	 rev;			/* of the record, as printed */
+	int64_t		 time;
+	char		 user[USER_LEN];
+	char		 office[OFFICE_LEN];
+	unsigned char	 digest[CRYPTO_HASHLEN];	/* SHA-256 of the text */
+};
+struct cert_paper {
+	struct cert_info info;
+	char		*text;		/* UTF-8 lines, each ending in \n */
+	size_t		 len;
+	int		 certified;	/* the record became certified */
+};
+struct cert_check {
+	struct cert_info info;
+	uint32_t	 rev_now;
+	int		 status_then, status_now;
+	char		 summary[512];	/* names and date, as printed */
+	char		 changed[512];	/* fields changed since, or "" */
+};
+int	cert_print(struct session *, const char *id, int type,
+	    struct cert_paper *, struct cr_err *);
+void	cert_paper_free(struct cert_paper *);
+int	cert_verify(struct session *, const char *code, struct cert_check *,
+	    struct cr_err *);
+typedef int (*cert_visit_fn)(void *, const struct cert_info *);
+int	cert_list(struct session *, const char *id, cert_visit_fn, void *,
+	    struct cr_err *);
+int	cert_lpr(const char *printer, const char *text, size_t len,
+	    struct cr_err *);
+const char *cert_doc_name(int kind, int type, char *out, size_t);
+int	cert_code_parse(const char *in, char out[CERT_CODE_CHARS + 1],
+	    char *why, size_t whysz);
+char	cert_code_check_char(const char *data);	/* of 11 characters */
+void	cert_code_show(const char *code, char out[CERT_CODE_SHOWN + 1]);
+/* For verify: problems found in certs.db (added to report). */
+int	cert_check_store(struct txn *, struct cr_err *report, uint64_t *count);
+
+/* ---------------------------------------------------------------- idcard.c */
+/* ID cards expired or expiring in an area (renewal campaigns). */
+#define IDCARD_AHEAD_DAYS	90	/* default end of the period: today + */
+struct idcard_query {
+	char	 area[9];	/* a commune, or a district or province prefix */
+	int	 has_from;	/* else no lower bound */
+	int32_t	 from, to;	/* expiry dates (days), inclusive */
+};
+struct idcard {
+	char	 id[REC_IDLEN];
+	char	 kidc[KIDC_LEN + 1];
+	char	*name_km;
+	char	*name_latin;
+	char	*card_number;
+	char	 issue_date[11];
+	char	 expiry_date[11];
+	char	 residence[9];
+	int	 expired;	/* expiry before today; else expiring */
+};
+struct idcard_list {
+	struct idcard_query	 q;
+	char			*area_km, *area_latin;	/* NULL: no gazetteer */
+	size_t			 n, nexpired;
+	struct idcard		*v;	/* by expiry date, then record id */
+};
+int	idcard_query_parse(const char *area, const char *from, const char *to,
+	    struct idcard_query *, struct cr_err *);
+int	idcard_list(struct session *, const struct idcard_query *,
+	    struct idcard_list *, struct cr_err *);
+void	idcard_list_free(struct idcard_list *);
+int	idcard_write_csv(const struct idcard_list *, FILE *);
+const char *idcard_area_level(const char *area);	/* "commune" ... */
+
+/* ---------------------------------------------------------------- person.c */
+/* The population register: every record about one identity code. */
+struct person_record {
+	char	 id[REC_IDLEN];
+	int	 kind;
+	int	 status;
+	char	 part[48];	/* subject, mother, husband ...: "a,b" if both */
+	char	 date[11];	/* event date, or "" */
+};
+struct person_residence {
+	char	 code[9];
+	char	 date[11];	/* since */
+	char	 id[REC_IDLEN];	/* the record that says so */
+	int	 kind;
+	char	*place_km;	/* "commune, district, province"; NULL: */
+	char	*place_latin;	/* not in the gazetteer */
+};
+struct person {
+	char			 kidc[KIDC_LEN + 1];
+	char			*name_km, *name_latin;	/* NULL: not known */
+	size_t			 nrec;
+	struct person_record	*rec;	/* by event date, then id */
+	size_t			 nres;
+	struct person_residence	*res;	/* oldest first; the last is current */
+	char			 death_id[REC_IDLEN];	/* "" unless deceased */
+	char			 death_date[11];
+};
+int	person_get(struct session *, const char *kidc, struct person *,
+	    struct cr_err *);
+void	person_free(struct person *);
+int	person_counts(int status);	/* registered, certified, issued ... */
 
 /* ----------------------------------------------------------------- lease.c */
 #define LEASE_SECONDS	600
@@ -688,6 +828,8 @@ void	tui_set_lang(int);
 void	tui_form_open(const struct form *);
 struct draft;
 void	tui_form_open_values(const struct form *, const struct draft *);
+void	tui_form_open_amend(const struct form *, const char *id,
+	    const struct draft *);
 void	tui_form_list(void);
 /* tui-list.c */
 void	tui_search_open(void);
@@ -696,6 +838,10 @@ void	tui_record_open(const char *id);
 int	tui_list_key(int key, int *sel, int n, int rows);
 void	tui_pick(const char *title, const char *const *items, size_t n,
 	    void (*done)(void *, int), void *arg);
+/* tui-person.c */
+void	tui_person_open(const char *kidc);	/* NULL: the user types it */
+void	tui_person_of_record(int kind, const struct kv *codes, size_t n);
+void	tui_idcards_open(void);
 
 /* =================================================================== cli */
 struct cli {
@@ -736,5 +882,10 @@ int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);
 int	cmd_authenticate(struct cli *);
 int	cmd_queue(struct cli *);
+int	cmd_certificate(struct cli *);
+int	cmd_person(struct cli *);
+int	cmd_idcards(struct cli *);
+int	cmd_amend(struct cli *);
+int	cmd_config(struct cli *);
 
 #endif /* CIVREG_H */

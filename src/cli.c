@@ -74,10 +74,27 @@ const struct cli_verb cli_verbs[] = {
 	  "computed from the event date: a late registration needs --reason,\n"
 	  "a delayed one --evidence and then district approval." },
 	{ "approve", cmd_act, "approve ID",
-	  "Approve a delayed registration (district registrar)." },
+	  "Approve a delayed registration (district registrar), or a\n"
+	  "correction: the registrar approves one of an ordinary field and it\n"
+	  "is applied; one of a name, sex, date of birth or parent is endorsed\n"
+	  "by the registrar and applied when the district approves it." },
 	{ "reject", cmd_act, "reject ID --reason TEXT",
-	  "Reject a declaration (registrar) or a delayed registration\n"
-	  "(district), with the reason." },
+	  "Reject a declaration, correction, burial permit or ID card\n"
+	  "(registrar) or a delayed registration or identity correction\n"
+	  "(district), with the reason.  The refusal may be appealed." },
+	{ "amend", cmd_amend, "amend ID key=value ...",
+	  "Correct a rejected declaration and declare it again (the roles\n"
+	  "that declare its form).  key= removes an optional field.  The whole\n"
+	  "record is validated again; the rejected values stay in history." },
+	{ "grant", cmd_act, "grant ID --reason TEXT",
+	  "Grant an appeal (district for appeals to the district, province\n"
+	  "for appeals to the province): the refusal is reversed and applied\n"
+	  "(the declaration registered, the correction applied, the permit\n"
+	  "or card issued)." },
+	{ "dismiss", cmd_act, "dismiss ID --reason TEXT",
+	  "Dismiss an appeal, with the reasons.  A dismissed district appeal\n"
+	  "may be appealed to the province (register appeal target_ref=ID\n"
+	  "level=province ...)." },
 	{ "certify", cmd_act, "certify ID",
 	  "Mark a registered record as certified (registrar)." },
 	{ "archive", cmd_act, "archive ID",
@@ -85,14 +102,45 @@ const struct cli_verb cli_verbs[] = {
 	{ "issue", cmd_act, "issue ID",
 	  "Issue a declared burial permit or ID card (registrar): it becomes\n"
 	  "issued.  A burial permit needs a registered death." },
-	{ "queue", cmd_queue, "queue declared|pending|notices|appeals",
+	{ "queue", cmd_queue,
+	  "queue declared|pending|notices|appeals|corrections",
 	  "List a queue, oldest first, in the columns of search: declarations\n"
 	  "to register, delayed registrations awaiting approval, health notices\n"
-	  "not yet registered (OVERDUE past the legal period), appeals." },
+	  "not yet registered (OVERDUE past the legal period), appeals\n"
+	  "waiting for a decision, corrections waiting for the registrar." },
 	{ "authenticate", cmd_authenticate, "authenticate KIDC key=value ...",
 	  "Check a person's claims (name_km, name_latin, date_of_birth, sex)\n"
 	  "against the register: prints only 'match' or 'no match' (and, to\n"
 	  "registrars and supervisors, which claims differ).  Audited." },
+	{ "certificate", cmd_certificate, "certificate print ID [--copy] "
+	  "[--out FILE | --lpr [PRINTER]] | verify CODE | list ID",
+	  "print: a birth, death, marriage or divorce certificate of a\n"
+	  "registered or certified record (the first one certifies it), a\n"
+	  "burial permit once issued, or with --copy a certified copy of a\n"
+	  "registered event's entry; 80-column text, Khmer and English, to\n"
+	  "standard output, a new file, or lpr.  Each print gets a serial\n"
+	  "number and a verification code, and is counted and audited.\n"
+	  "verify: is CODE a certificate printed here, and has its record\n"
+	  "changed since (exit 3: unknown code, 2: mistyped).\n"
+	  "list: the certificates printed for record ID." },
+	{ "person", cmd_person, "person KIDC",
+	  "The population register: the person's names, current residence\n"
+	  "(derived from the latest registered change of residence, ID card or\n"
+	  "event about them), whether a registered death names them, the\n"
+	  "residence history, then one line per record that names the code:\n"
+	  "id, kind, the person's part in it, status, event date.  Audited." },
+	{ "id-cards", cmd_idcards,
+	  "id-cards COMMUNE [--from DATE] [--to DATE] [--csv]",
+	  "ID cards of people resident in COMMUNE (or a 4-digit district, a\n"
+	  "2-digit province) whose expiry date is in the period, both days\n"
+	  "included; only each person's latest issued card.  Without --from:\n"
+	  "every expired card too; --to defaults to 90 days from today.  A\n"
+	  "table, or with --csv RFC 4180 CSV (UTF-8, header line).  Audited." },
+	{ "config", cmd_config, "config [set NAME VALUE]",
+	  "List the store's settings, or set one (administrators): the legal\n"
+	  "period of an event kind in days, period.KIND (defaults: birth 30,\n"
+	  "death and fetal_death 15, others 30).  Registration timeliness and\n"
+	  "the OVERDUE mark on health notices follow it.  Audited." },
 	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
 	{ "version", cmd_version, "version", "Print the version." },
 	{ NULL, NULL, NULL, NULL }

@@ -1,5 +1,6 @@
 /*
- * cmd-admin.c -- `civreg forms`, `verify`, `audit` and `gazetteer`.
+ * cmd-admin.c -- `civreg forms`, `verify`, `audit`, `gazetteer` and
+ * `config`.
  */
 #include "config.h"
 
@@ -129,4 +130,43 @@ cmd_gazetteer(struct cli *c)
 	}
 	cli_logout(&s);
 	return rc == CR_OK ? 0 : cli_fail(&e);
+}
+
+/*
+ * The store's settings: the legal period of each event kind.  Listing
+ * them needs a login (any role); changing one, an administrator.
+ */
+int
+cmd_config(struct cli *c)
+{
+	struct session s;
+	struct cr_err e;
+	size_t i;
+	int rc, days;
+
+	if (!(c->argc == 1 || (c->argc == 4 && strcmp(c->argv[1], "set") ==
+	    0)))
+		return cli_usage("config");
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	if (c->argc == 4) {
+		rc = workflow_period_set(&s, c->argv[2], c->argv[3], &e);
+		cli_logout(&s);
+		if (rc != CR_OK)
+			return cli_fail(&e);
+		printf("%s\t%s\n", c->argv[2], c->argv[3]);
+		return 0;
+	}
+	for (i = 0; form_table[i]; i++) {
+		const struct form *f = form_table[i];
+
+		if (f->cls != FC_EVENT)
+			continue;
+		days = workflow_period_of(&s, f);
+		printf("period.%s\t%d\t%s\n", f->key, days,
+		    days == workflow_period_default(f) ? "default" : "set");
+	}
+	cli_logout(&s);
+	return 0;
 }

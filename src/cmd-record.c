@@ -9,6 +9,42 @@
 
 #include "civreg.h"
 
+/* Every argument from first on must be key=value; each bad one is told. */
+static int
+kv_args_ok(struct cli *c, int first, struct cr_err *e)
+{
+	char shown[160];
+	int i;
+
+	for (i = first; i < c->argc; i++) {
+		char *eq = strchr(c->argv[i], '=');
+
+		if (eq == NULL || eq == c->argv[i]) {
+			str_printable(shown, sizeof shown, c->argv[i]);
+			err_add(e, CR_EUSAGE, "'%s' is not key=value: give each "
+			    "field as key=value", shown);
+		}
+	}
+	return e->code == CR_OK;
+}
+
+/* Splits the key=value arguments in place; kv_args_ok said they are. */
+static struct kv *
+kv_args(struct cli *c, int first, size_t *n)
+{
+	struct kv *kv = xcalloc((size_t)(c->argc - first) + 1, sizeof *kv);
+	int i;
+
+	for (*n = 0, i = first; i < c->argc; i++) {
+		char *eq = strchr(c->argv[i], '=');
+
+		*eq = '\0';
+		kv[*n].key = c->argv[i];
+		kv[(*n)++].value = eq + 1;
+	}
+	return kv;
+}
+
 int
 cmd_register(struct cli *c)
 {
@@ -36,16 +72,7 @@ cmd_register(struct cli *c)
 		    "the forms", shown);
 		return cli_fail(&e);
 	}
-	for (i = first; i < c->argc; i++) {
-		char *eq = strchr(c->argv[i], '=');
-
-		if (eq == NULL || eq == c->argv[i]) {
-			str_printable(shown, sizeof shown, c->argv[i]);
-			err_add(&e, CR_EUSAGE, "'%s' is not key=value: give each "
-			    "field as key=value", shown);
-		}
-	}
-	if (e.code != CR_OK)
+	if (!kv_args_ok(c, first, &e))
 		return cli_fail(&e);
 	if ((rc = cli_login(c, &s)) != 0)
 		return rc;
@@ -81,6 +108,15 @@ cmd_register(struct cli *c)
 		return cli_fail(&e);
 	printf("%s\n", id);
 	return 0;
+}
+
+static void
+print_change(void *arg, const char *key, const char *before,
+    const char *after)
+{
+	(void)arg;
+	printf("  \t\t%s: %s -> %s\n", key, before ? before : "(none)",
+	    after ? after : "(none)");
 }
 
 int
@@ -124,6 +160,9 @@ cmd_show(struct cli *c)
 		    rec_status_name(h.revs[i].status), h.revs[i].author,
 		    h.revs[i].note && h.revs[i].note[0] ? "\t" : "",
 		    h.revs[i].note ? h.revs[i].note : "");
+		if (i > 0)
+			rec_changes(&h.revs[i - 1], &h.revs[i], print_change,
+			    NULL);
 	}
 	rec_free(&r);
 	rec_history_free(&h);
@@ -139,9 +178,8 @@ print_hit(void *arg, const struct record *r)
 	size_t i;
 	int first = 1;
 
-	(void)arg;
 	printf("%s\t%s\t%s%s\t%s\t", r->id, f ? f->key : "?",
-	    rec_status_name(r->status), regist_overdue(r) ? " OVERDUE" : "",
+	    rec_status_name(r->status), regist_overdue(arg, r) ? " OVERDUE" : "",
 	    date ? date : "-");
 	for (i = 0; f && i < r->nfields; i++) {
 		const struct form_field *ff = form_field(f, r->fields[i].key);
@@ -196,7 +234,7 @@ cmd_search(struct cli *c)
 	}
 	err_clear(&e);
 	rc = regist_search(&s, (const char *)q.data, (size_t)limit, print_hit,
-	    NULL, &e);
+	    &s, &e);
 	cli_logout(&s);
 	buf_free(&q);
 	return rc == CR_OK ? 0 : cli_fail(&e);
@@ -260,19 +298,10 @@ cmd_authenticate(struct cli *c)
 
 	if (c->argc < 3)
 		return cli_usage("authenticate");
-	n = (size_t)c->argc - 2;
-	kv = xcalloc(n, sizeof *kv);
-	for (i = 0; i < n; i++) {
-		char *arg = c->argv[i + 2], *eq = strchr(arg, '=');
-
-		if (eq == NULL || eq == arg) {
-			free(kv);
-			return cli_usage("authenticate");
-		}
-		*eq = '\0';
-		kv[i].key = arg;
-		kv[i].value = eq + 1;
-	}
+	err_clear(&e);
+	if (!kv_args_ok(c, 2, &e))
+		return cli_fail(&e);
+	kv = kv_args(c, 2, &n);
 	if ((rc = cli_login(c, &s)) != 0) {
 		free(kv);
 		return rc;
@@ -291,13 +320,6 @@ cmd_authenticate(struct cli *c)
 	return 0;
 }
 
-static int
-print_queued(void *arg, const struct record *r)
-{
-	(void)arg;
-	print_hit(NULL, r);
-	return 0;
-}
 
 /* The queues of the screens, for scripts: one line a record, oldest first. */
 int
@@ -312,6 +334,7 @@ cmd_queue(struct cli *c)
 		{ "pending", RS_PENDING_APPROVAL, NULL },
 		{ "notices", RS_NOTIFIED, NULL },
 		{ "appeals", RS_DECLARED, "appeal" },
+		{ "corrections", RS_DECLARED, "correction" },
 	};
 	struct session s;
 	struct cr_err e;
@@ -329,8 +352,37 @@ cmd_queue(struct cli *c)
 		return rc;
 	err_clear(&e);
 	rc = regist_queue(&s, queues[i].status, queues[i].kind ?
-	    form_by_key(queues[i].kind)->code : 0, 100000, print_queued, NULL,
-	    &e);
+	    form_by_key(queues[i].kind)->code : 0, 100000, print_hit, &s, &e);
 	cli_logout(&s);
 	return rc == CR_OK ? 0 : cli_fail(&e);
+}
+
+int
+cmd_amend(struct cli *c)
+{
+	struct session s;
+	struct record r;
+	struct cr_err e;
+	struct kv *kv;
+	size_t n;
+	int rc;
+
+	if (c->argc < 3)
+		return cli_usage("amend");
+	err_clear(&e);
+	if (!kv_args_ok(c, 2, &e))
+		return cli_fail(&e);
+	kv = kv_args(c, 2, &n);
+	if ((rc = cli_login(c, &s)) != 0) {
+		free(kv);
+		return rc;
+	}
+	rc = regist_amend(&s, c->argv[1], kv, n, &r, &e);
+	cli_logout(&s);
+	free(kv);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	printf("%s\t%s\n", r.id, rec_status_name(r.status));
+	rec_free(&r);
+	return 0;
 }

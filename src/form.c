@@ -338,6 +338,58 @@ kv_find(const struct kv *kv, size_t n, const char *key)
 	return NULL;
 }
 
+/*
+ * notafter=FIELD+SPAN: the latest date allowed, SPAN months after the
+ * other date; a day the month lacks becomes its last (a card issued on
+ * 29 February expires at the latest on 28 February ten years on).
+ */
+static int32_t
+latest_day(int y, int m, int d, int months)
+{
+	int32_t first, next;
+
+	m += months;
+	y += (m - 1) / 12;
+	m = (m - 1) % 12 + 1;
+	first = date_days(y, m, 1);
+	next = m == 12 ? date_days(y + 1, 1, 1) : date_days(y, m + 1, 1);
+	return d > next - first ? next - 1 : first + d - 1;
+}
+
+static void
+check_notafter(const struct form_field *ff, const char *v, const char *o,
+    struct cr_err *e)
+{
+	char why[128], span[32], last[16];
+	int y, m, d, y2, m2, d2;
+	int32_t limit;
+
+	if (date_parse(v, &y, &m, &d, why, sizeof why) != 0 ||
+	    date_parse(o, &y2, &m2, &d2, why, sizeof why) != 0)
+		return;		/* reported as not a date */
+	limit = latest_day(y2, m2, d2, ff->notafter_months);
+	if (date_days(y, m, d) <= limit)
+		return;
+	date_from_days(limit, &y2, &m2, &d2);
+	snprintf(last, sizeof last, "%04d-%02d-%02d", y2, m2, d2);
+	if (ff->notafter_months == 0)
+		err_add(e, CR_EINVAL, "%s: '%s' is after %s (%s): check both "
+		    "dates", ff->key, v, ff->notafter, o);
+	else {
+		if (ff->notafter_months % 12 == 0)
+			snprintf(span, sizeof span, "%d year%s",
+			    ff->notafter_months / 12,
+			    ff->notafter_months == 12 ? "" : "s");
+		else
+			snprintf(span, sizeof span, "%d month%s",
+			    ff->notafter_months,
+			    ff->notafter_months == 1 ? "" : "s");
+		err_add(e, CR_EINVAL, "%s: '%s' is more than %s after %s (%s): "
+		    "the latest allowed is %s; check both dates", ff->key, v,
+		    span, ff->notafter, o, last);
+	}
+}
+
 int
 form_validate(const struct form *f, const struct kv *kv, size_t n,
     struct cr_err *e)
@@ -380,6 +432,9 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
 			    "on the %s form", ff->key, ff->label_en, f->key);
 			continue;
 		}
+		if (ff->notafter && v && v[0] && (o = kv_find(kv, n,
+		    ff->notafter)) != NULL && o[0])
+			check_notafter(ff, v, o, e);
 		if (ff->notbefore == NULL || v == NULL ||
 		    (o = kv_find(kv, n, ff->notbefore)) == NULL)
 			continue;

@@ -88,3 +88,15 @@ kidc_normalize(const char *in, char out[KIDC_LEN + 1], char *why,
 	}
 	return 0;
 }
+
+/* "293847561021" -> "2938 4756 1021", as printed on cards; else a copy. */
+void
+kidc_format(const char *digits, char out[KIDC_LEN + 3])
+{
+	if (strlen(digits) != KIDC_LEN) {
+		snprintf(out, KIDC_LEN + 3, "%s", digits);
+		return;
+	}
+	snprintf(out, KIDC_LEN + 3, "%.4s %.4s %.4s", digits, digits + 4,
+	    digits + 8);
+}

@@ -230,3 +230,57 @@ rec_decode(const void *p, size_t n, struct record *r, struct cr_err *e)
 	}
 	return CR_OK;
 }
+
+/* Sets a field, adding it at the end if the record has none by that key. */
+void
+rec_set(struct record *r, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].key, key) == 0) {
+			free(r->fields[i].value);
+			r->fields[i].value = xstrdup(value);
+			return;
+		}
+	r->fields = xrealloc(r->fields, (r->nfields + 1) * sizeof *r->fields);
+	r->fields[r->nfields].key = xstrdup(key);
+	r->fields[r->nfields].value = xstrdup(value);
+	r->nfields++;
+}
+
+void
+rec_unset(struct record *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].key, key) == 0) {
+			free(r->fields[i].key);
+			free(r->fields[i].value);
+			memmove(&r->fields[i], &r->fields[i + 1],
+			    (r->nfields - i - 1) * sizeof *r->fields);
+			r->nfields--;
+			return;
+		}
+}
+
+/*
+ * What changed from revision a to b, field by field: b's fields in order,
+ * then those a had and b has not.  before or after is NULL if absent.
+ */
+void
+rec_changes(const struct record *a, const struct record *b,
+    rec_change_fn fn, void *arg)
+{
+	const char *was;
+	size_t i;
+
+	for (i = 0; i < b->nfields; i++)
+		if ((was = rec_value(a, b->fields[i].key)) == NULL ||
+		    strcmp(was, b->fields[i].value) != 0)
+			fn(arg, b->fields[i].key, was, b->fields[i].value);
+	for (i = 0; i < a->nfields; i++)
+		if (rec_value(b, a->fields[i].key) == NULL)
+			fn(arg, a->fields[i].key, a->fields[i].value, NULL);
+}

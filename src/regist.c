@@ -96,7 +96,17 @@ struct declare {
 	const struct kv		*kv;
 	size_t			 n;
 	char			 id[REC_IDLEN];
+	const struct record	*prev;	/* amending: the rejected revision */
 };
+
+/* A reference the previous revision already had was checked then. */
+static int
+unchanged(const struct record *prev, const char *key, const char *v)
+{
+	const char *was = prev ? rec_value(prev, key) : NULL;
+
+	return was && strcmp(was, v) == 0;
+}
 
 /*
  * A field naming another record: it must exist, and be of the form and
@@ -138,8 +148,9 @@ check_ref(struct txn *tx, const struct form *f, const struct form_field *ff,
 		const char *st = rec_status_name(r.status);
 
 		if (!str_in_list(ff->refstatus, st))
-			err_add(e, CR_EINVAL, "%s: %s is %s: a %s is made only "
+			err_add(e, CR_EINVAL, "%s: %s is %s: %s %s is made only "
 			    "from a record that is %s", ff->key, v, st,
+			    strchr("AEIOU", f->title_en[0]) ? "an" : "a",
 			    f->title_en, ff->refstatus);
 	}
 	rec_free(&r);
@@ -171,7 +182,8 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
 			else if (rc != CR_OK)
 				return rc;
 			place_free(&p);
-		} else if (ff->type == FT_REF) {
+		} else if (ff->type == FT_REF && !unchanged(d->prev, ff->key,
+		    v)) {
 			if ((rc = check_ref(tx, d->f, ff, v, e)) != CR_OK &&
 			    rc != CR_EINVAL)
 				return rc;
@@ -186,7 +198,7 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
  */
 static int
 link_notices(struct txn *tx, struct session *s, const struct record *r,
-    struct cr_err *e)
+    const struct record *prev, struct cr_err *e)
 {
 	const struct form *f = form_by_code(r->kind), *nf;
 	char detail[96];
@@ -201,6 +213,7 @@ link_notices(struct txn *tx, struct session *s, const struct record *r,
 		const char *v = rec_value(r, ff->key);
 
 		if (ff->type != FT_REF || v == NULL || ff->refkind == NULL ||
+		    unchanged(prev, ff->key, v) ||
 		    (nf = form_by_key(ff->refkind)) == NULL ||
 		    nf->cls != FC_NOTICE)
 			continue;
@@ -228,7 +241,7 @@ link_notices(struct txn *tx, struct session *s, const struct record *r,
 
 /* A notice past the legal period of its event with no registration. */
 int
-regist_overdue(const struct record *r)
+regist_overdue(struct session *s, const struct record *r)
 {
 	const struct form *f = form_by_code(r->kind), *ef;
 	char key[64], why[128];
@@ -243,8 +256,45 @@ regist_overdue(const struct record *r)
 	    strlen(f->key) - 7 : 0), f->key);	/* birth_notice -> birth */
 	if ((ef = form_by_key(key)) == NULL)
 		return 0;
-	return date_today() - date_days(y, m, d) > workflow_period(NULL, ef,
-	    NULL);
+	return date_today() - date_days(y, m, d) > workflow_period_of(s, ef);
+}
+
+/*
+ * The record's fields from kv, in form order; identity codes as digits.
+ * kv may point into r's old fields: they are freed only at the end.
+ */
+static void
+fill_fields(struct record *r, const struct form *f, const struct kv *kv,
+    size_t n)
+{
+	struct kv *nf = xcalloc(n + 1, sizeof *nf);
+	size_t i, j, k = 0;
+
+	for (i = 0; i < f->nfields; i++) {
+		const struct form_field *ff = &f->fields[i];
+
+		for (j = 0; j < n; j++) {
+			char code[KIDC_LEN + 1], why[160];
+
+			if (strcmp(kv[j].key, ff->key) != 0 ||
+			    kv[j].value[0] == '\0')
+				continue;
+			nf[k].key = xstrdup(ff->key);
+			if (ff->type == FT_KIDC && kidc_normalize(kv[j].value,
+			    code, why, sizeof why) == 0)
+				nf[k].value = xstrdup(code);
+			else
+				nf[k].value = xstrdup(kv[j].value);
+			k++;
+		}
+	}
+	for (i = 0; i < r->nfields; i++) {
+		free(r->fields[i].key);
+		free(r->fields[i].value);
+	}
+	free(r->fields);
+	r->fields = nf;
+	r->nfields = k;
 }
 
 static int
@@ -253,7 +303,6 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 	struct declare *d = arg;
 	struct record r;
 	char detail[96];
-	size_t i, j;
 	int rc;
 
 	if ((rc = check_in_store(tx, d, e)) != CR_OK)
@@ -271,31 +320,13 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 	snprintf(r.author, sizeof r.author, "%s", d->s->user);
 	r.note = xstrdup("");
 	rec_vv_bump(&r, d->s->office);
-	/* Fields in form order; identity codes stored as bare digits. */
-	r.fields = xcalloc(d->n, sizeof *r.fields);
-	for (i = 0; i < d->f->nfields; i++) {
-		const struct form_field *ff = &d->f->fields[i];
-
-		for (j = 0; j < d->n; j++) {
-			char code[KIDC_LEN + 1], why[160];
-
-			if (strcmp(d->kv[j].key, ff->key) != 0 ||
-			    d->kv[j].value[0] == '\0')
-				continue;
-			r.fields[r.nfields].key = xstrdup(ff->key);
-			if (ff->type == FT_KIDC && kidc_normalize(d->kv[j].value,
-			    code, why, sizeof why) == 0)
-				r.fields[r.nfields].value = xstrdup(code);
-			else
-				r.fields[r.nfields].value =
-				    xstrdup(d->kv[j].value);
-			r.nfields++;
-		}
-	}
+	fill_fields(&r, d->f, d->kv, d->n);
 	r.flags = (unsigned)rec_place_flags(&r, d->s->office);
-	rc = regist_put_revision(tx, &r, 1, e);
+	rc = workflow_check_declaration(tx, &r, e);
 	if (rc == CR_OK)
-		rc = link_notices(tx, d->s, &r, e);
+		rc = regist_put_revision(tx, &r, 1, e);
+	if (rc == CR_OK)
+		rc = link_notices(tx, d->s, &r, NULL, e);
 	rec_free(&r);
 	if (rc != CR_OK)
 		return rc;
@@ -806,4 +837,154 @@ regist_from_notice(struct session *s, const char *id, const char *kind,
 	out->n++;
 	rec_free(&n);
 	return CR_OK;
+}
+
+/*
+ * Amending a rejected declaration: the clerk gives the corrected values
+ * (key=value; key= removes an optional field), the whole record is
+ * validated again as a declaration, and it goes back to declared as a
+ * new revision, so the rejected values stay in its history.  The
+ * registration fields of the refused attempt are dropped: registration
+ * computes them again.
+ */
+struct amend {
+	struct session		*s;
+	const char		*id;
+	const struct kv		*kv;
+	size_t			 n;
+	struct record		*after;
+};
+
+static int
+amend_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct amend *am = arg;
+	struct record r, prev;
+	struct declare d;
+	struct kv *all = NULL;
+	const struct form *f;
+	char changed[200], detail[300], who[128];
+	size_t nall = 0, i, j, o = 0;
+	struct buf b;
+	int rc;
+
+	rec_init(&r);
+	rec_init(&prev);
+	buf_init(&b);
+	changed[0] = '\0';
+	rc = store_get(tx, ST_RECORDS, am->id, strlen(am->id), &b, 1, e);
+	if (rc == CR_ENOTFOUND)
+		rc = err_set(e, CR_ENOTFOUND, "no record %s in this store",
+		    am->id);
+	if (rc == CR_OK && (rc = rec_decode(b.data, b.len, &r, e)) == CR_OK)
+		rc = rec_decode(b.data, b.len, &prev, e);
+	if (rc != CR_OK)
+		goto out;
+	if ((f = form_by_code(r.kind)) == NULL) {
+		rc = err_set(e, CR_EINVAL, "%s is of an unknown kind", r.id);
+		goto out;
+	}
+	if (!form_allows_role(f, am->s->role)) {
+		rc = err_set(e, CR_EPERM, "user %s (role %s) may not amend a %s "
+		    "(%s): this needs the role %s", am->s->user,
+		    user_role_name(am->s->role), f->key, f->title_en,
+		    authz_who(AZ_DECLARE, f, who, sizeof who));
+		goto out;
+	}
+	if (r.status != RS_REJECTED) {
+		rc = err_set(e, CR_EINVAL, "%s is %s: only a rejected "
+		    "declaration is amended (a registered record is changed by "
+		    "a correction)", r.id, rec_status_name(r.status));
+		goto out;
+	}
+	/* The form's fields as they are, then the new values over them. */
+	all = xcalloc(r.nfields + am->n + 1, sizeof *all);
+	for (i = 0; i < r.nfields; i++)
+		if (r.fields[i].key[0] != '_') {
+			all[nall].key = r.fields[i].key;
+			all[nall++].value = r.fields[i].value;
+		}
+	for (j = 0; j < am->n; j++) {
+		for (i = 0; i < nall; i++)
+			if (strcmp(all[i].key, am->kv[j].key) == 0)
+				break;
+		if (i < nall && strcmp(all[i].value, am->kv[j].value) == 0)
+			continue;
+		if (i == nall && am->kv[j].value[0] == '\0')
+			continue;
+		if (i == nall)
+			nall++;
+		all[i] = am->kv[j];
+		o += (size_t)snprintf(changed + o, o < sizeof changed ?
+		    sizeof changed - o : 0, "%s%s", o ? ", " : "",
+		    am->kv[j].key);
+		if (o >= sizeof changed)
+			o = sizeof changed - 1;
+	}
+	if (changed[0] == '\0') {
+		rc = err_set(e, CR_EINVAL, "nothing to amend in %s: give the "
+		    "corrected values as key=value (if the refusal was wrong, "
+		    "appeal it instead)", r.id);
+		goto out;
+	}
+	if ((rc = form_validate(f, all, nall, e)) != CR_OK)
+		goto out;
+	memset(&d, 0, sizeof d);
+	d.s = am->s;
+	d.f = f;
+	d.kv = all;
+	d.n = nall;
+	d.prev = &prev;
+	if ((rc = check_in_store(tx, &d, e)) != CR_OK)
+		goto out;
+	fill_fields(&r, f, all, nall);
+	if ((rc = workflow_check_declaration(tx, &r, e)) != CR_OK)
+		goto out;
+	r.status = RS_DECLARED;
+	r.action = RA_AMEND;
+	r.rev++;
+	r.time = (int64_t)cr_now();
+	r.flags = (unsigned)rec_place_flags(&r, r.office);
+	snprintf(r.author, sizeof r.author, "%s", am->s->user);
+	free(r.note);
+	snprintf(detail, sizeof detail, "amended: %s", changed);
+	r.note = xstrdup(detail);
+	rec_vv_bump(&r, am->s->office);
+	if ((rc = regist_put_revision(tx, &r, 0, e)) != CR_OK ||
+	    (rc = link_notices(tx, am->s, &r, &prev, e)) != CR_OK)
+		goto out;
+	snprintf(detail, sizeof detail, "amend: now declared; changed %s",
+	    changed);
+	if ((rc = audit_append(tx, am->s->user, am->s->office, AU_WORKFLOW,
+	    r.id, detail, e)) != CR_OK)
+		goto out;
+	if (am->after) {
+		rec_free(am->after);
+		*am->after = r;
+		rec_init(&r);
+	}
+out:
+	free(all);
+	buf_free(&b);
+	rec_free(&r);
+	rec_free(&prev);
+	return rc;
+}
+
+int
+regist_amend(struct session *s, const char *id, const struct kv *kv,
+    size_t n, struct record *after, struct cr_err *e)
+{
+	struct amend am = { s, id, kv, n, after };
+	int rc;
+
+	if (after)
+		rec_init(after);
+	if (!rec_id_valid(id))
+		return err_set(e, CR_EINVAL, "'%s' is not a record id: write it "
+		    "as OFFICE-NUMBER, e.g. 120101-00000042", id);
+	rc = store_run(s->store, amend_txn, &am, e);
+	if (rc == CR_EPERM)
+		audit_denied(s, id, e);
+	return rc;
 }

@@ -49,6 +49,8 @@ struct fstate {
 	char			 pick_parent[9];
 	char			**pick_code;
 	size_t			 npick;
+	/* amending a rejected declaration: its id (held by a lease) */
+	char			 amend[REC_IDLEN];
 };
 
 static void
@@ -77,6 +79,10 @@ save_draft(struct fstate *s)
 	struct cr_err e;
 	size_t i;
 
+	if (s->amend[0]) {	/* the record itself is the draft */
+		s->dirty = 0;
+		return;
+	}
 	memset(&d, 0, sizeof d);
 	snprintf(d.form, sizeof d.form, "%s", s->f->key);
 	d.kv = xcalloc(s->f->nfields, sizeof *d.kv);
@@ -136,9 +142,14 @@ form_draw(struct tui_screen *sc)
 	int top = 2, h = LINES - 4, first, i, y;
 	char title[200], label[160];
 
-	snprintf(title, sizeof title, "%s%s", tui_label(s->f->title_km,
-	    s->f->title_en), s->saved ? _("   (draft kept)") : s->restored ?
-	    _("   (draft restored)") : "");
+	if (s->amend[0])
+		snprintf(title, sizeof title, _("%s: amending %s"),
+		    tui_label(s->f->title_km, s->f->title_en), s->amend);
+	else
+		snprintf(title, sizeof title, "%s%s", tui_label(
+		    s->f->title_km, s->f->title_en), s->saved ?
+		    _("   (draft kept)") : s->restored ?
+		    _("   (draft restored)") : "");
 	tui_title(title);
 	if (s->offering) {
 		char when[32];
@@ -246,6 +257,10 @@ renew_leases(struct fstate *s, int release)
 				lease_take(&tui_session, s->leased[i],
 				    s->f->key, &other, &e);
 		}
+	if (s->amend[0] && release)
+		lease_release(&tui_session, s->amend, &e);
+	else if (s->amend[0])
+		lease_take(&tui_session, s->amend, s->f->key, &other, &e);
 	s->renewed = time(NULL);
 }
 
@@ -415,21 +430,32 @@ form_save(struct fstate *s)
 {
 	struct kv *kv = xcalloc(s->f->nfields, sizeof *kv);
 	char id[REC_IDLEN];
+	struct record r;
 	struct cr_err e;
 	size_t i, n = 0;
-	int bad;
+	int bad, rc;
 
 	for (i = 0; i < s->f->nfields; i++) {
 		set_err(s, (int)i, NULL);
-		if (s->val[i].len == 0)
+		/* amending, an emptied field is removed: key= */
+		if (s->val[i].len == 0 && !s->amend[0])
 			continue;
 		kv[n].key = (char *)s->f->fields[i].key;
 		kv[n].value = tedit_utf8(&s->val[i]);
 		n++;
 	}
 	err_clear(&e);
-	if (regist_declare(&tui_session, s->f->key, kv, n, id, &e) == CR_OK) {
-		draft_delete(&tui_session, s->f->key, &e);
+	if (s->amend[0]) {
+		rc = regist_amend(&tui_session, s->amend, kv, n, &r, &e);
+		if (rc == CR_OK) {
+			snprintf(id, sizeof id, "%s", s->amend);
+			rec_free(&r);
+		}
+	} else
+		rc = regist_declare(&tui_session, s->f->key, kv, n, id, &e);
+	if (rc == CR_OK) {
+		if (!s->amend[0])
+			draft_delete(&tui_session, s->f->key, &e);
 		tui_pop();
 		tui_record_open(id);
 		tui_message(_("Saved as %s."), id);
@@ -604,6 +630,42 @@ tui_form_open_values(const struct form *f, const struct draft *d)
 	load_values(s, d);
 	s->focus = 0;
 	s->dirty = 1;
+}
+
+/*
+ * A rejected declaration, to be corrected and declared again: its
+ * values, no draft, and the record leased so another terminal sees it.
+ */
+void
+tui_form_open_amend(const struct form *f, const char *id,
+    const struct draft *d)
+{
+	struct lease other;
+	struct fstate *s;
+	struct cr_err e;
+	char when[32];
+
+	err_clear(&e);
+	switch (lease_take(&tui_session, id, f->key, &other, &e)) {
+	case CR_OK:
+		break;
+	case CR_EEXIST:
+		time_format((time_t)other.time, when, sizeof when);
+		tui_error(_("%s is being edited at another terminal by %s (%s) "
+		    "since %s UTC."), id, other.user, other.form, when);
+		return;
+	default:
+		tui_error("%s", e.msg);
+		return;
+	}
+	tui_form_open(f);
+	s = tui_top_data();
+	draft_free(&s->offer);
+	s->offering = 0;
+	snprintf(s->amend, sizeof s->amend, "%s", id);
+	load_values(s, d);
+	s->focus = 0;
+	s->renewed = time(NULL);
 }
 
 void

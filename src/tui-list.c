@@ -75,7 +75,7 @@ rows_add_record(void *arg, const struct record *rec)
 	size_t i, o;
 
 	o = (size_t)snprintf(line, sizeof line, "%s%s  %-12.12s %-10.10s %-10s ",
-	    regist_overdue(rec) ? "!" : "", rec->id, f ? f->key : "?",
+	    regist_overdue(&tui_session, rec) ? "!" : "", rec->id, f ? f->key : "?",
 	    rec_status_name(rec->status), date ? date : "-");
 	for (i = 0; f && i < rec->nfields && o < sizeof line - 1; i++) {
 		const struct form_field *ff = form_field(f, rec->fields[i].key);
@@ -361,6 +361,8 @@ struct view {
 	int		  first;
 	char		  id[REC_IDLEN];
 	int		  kind;
+	struct kv	 *codes;	/* its identity codes (o: person) */
+	size_t		  ncodes;
 	/* a workflow step waiting for its reason or evidence */
 	const char	 *verb;
 	int		  asking;	/* 0, 1 reason, 2 evidence */
@@ -396,6 +398,15 @@ view_audit(void *arg, const struct audit_entry *a)
 	return 0;
 }
 
+/* A field a revision changed: the earlier value stays in sight. */
+static void
+view_change(void *arg, const char *key, const char *before,
+    const char *after)
+{
+	view_add(arg, "       %s: %s -> %s", key, before ? before : "-",
+	    after ? after : "-");
+}
+
 static void
 view_draw(struct tui_screen *sc)
 {
@@ -411,7 +422,7 @@ view_draw(struct tui_screen *sc)
 		char *t = tedit_utf8_from(&v->in, v->in.off);
 
 		tui_put(LINES - 3, 1, 24, v->asking == 1 ? (strcmp(v->verb,
-		    "reject") == 0 ? _("Reason (required):") :
+		    "register") != 0 ? _("Reason (required):") :
 		    _("Reason, if late:")) : _("Evidence reference:"),
 		    TUI_A_BOLD);
 		tedit_scroll(&v->in, COLS - 28);
@@ -485,6 +496,70 @@ view_prompt_key(struct view *v, int k)
 	return 1;
 }
 
+/* The rejected declaration's values in its form, to correct and save. */
+static void
+view_amend(struct view *v)
+{
+	const struct form *f = form_by_code(v->kind);
+	struct rec_history h;
+	struct record r;
+	struct draft d;
+	struct cr_err e;
+	size_t i;
+
+	err_clear(&e);
+	if (f == NULL || regist_show(&tui_session, v->id, &r, &h, &e) !=
+	    CR_OK) {
+		tui_error("%s", f ? e.msg : _("Unknown form."));
+		return;
+	}
+	rec_history_free(&h);
+	if (r.status != RS_REJECTED) {
+		tui_error(_("%s is %s: only a rejected declaration is amended."),
+		    r.id, rec_status_name(r.status));
+		rec_free(&r);
+		return;
+	}
+	memset(&d, 0, sizeof d);
+	d.kv = xcalloc(r.nfields + 1, sizeof *d.kv);
+	for (i = 0; i < r.nfields; i++)
+		if (r.fields[i].key[0] != '_')
+			d.kv[d.n++] = r.fields[i];
+	tui_form_open_amend(f, r.id, &d);
+	free(d.kv);
+	rec_free(&r);
+}
+
+/* p: the certificate (or permit), P: a certified copy, through lpr. */
+static void
+view_print(struct view *v, int type)
+{
+	struct cert_paper p;
+	struct cr_err e;
+	char id[REC_IDLEN];
+	int rc;
+
+	err_clear(&e);
+	if (cert_print(&tui_session, v->id, type, &p, &e) != CR_OK) {
+		tui_error("%s", e.msg);
+		return;
+	}
+	rc = cert_lpr(NULL, p.text, p.len, &e);
+	snprintf(id, sizeof id, "%s", v->id);
+	tui_pop();			/* v is gone: it may be certified now */
+	tui_record_open(id);
+	if (rc != CR_OK)
+		tui_error(_("%s is recorded but not printed: %s; print it again "
+		    "(a reprint is counted)."), p.info.serial, e.msg);
+	else if (type == CT_COPY)
+		tui_message(_("Certified copy printed: %s, verification code "
+		    "%s."), p.info.serial, p.info.code);
+	else
+		tui_message(_("Certificate printed: %s, verification code %s."),
+		    p.info.serial, p.info.code);
+	cert_paper_free(&p);
+}
+
 static int
 view_key(struct tui_screen *sc, int k)
 {
@@ -496,7 +571,8 @@ view_key(struct tui_screen *sc, int k)
 	} steps[] = {
 		{ 'r', "register", 1 }, { 'a', "approve", 0 },
 		{ 'j', "reject", 1 }, { 'c', "certify", 0 },
-		{ 'x', "archive", 0 },
+		{ 'x', "archive", 0 }, { 'i', "issue", 0 },
+		{ 'g', "grant", 1 }, { 'm', "dismiss", 1 },
 	};
 	size_t i;
 
@@ -504,6 +580,18 @@ view_key(struct tui_screen *sc, int k)
 		return 1;
 	if (v->asking)
 		return view_prompt_key(v, k);
+	if (k == 'p' || k == 'P') {
+		view_print(v, k == 'P' ? CT_COPY : CT_ORIGINAL);
+		return 1;
+	}
+	if (k == 'o') {		/* the person register for its codes */
+		tui_person_of_record(v->kind, v->codes, v->ncodes);
+		return 1;
+	}
+	if (k == 'e') {		/* amend a rejected declaration */
+		view_amend(v);
+		return 1;
+	}
 	if (k == 'd') {		/* declare the event of a health notice */
 		const struct form *nf = form_by_code(v->kind), *ef;
 		struct draft d;
@@ -564,6 +652,11 @@ view_free(struct tui_screen *sc)
 	for (i = 0; i < v->n; i++)
 		free(v->line[i]);
 	free(v->line);
+	for (i = 0; i < v->ncodes; i++) {
+		free(v->codes[i].key);
+		free(v->codes[i].value);
+	}
+	free(v->codes);
 	tedit_free(&v->in);
 	free(v->reason);
 	free(v);
@@ -571,16 +664,24 @@ view_free(struct tui_screen *sc)
 
 static const struct tui_ops view_ops = {
 	"record", view_draw, view_key, view_free,
-	N_("r register a approve j reject c certify x archive d declare  Esc  ?"),
+	N_("r reg a approve j reject c cert i issue g grant m dismiss e amend ? more"),
 	N_("The record: its status, every field, every revision in its\n"
-	   "history and, for registrars and supervisors, its audit trail:\n"
-	   "who read or changed it and when.  Opening it is itself audited.\n\n"
-	   "A registrar moves it on: r registers a declaration (give the\n"
-	   "reason if it is late; a delayed one also needs the evidence and\n"
-	   "then the district's approval, a), j rejects it with a reason,\n"
-	   "c certifies, x archives.  The program refuses a step your role or\n"
-	   "the record's status does not allow, and says why.\n"
-	   "On a health notice, d starts its declaration with the data copied.")
+	   "history with the values it changed and, for registrars and\n"
+	   "supervisors, its audit trail: who read or changed it and when.\n"
+	   "Opening it is itself audited.\n\n"
+	   "r registers a declaration (give the reason if it is late; a\n"
+	   "delayed one also needs the evidence, then the district's approval\n"
+	   "with a).  a approves a correction (one of a name, sex, date of\n"
+	   "birth or parent goes on to the district).  j rejects, with a\n"
+	   "reason.  c certifies, i issues a burial permit or ID card, x\n"
+	   "archives.  g grants and m dismisses an appeal, with the reasons.\n"
+	   "e opens a rejected declaration in its form to correct it; Ctrl-X\n"
+	   "declares it again.  On a health notice, d starts its declaration\n"
+	   "with the data copied.  The program refuses a step your role or\n"
+	   "the record's status does not allow, and says who may.\n"
+	   "p prints its certificate or burial permit, P a certified copy\n"
+	   "of the entry, through lpr; reprints are counted.\n"
+	   "o opens the person register for the record's identity code.")
 };
 
 void
@@ -625,6 +726,12 @@ tui_record_open(const char *id)
 
 		view_add(v, "  %-30s %s", ff ? tui_label(ff->label_km,
 		    ff->label_en) : r.fields[i].key, r.fields[i].value);
+		if (ff && ff->type == FT_KIDC) {
+			v->codes = xrealloc(v->codes, (v->ncodes + 1) *
+			    sizeof *v->codes);
+			v->codes[v->ncodes].key = xstrdup(ff->key);
+			v->codes[v->ncodes++].value = xstrdup(r.fields[i].value);
+		}
 	}
 	view_add(v, "%s:", _("History"));
 	for (i = 0; i < h.n; i++) {
@@ -633,6 +740,8 @@ tui_record_open(const char *id)
 		    when, rec_action_name(h.revs[i].action),
 		    rec_status_name(h.revs[i].status), h.revs[i].author,
 		    h.revs[i].note ? h.revs[i].note : "");
+		if (i > 0)
+			rec_changes(&h.revs[i - 1], &h.revs[i], view_change, v);
 	}
 	view_add(v, "%s:", _("Audit trail"));
 	if (audit_list(&tui_session, r.id, view_audit, v, &e) != CR_OK)

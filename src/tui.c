@@ -296,12 +296,14 @@ tui_help(const struct tui_ops *of)
 
 /* --- menu ---------------------------------------------------------------- */
 
-enum { M_DECLARE, M_SEARCH, M_QUEUES, M_OPEN, M_LANG, M_QUIT, M_N };
+enum { M_DECLARE, M_SEARCH, M_QUEUES, M_OPEN, M_LANG, M_PERSON,
+	M_IDCARDS, M_QUIT, M_N };
 
 static const char *const menu_items[M_N] = {
 	N_("Declare an event or notice"), N_("Search the register"),
 	N_("Queues"), N_("Open a record by its id"),
-	N_("Language: English / Khmer"), N_("Log out")
+	N_("Language: English / Khmer"), N_("Person register"),
+	N_("ID cards expiring"), N_("Log out")
 };
 
 struct menu {
@@ -326,6 +328,11 @@ menu_allowed(int item)
 	case M_QUEUES:
 	case M_OPEN:
 		return authz_check(&tui_session, AZ_SEARCH, NULL, &e) == CR_OK;
+	case M_PERSON:
+		return authz_check(&tui_session, AZ_PERSON, NULL, &e) == CR_OK;
+	case M_IDCARDS:
+		return authz_check(&tui_session, AZ_IDCARD_LIST, NULL, &e) ==
+		    CR_OK;
 	default:
 		return 1;
 	}
@@ -406,6 +413,12 @@ menu_key(struct tui_screen *s, int k)
 		tedit_kill(&m->id);
 		m->asking_id = 1;
 		break;
+	case M_PERSON:
+		tui_person_open(NULL);
+		break;
+	case M_IDCARDS:
+		tui_idcards_open();
+		break;
 	case M_LANG:
 		err_clear(&e);
 		if (user_set_lang(&tui_session, !tui_session.lang, &e) != CR_OK)
@@ -430,7 +443,7 @@ menu_free(struct tui_screen *s)
 
 static const struct tui_ops menu_ops = {
 	"menu", menu_draw, menu_key, menu_free,
-	N_("Up/Down/^N/^P move  Enter choose  1-6 shortcut  ? help  Esc quit"),
+	N_("Up/Down/^N/^P move  Enter choose  1-8 shortcut  ? help  Esc quit"),
 	N_("The main menu lists what your role may do; items you may not\n"
 	   "use are dim.  Move with the arrow keys, Tab, Ctrl-N and Ctrl-P,\n"
 	   "or press the item's number; Enter opens it.\n\n"
@@ -438,7 +451,10 @@ static const struct tui_ops menu_ops = {
 	   "Search: find records by name, identity code or record id.\n"
 	   "Queues: declarations waiting for a registrar, notices, appeals.\n"
 	   "Language: switches the screens between English and Khmer;\n"
-	   "your choice is remembered.\n\n"
+	   "your choice is remembered.\n"
+	   "Person register: every record about an identity code, and the\n"
+	   "person's current residence.\n"
+	   "ID cards expiring: cards of a commune to renew, as a list or CSV.\n\n"
 	   "Esc, Ctrl-G or q logs out.")
 };
 

@@ -6,7 +6,9 @@
  * its form; the current revision is in the history; every change-log
  * entry names a revision that exists; every index entry points at a
  * record that produces that key, and no key is missing; users and places
- * decode; the audit chain is unbroken up to the head kept in meta.db.
+ * decode; certificate entries decode, name existing records, and their
+ * code and record keys lead to them (cert.c); the audit chain is
+ * unbroken up to the head kept in meta.db.
  * Page checksums (store.c) turn flipped bytes into read errors, which are
  * reported with the file they were found in.  Each problem is one line;
  * the count decides the exit status.
@@ -261,6 +263,11 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 	scan(&v, ST_CHANGES, change_visit);
 	scan(&v, ST_PLACES, place_visit);
 	scan(&v, ST_USERS, user_visit);
+	if (!store_panicked(s->store)) {
+		uint64_t ncerts;
+
+		v.problems += cert_check_store(v.tx, report, &ncerts);
+	}
 	for (i = 0; i < SI_NINDEX && !store_panicked(s->store); i++) {
 		v.index = i;
 		err_clear(&ue);

@@ -350,6 +350,40 @@ START_TEST(test_validation_notbefore)
 }
 END_TEST
 
+/* An ID card: expiry at most 10 years after issue (notafter=...+10y). */
+START_TEST(test_validation_notafter)
+{
+	static const struct {
+		const char	*issue, *expiry;
+		int		 ok;
+	} cases[] = {
+		{ "2026-11-01", "2036-11-01", 1 },
+		{ "2026-11-01", "2036-11-02", 0 },
+		{ "2024-02-29", "2034-02-28", 1 },	/* no 29 February */
+		{ "2024-02-29", "2034-03-01", 0 },
+		{ "2026-12-31", "2036-12-31", 1 },
+		{ "2026-12-31", "2037-01-01", 0 },
+	};
+	const struct form *f = form_by_key("id_card");
+	const struct form_field *ff = form_field(f, "expiry_date");
+	struct kv kv[2] = { { "issue_date", NULL }, { "expiry_date", NULL } };
+	struct cr_err e;
+	size_t i;
+
+	ck_assert_ptr_nonnull(ff);
+	ck_assert_str_eq(ff->notafter, "issue_date");
+	ck_assert_int_eq(ff->notafter_months, 120);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		kv[0].value = (char *)cases[i].issue;
+		kv[1].value = (char *)cases[i].expiry;
+		form_validate(f, kv, 2, &e);
+		ck_assert_msg((strstr(e.msg, "more than 10 years after "
+		    "issue_date") == NULL) == cases[i].ok, "%s %s: %s",
+		    cases[i].issue, cases[i].expiry, e.msg);
+	}
+}
+END_TEST
+
 START_TEST(test_forms_table)
 {
 	static const char *const keys[] = { "birth", "death", "fetal_death",
@@ -483,6 +517,65 @@ START_TEST(test_err_lines)
 }
 END_TEST
 
+/*
+ * The certificate code's check character: aliases read as their symbol,
+ * and every single wrong character and every swap of two different
+ * characters is caught (mistyped, exit 2, not unknown, exit 3).
+ */
+START_TEST(test_cert_code)
+{
+	static const char alpha[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	char code[CERT_CODE_CHARS + 1], out[CERT_CODE_CHARS + 1], t[32],
+	    why[160];
+	size_t i, j, a;
+
+	memcpy(code, "7K3M0Q9TV1X", 11);
+	code[11] = cert_code_check_char(code);
+	code[12] = '\0';
+	ck_assert_int_eq(cert_code_parse(code, out, why, sizeof why), 0);
+	ck_assert_str_eq(out, code);
+	snprintf(t, sizeof t, "%.4s-%.4s %.4s", code, code + 4, code + 8);
+	for (i = 0; t[i]; i++)
+		if (t[i] >= 'A' && t[i] <= 'Z')
+			t[i] = (char)(t[i] - 'A' + 'a');
+	t[4] = '-';
+	ck_assert_int_eq(cert_code_parse(t, out, why, sizeof why), 0);
+	ck_assert_str_eq(out, code);
+	snprintf(t, sizeof t, "%s", code);
+	t[4] = 'O';			/* 0 read as O, 1 as I or L */
+	t[9] = 'l';
+	ck_assert_int_eq(cert_code_parse(t, out, why, sizeof why), 0);
+	ck_assert_str_eq(out, code);
+	cert_code_show(code, t);
+	ck_assert_int_eq((int)strlen(t), CERT_CODE_SHOWN);
+	ck_assert_int_eq(t[4], '-');
+	for (i = 0; i < CERT_CODE_CHARS; i++)
+		for (a = 0; a < 32; a++) {
+			if (alpha[a] == code[i])
+				continue;
+			snprintf(t, sizeof t, "%s", code);
+			t[i] = alpha[a];
+			ck_assert_int_ne(cert_code_parse(t, out, why, sizeof why),
+			    0);
+		}
+	for (i = 0; i < CERT_CODE_CHARS; i++)
+		for (j = i + 1; j < CERT_CODE_CHARS; j++) {
+			if (code[i] == code[j])
+				continue;
+			snprintf(t, sizeof t, "%s", code);
+			t[i] = code[j];
+			t[j] = code[i];
+			ck_assert_int_ne(cert_code_parse(t, out, why, sizeof why),
+			    0);
+		}
+	ck_assert_int_ne(cert_code_parse("7K3M-0Q9T-V1X", out, why, sizeof why),
+	    0);
+	ck_assert_int_ne(cert_code_parse("7K3M-0Q9T-V1XU", out, why,
+	    sizeof why), 0);
+	ck_assert_ptr_nonnull(strstr(why, "'U'"));
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -499,11 +592,13 @@ core_suite(void)
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_validation_reports_every_field);
 	tcase_add_test(tc, test_validation_notbefore);
+	tcase_add_test(tc, test_validation_notafter);
 	tcase_add_test(tc, test_forms_table);
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_authz);
 	tcase_add_test(tc, test_err_lines);
 	tcase_add_test(tc, test_timeliness);
+	tcase_add_test(tc, test_cert_code);
 	suite_add_tcase(s, tc);
 	return s;
 }

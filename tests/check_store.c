@@ -409,10 +409,16 @@ START_TEST(test_store_checks_references)
 		    &e), CR_EINVAL);
 		ck_assert_msg(strstr(e.msg, "target_ref: '120101-00000077' is "
 		    "not a record in this store") != NULL, "%s", e.msg);
+		/* ... and one that is registered (tests/law.sh goes on). */
 		corr[0].value = "120101-00000001";
-		ck_assert_msg(regist_declare(&s, "correction", corr, 9, id,
-		    &e) == CR_OK, "%s", e.msg);
-		ck_assert_uint_eq(count(s.store, ST_RECORDS), 2);
+		err_clear(&e);
+		ck_assert_int_eq(regist_declare(&s, "correction", corr, 9, id,
+		    &e), CR_EINVAL);
+		ck_assert_msg(strstr(e.msg, "target_ref: 120101-00000001 is "
+		    "declared: a Correction of a record is made only from a "
+		    "record that is registered,certified,issued") != NULL, "%s",
+		    e.msg);
+		ck_assert_uint_eq(count(s.store, ST_RECORDS), 1);
 	}
 	store_close(s.store);
 	store_close(admin.store);
@@ -598,6 +604,67 @@ START_TEST(test_verify_finds_record_damage)
 END_TEST
 
 /*
+ * Certificates: the first one certifies a registered record, a reprint is
+ * counted, and verify finds a certs.db entry whose code key is gone.
+ */
+START_TEST(test_cert_print_and_damage)
+{
+	char *dir = t_store_new(), id[REC_IDLEN], key[CERT_CODE_CHARS + 2];
+	struct session admin, s, reg;
+	struct wf_request rq;
+	struct cert_paper p;
+	struct cert_check ck;
+	struct cr_err e;
+	struct txn *tx;
+	size_t i, j;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sok Dara", id, &e),
+	    CR_OK);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	t_add_user(&admin, "reg", ROLE_REGISTRAR, "registrar-password");
+	t_login(dir, "reg", "registrar-password", &reg);
+	ck_assert_int_eq(cert_print(&s, id, CT_ORIGINAL, &p, &e), CR_EPERM);
+	ck_assert_int_eq(cert_print(&reg, id, CT_ORIGINAL, &p, &e), CR_EINVAL);
+	memset(&rq, 0, sizeof rq);
+	rq.verb = "register";
+	rq.id = id;
+	rq.reason = "late";
+	ck_assert_msg(workflow_act(&reg, &rq, NULL, &e) == CR_OK, "%s", e.msg);
+	ck_assert_msg(cert_print(&reg, id, CT_ORIGINAL, &p, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_int_eq(p.certified, 1);
+	ck_assert_int_eq((int)p.info.print, 1);
+	ck_assert_ptr_nonnull(strstr(p.text, "សុខ ដារ៉ា"));
+	ck_assert_int_eq(p.text[p.len - 1], '\n');
+	ck_assert_int_eq(cert_verify(&s, p.info.code, &ck, &e), CR_OK);
+	ck_assert_str_eq(ck.info.serial, p.info.serial);
+	ck_assert_int_eq((int)ck.rev_now, (int)p.info.rev);
+	cert_paper_free(&p);
+	ck_assert_int_eq(cert_print(&reg, id, CT_ORIGINAL, &p, &e), CR_OK);
+	ck_assert_int_eq(p.certified, 0);
+	ck_assert_int_eq((int)p.info.print, 2);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_OK);
+	key[0] = 'C';			/* certs.db: C code -> serial */
+	for (i = 0, j = 1; p.info.code[i]; i++)
+		if (p.info.code[i] != '-')
+			key[j++] = p.info.code[i];
+	key[j] = '\0';
+	cert_paper_free(&p);
+	ck_assert_int_eq(store_begin(reg.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_del(tx, ST_CERTS, key, strlen(key), &e), CR_OK);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "certs.db: the code of certificate "
+	    "120101-C-000002 does not lead to it") != NULL, "%s", e.msg);
+	store_close(s.store);
+	store_close(reg.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+/*
  * Crash safety: a child declares records as fast as it can and writes
  * each id to a pipe after its commit returns; the parent kills it with
  * SIGKILL at a random moment.  Every id the child printed must be in the
@@ -755,6 +822,7 @@ store_suite(void)
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
+	tcase_add_test(tc, test_cert_print_and_damage);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(slow, 600);
 	tcase_add_test(slow, test_crash_rounds);

@@ -18,8 +18,12 @@ fi
 
 TM="tmux -S $T/tmux.sock"
 trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
+nstart=0
 start() {	# start USER: civreg on a fresh 80x24 VT100 terminal
 	$TM kill-server 2>/dev/null || true
+	# A fresh socket: a new client must not meet the old server exiting.
+	nstart=$((nstart + 1))
+	TM="tmux -S $T/tmux$nstart.sock"
 	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
 	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} $CIVREG -d $S -u $1 2>>$T/civreg.err"
 }
@@ -166,7 +170,12 @@ fill() {	# fill FORM: types a valid value into every required field
 		name_km)	text "សុខា"; keys Tab ;;
 		name_latin)	text "Sokha"; keys Tab ;;
 		khmer)		text "ខ្មែរ"; keys Tab ;;
-		text)		text "AB1234567"; keys Tab ;;
+		text)
+			case $key in
+			field_name)	text facility_name ;;	# of a birth
+			*)		text "AB1234567" ;;
+			esac
+			keys Tab ;;
 		date)		text "2026-11-01"; keys Tab ;;
 		time)		text "10:30"; keys Tab ;;
 		kidc)		text "2938 4756 1021"; keys Tab ;;
@@ -273,7 +282,7 @@ $TM send-keys -t u j
 on_u "Reason (required):"
 $TM send-keys -t u -l "wrong name"
 $TM send-keys -t u Enter
-on_u "is registered: 'reject' does not apply"
+on_u "is registered: 'reject' applies only to"
 run 0 as_clerk show 120101-00000001
 [ "$(head -n 1 "$T/out")" = "status: registered" ] || fail "not registered"
 out_has "_timeliness=current"
@@ -296,6 +305,12 @@ for form in $("$CIVREG" forms | cut -f1); do
 		run 0 env CIVREG_PASSWORD_FILE="$T/reg.pw" "$CIVREG" -d "$S" -u reg \
 		    register-record "$death_id" --reason "family far away"
 		REF=$death_id
+	fi
+	if [ "$form" = appeal ]; then
+		# An appeal names a refusal: reject the birth saved above.
+		run 0 env CIVREG_PASSWORD_FILE="$T/reg.pw" "$CIVREG" -d "$S" -u reg \
+		    reject 120101-00000002 --reason "misspelt"
+		REF=120101-00000002
 	fi
 	fill "$form"
 	keys C-x
@@ -339,5 +354,31 @@ i=0
 while [ $i -lt 40 ]; do keys Down; i=$((i + 1)); done	# no PageDown on a VT100
 wait_for "$nid"
 ok "a health notice starts its declaration on screen, with the data copied"
+$TM kill-server
+
+# A rejected declaration is amended on its form and declared again.
+# shellcheck disable=SC2086
+run 0 as_clerk register birth name_km="សុខ" mother_name_km="ចាន់" \
+    informant_name="ចាន់" $(echo "$BIRTH" | sed 's/2026-10-01/2026-11-10/')
+rid=$(cat "$T/out")
+run 0 env CIVREG_PASSWORD_FILE="$T/reg.pw" "$CIVREG" -d "$S" -u reg \
+    reject "$rid" --reason "the child's name is misspelt"
+login clerk "$CLERK_PW"
+keys 4
+text "$rid"
+keys Enter
+wait_for "Status: rejected"
+keys e
+wait_for "amending $rid"
+keys C-k
+text "សុខា"
+keys C-x
+wait_for "Saved as $rid."
+wait_for "Status: declared"
+wait_for "name_km: សុខ -> សុខា"
+run 0 as_clerk show "$rid"
+out_has "name_km=សុខា"
+out_has "	amend	declared	clerk	amended: name_km"
+ok "a rejected declaration is amended on its form; the old name stays in history"
 $TM kill-server
 echo "$ntest passed, 0 failed"

@@ -56,7 +56,7 @@ err_has "may not approve $b4: this needs the role district"
 run 0 as_dist approve "$b4"
 [ "$(cat "$T/out")" = "$b4	registered	delayed" ] || fail "approve"
 run 2 as_dist approve "$b4"
-err_has "$b4 is registered: 'approve' does not apply to a record in that status"
+err_has "$b4 is registered: 'approve' applies only to a record that is pending-approval"
 ok "the district registrar approves delayed registrations"
 
 run 2 as_reg reject "$b5"
@@ -169,6 +169,32 @@ run 0 as_clerk show "$n2"
 run 2 as_clerk register death --from "$n2" name_km="x"
 err_has "is not a death_notice"
 ok "a registration starts from a notice with its data copied"
+
+# The legal periods are the store's settings.
+run 0 as_clerk config
+out_has "period.birth	30	default"
+out_has "period.death	15	default"
+run 5 as_clerk config set period.birth 45
+err_has "this needs the role admin"
+run 2 as_admin config set period.birth_notice 45
+err_has "'period.birth_notice' is not a setting"
+run 2 as_admin config set period.birth 0
+err_has "period.birth: '0' is not a number of days from 1 to 3650"
+run 2 as_admin config set period.birth 45x
+run 0 as_admin config set period.birth 45
+run 0 as_clerk config
+out_has "period.birth	45	set"
+b7=$(birth)
+run 0 on 2026-02-15 as_reg register-record "$b7"
+[ "$(cat "$T/out")" = "$b7	registered	current" ] || fail "day 45 with a 45-day period"
+n3=$(notice)
+run 0 on 2026-02-10 as_clerk queue notices
+grep -q "^$n3	.*OVERDUE" "$T/out" && fail "overdue before the store's period"
+run 0 on 2026-02-20 as_clerk queue notices
+grep -q "^$n3	birth_notice	notified OVERDUE" "$T/out" || fail "not overdue after the store's period"
+run 0 as_admin audit
+out_has "admin	config	-	period.birth = 45 days (was 30)"
+ok "the legal period is a setting of the store, for registration and notices alike"
 
 run 0 as_admin audit "$b4"
 grep -q "	reg	workflow	$b4	register: now pending-approval" "$T/out" || fail "audit register"

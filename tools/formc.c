@@ -23,8 +23,9 @@
 
 struct ffield {
 	char	*key, *type, *km, *en, *sec_km, *sec_en, *notbefore;
-	char	*refkind, *refstatus;
+	char	*refkind, *refstatus, *notafter;
 	int	 required, max, min, past, level, nvalues, has_range;
+	int	 notafter_months;
 	long	 lo, hi;
 	char	*values[MAXV];
 	int	 line;
@@ -190,6 +191,24 @@ validator(struct ffield *f, const char *v)
 		f->past = 1;
 	else if (strncmp(v, "notbefore=", 10) == 0)
 		f->notbefore = dup(v + 10);
+	else if (strncmp(v, "notafter=", 9) == 0) {
+		/* notafter=FIELD or FIELD+Ny or FIELD+Nm */
+		char *plus;
+		long span;
+
+		f->notafter = dup(v + 9);
+		if ((plus = strchr(f->notafter, '+')) != NULL) {
+			*plus = '\0';
+			span = strtol(plus + 1, &end, 10);
+			if (end == plus + 1 || span < 1 || span > 1200 ||
+			    (strcmp(end, "y") != 0 && strcmp(end, "m") != 0))
+				fail("notafter= wants FIELD, FIELD+Ny (years) or "
+				    "FIELD+Nm (months), N from 1 to 1200");
+			else
+				f->notafter_months = (int)(*end == 'y' ?
+				    span * 12 : span);
+		}
+	}
 	else if (strncmp(v, "level=", 6) == 0) {
 		static const char *const lv[] = { "province", "district",
 		    "commune", "village", NULL };
@@ -349,6 +368,10 @@ parse(const char *file, struct fform *fm)
 		if (f->notbefore && (!(o = find_field(fm, f->notbefore)) ||
 		    strcmp(o->type, "date") || strcmp(f->type, "date")))
 			fail("notbefore= must name another date field");
+		if (f->notafter && (!(o = find_field(fm, f->notafter)) ||
+		    strcmp(o->type, "date") || strcmp(f->type, "date") ||
+		    o == f))
+			fail("notafter= must name another date field");
 	}
 }
 
@@ -383,6 +406,7 @@ free_form(struct fform *fm)
 
 		free(f->key); free(f->type); free(f->km); free(f->en);
 		free(f->sec_km); free(f->sec_en); free(f->notbefore);
+		free(f->notafter);
 		free(f->refkind); free(f->refstatus);
 		for (j = 0; j < f->nvalues; j++)
 			free(f->values[j]);
@@ -484,7 +508,9 @@ main(int argc, char **argv)
 			cstr(f->refkind);
 			fputs(", ", stdout);
 			cstr(f->refstatus);
-			puts(" },");
+			fputs(", ", stdout);
+			cstr(f->notafter);
+			printf(", %d },\n", f->notafter_months);
 		}
 		printf("};\nstatic const struct form form_%s = {\n\t", fm->key);
 		cstr(fm->key);
