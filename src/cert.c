@@ -34,7 +34,9 @@
  * record and its reprint is counted.  Layout (db/record-format.txt has
  * the bytes of certs.db): widths are wcwidth() columns under C.UTF-8,
  * whatever the caller's locale, so the paper is the same on every
- * terminal; text is cut only between grapheme clusters.  Given the store
+ * terminal; text is cut only between grapheme clusters.  A choice value
+ * is printed as its Khmer label and its stored key, "ស្រី / female"
+ * (values_km= in forms/), and so is the timeliness.  Given the store
  * and CIVREG_NOW the text is the same every time except the code.
  *
  * Diagnostics: a paper the record may not have is CR_EINVAL (exit 2)
@@ -740,16 +742,48 @@ place_value(struct txn *tx, const char *code, struct buf *out,
 	return rc;
 }
 
-/* A field value as printed; control characters become spaces. */
+/*
+ * The registration's timeliness (workflow.c) in Khmer.  Kept here, not in
+ * a form: it is set by the law's periods, not chosen by a clerk.
+ */
+static const char *const timeliness_km[][2] = {
+	{ "current", "ទាន់ពេល" },
+	{ "late", "យឺត" },
+	{ "delayed", "ហួសកាលកំណត់" },
+};
+
+/* "KHMER / key" for a known timeliness, else the value as it is. */
+static const char *
+timeliness_value(const char *v, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof timeliness_km / sizeof timeliness_km[0]; i++)
+		if (strcmp(timeliness_km[i][0], v) == 0) {
+			snprintf(out, n, "%s / %s", timeliness_km[i][1], v);
+			return out;
+		}
+	return v;
+}
+
+/*
+ * A field value as printed: a choice value as "KHMER / key" (values_km=
+ * in the form); control characters become spaces.
+ */
 static int
 value_of(struct txn *tx, const struct form_field *ff, const char *v,
     struct buf *out, struct cr_err *e)
 {
+	const char *km;
 	size_t i;
 	int rc;
 
 	buf_reset(out);
-	if (ff && ff->type == FT_PLACE) {
+	if (ff && ff->type == FT_CHOICE && (km = form_value_km(ff, v))) {
+		buf_add(out, km, strlen(km));
+		buf_add(out, " / ", 3);
+		buf_add(out, v, strlen(v));
+	} else if (ff && ff->type == FT_PLACE) {
 		if ((rc = place_value(tx, v, out, e)) != CR_OK)
 			return rc;
 	} else if (ff && ff->type == FT_KIDC && strlen(v) == KIDC_LEN) {
@@ -850,7 +884,8 @@ render(struct txn *tx, const struct record *r, const struct form *f,
 		if ((v = rec_value(r, "_registration_date")) != NULL)
 			field(pg, "ថ្ងៃចុះបញ្ជី", "Date of registration", v);
 		if ((v = rec_value(r, "_timeliness")) != NULL)
-			field(pg, "ភាពទាន់ពេល", "Timeliness", v);
+			field(pg, "ភាពទាន់ពេល", "Timeliness",
+			    timeliness_value(v, line, sizeof line));
 		if ((rc = place_value(tx, r->office, &val, e)) != CR_OK)
 			goto out;
 		buf_add_u8(&val, 0);

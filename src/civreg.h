@@ -229,6 +229,7 @@ struct form_field {
 	int		  max;		/* characters; 0: type default */
 	int		  min;
 	const char *const *values;	/* choice values, NULL-terminated */
+	const char *const *values_km;	/* their Khmer labels, or NULL */
 	long		  lo, hi;	/* number range; lo > hi: none */
 	int		  past;
 	const char	 *notbefore;
@@ -262,6 +263,7 @@ const char *form_type_name(int);
 const char *form_class_name(int);
 int	form_allows_role(const struct form *, int role);
 int	form_field_max(const struct form_field *);
+const char *form_value_km(const struct form_field *, const char *value);
 
 /* A field value as given by a user: key=value. */
 struct kv {
@@ -838,6 +840,9 @@ void	tui_record_open(const char *id);
 int	tui_list_key(int key, int *sel, int n, int rows);
 void	tui_pick(const char *title, const char *const *items, size_t n,
 	    void (*done)(void *, int), void *arg);
+void	tui_pick_also(const char *title, const char *const *items,
+	    const char *const *also, size_t n, void (*done)(void *, int),
+	    void *arg);
 /* tui-person.c */
 void	tui_person_open(const char *kidc);	/* NULL: the user types it */
 void	tui_person_of_record(int kind, const struct kv *codes, size_t n);

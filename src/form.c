@@ -8,7 +8,9 @@
  * line each as "field: 'value' why", and never stops at the first, so a
  * whole form can be corrected at once.  Checks that need the store (a
  * place code that exists in the gazetteer) are done by the caller inside
- * its transaction.
+ * its transaction.  A choice value is stored as its English key
+ * (values=); form_value_km() gives the Khmer label that the screens and
+ * the certificates show beside or instead of it (values_km=).
  */
 #include "config.h"
 
@@ -105,6 +107,25 @@ form_field_max(const struct form_field *ff)
 	default:
 		return 200;
 	}
+}
+
+/*
+ * The Khmer label of a choice value (forms/README: values_km=), or NULL
+ * if the field has none or the value is not one of its values.  What is
+ * stored is always the key; the label is only shown and printed.
+ */
+const char *
+form_value_km(const struct form_field *ff, const char *value)
+{
+	size_t i;
+
+	if (ff == NULL || value == NULL || ff->values == NULL ||
+	    ff->values_km == NULL)
+		return NULL;
+	for (i = 0; ff->values[i] && ff->values_km[i]; i++)
+		if (strcmp(ff->values[i], value) == 0)
+			return ff->values_km[i];
+	return NULL;
 }
 
 /* Decodes one UTF-8 character (input already validated). */

@@ -5,7 +5,9 @@
  * or English, the value, and beside it what is wrong with it in words.
  * Text is edited by tui-edit.c (never libformw, which scrambles Khmer);
  * choice fields and places open a pick list (places go province ->
- * district -> commune, filtered as you type in Khmer or Latin); dates and
+ * district -> commune, filtered as you type in Khmer or Latin; a choice
+ * shows its Khmer label when the labels are Khmer, but what is stored is
+ * always its key, and typing finds either); dates and
  * codes are checked as soon as they are complete.  What is typed is kept
  * as a draft when a field is left and after a second of quiet, so Esc, a
  * crash or a closed terminal loses nothing; the draft is offered again
@@ -167,7 +169,9 @@ form_draw(struct tui_screen *sc)
 	first = row_of(s, s->focus) >= h ? row_of(s, s->focus) - h + 1 : 0;
 	for (i = 0; i < (int)s->f->nfields; i++) {
 		const struct form_field *ff = &s->f->fields[i];
+		const char *shown;
 		char *v;
+		int cw;
 
 		if (ff->section_en) {
 			y = top + row_of(s, i) - 1 - first;
@@ -184,8 +188,11 @@ form_draw(struct tui_screen *sc)
 		if (i == s->focus)
 			tedit_scroll(&s->val[i], VALUE_W - 1);
 		v = tedit_utf8_from(&s->val[i], s->val[i].off);
-		tui_put(y, VALUE_X, VALUE_W, v, i == s->focus ? TUI_A_FOCUS :
-		    TUI_A_DIM);
+		shown = ff->type == FT_CHOICE && s->val[i].off == 0 ?
+		    tui_label(form_value_km(ff, v), v) : v;
+		tui_put(y, VALUE_X, VALUE_W, shown, i == s->focus ?
+		    TUI_A_FOCUS : TUI_A_DIM);
+		cw = shown != v ? tui_cols(shown) : -1;
 		free(v);
 		if (s->err[i])
 			tui_put(y, ERR_X, COLS - ERR_X - 1, s->err[i],
@@ -194,8 +201,9 @@ form_draw(struct tui_screen *sc)
 			tui_put(y, ERR_X, COLS - ERR_X - 1, s->note[i], 0);
 		if (i == s->focus) {
 			curs_set(1);
-			move(y, VALUE_X + tedit_width(&s->val[i],
-			    s->val[i].off, s->val[i].cur));
+			move(y, VALUE_X + (cw >= 0 ? (cw < VALUE_W ? cw :
+			    VALUE_W - 1) : tedit_width(&s->val[i],
+			    s->val[i].off, s->val[i].cur)));
 		}
 	}
 }
@@ -531,11 +539,14 @@ form_key(struct tui_screen *sc, int k)
 	} else if (tui_is_enter(k) || (k == ' ' && ff->type == FT_CHOICE)) {
 		if (ff->type == FT_CHOICE) {
 			size_t n = 0;
+			int km = tui_session.lang && ff->values_km;
 
 			while (ff->values[n])
 				n++;
-			tui_pick(tui_label(ff->label_km, ff->label_en),
-			    ff->values, n, choice_done, s);
+			/* Shown in the labels' language, found by either. */
+			tui_pick_also(tui_label(ff->label_km, ff->label_en),
+			    km ? ff->values_km : ff->values,
+			    km ? ff->values : ff->values_km, n, choice_done, s);
 		} else if (ff->type == FT_PLACE)
 			place_open(s, "");
 		else

@@ -725,7 +725,8 @@ tui_record_open(const char *id)
 		    NULL;
 
 		view_add(v, "  %-30s %s", ff ? tui_label(ff->label_km,
-		    ff->label_en) : r.fields[i].key, r.fields[i].value);
+		    ff->label_en) : r.fields[i].key, tui_label(
+		    form_value_km(ff, r.fields[i].value), r.fields[i].value));
 		if (ff && ff->type == FT_KIDC) {
 			v->codes = xrealloc(v->codes, (v->ncodes + 1) *
 			    sizeof *v->codes);
@@ -756,6 +757,7 @@ tui_record_open(const char *id)
 struct pick {
 	char		 *title;
 	char		**items;
+	char		**also;		/* matched too, not shown; or NULL */
 	size_t		  n;
 	int		  sel;
 	struct tedit	  filter;
@@ -780,6 +782,11 @@ pick_filter(struct pick *p)
 	for (i = 0; i < p->n; i++) {
 		index_normalize(p->items[i], &ni);
 		buf_add_u8(&ni, 0);
+		if (strstr((char *)ni.data, (char *)nf.data) == NULL &&
+		    p->also && p->also[i]) {
+			index_normalize(p->also[i], &ni);
+			buf_add_u8(&ni, 0);
+		}
 		if (strstr((char *)ni.data, (char *)nf.data) != NULL)
 			p->shown[p->nshown++] = (int)i;
 	}
@@ -850,9 +857,13 @@ pick_free(struct tui_screen *sc)
 	struct pick *p = sc->data;
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		free(p->items[i]);
+		if (p->also)
+			free(p->also[i]);
+	}
 	free(p->items);
+	free(p->also);
 	free(p->shown);
 	free(p->title);
 	tedit_free(&p->filter);
@@ -867,9 +878,14 @@ static const struct tui_ops pick_ops = {
 	   "field as it was.")
 };
 
+/*
+ * A list to pick from; also (may be NULL, or hold NULLs) gives each item
+ * a second text that the filter matches but the list does not show: a
+ * choice shown by its Khmer label is found by its key too.
+ */
 void
-tui_pick(const char *title, const char *const *items, size_t n,
-    void (*done)(void *, int), void *arg)
+tui_pick_also(const char *title, const char *const *items,
+    const char *const *also, size_t n, void (*done)(void *, int), void *arg)
 {
 	struct pick *p = xcalloc(1, sizeof *p);
 	size_t i;
@@ -878,10 +894,22 @@ tui_pick(const char *title, const char *const *items, size_t n,
 	p->items = xcalloc(n, sizeof *p->items);
 	for (i = 0; i < n; i++)
 		p->items[i] = xstrdup(items[i]);
+	if (also) {
+		p->also = xcalloc(n, sizeof *p->also);
+		for (i = 0; i < n; i++)
+			p->also[i] = also[i] ? xstrdup(also[i]) : NULL;
+	}
 	p->n = n;
 	p->shown = xcalloc(n, sizeof *p->shown);
 	p->done = done;
 	p->arg = arg;
 	pick_filter(p);
 	tui_push(&pick_ops, p);
+}
+
+void
+tui_pick(const char *title, const char *const *items, size_t n,
+    void (*done)(void *, int), void *arg)
+{
+	tui_pick_also(title, items, NULL, n, done, arg);
 }

@@ -624,13 +624,16 @@ START_TEST(test_cert_print_and_damage)
 	t_login(dir, "admin", T_ADMIN_PW, &admin);
 	t_add_user(&admin, "reg", ROLE_REGISTRAR, "registrar-password");
 	t_login(dir, "reg", "registrar-password", &reg);
-	ck_assert_int_eq(cert_print(&s, id, CT_ORIGINAL, &p, &e), CR_EPERM);
+	ck_assert_int_eq(cert_print(&admin, id, CT_ORIGINAL, &p, &e),
+	    CR_EPERM);
 	ck_assert_int_eq(cert_print(&reg, id, CT_ORIGINAL, &p, &e), CR_EINVAL);
 	memset(&rq, 0, sizeof rq);
 	rq.verb = "register";
 	rq.id = id;
 	rq.reason = "late";
 	ck_assert_msg(workflow_act(&reg, &rq, NULL, &e) == CR_OK, "%s", e.msg);
+	/* A clerk prints, but does not certify by printing. */
+	ck_assert_int_eq(cert_print(&s, id, CT_ORIGINAL, &p, &e), CR_EPERM);
 	ck_assert_msg(cert_print(&reg, id, CT_ORIGINAL, &p, &e) == CR_OK, "%s",
 	    e.msg);
 	ck_assert_int_eq(p.certified, 1);

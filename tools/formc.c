@@ -4,9 +4,10 @@
  * Why a compiler and not a runtime parser: a commune PC must not depend on
  * a file beside the binary, and a typo in a form should stop the build,
  * not a clerk.  So every statement is checked here -- unknown types,
- * roles or validators, choice fields without values, references to
- * fields that do not exist, duplicate keys or codes -- and reported as
- * FILE:LINE: message.  The grammar is in forms/README.
+ * roles or validators, choice fields without values, Khmer labels of
+ * choice values (values_km=) that do not match the values one for one,
+ * references to fields that do not exist, duplicate keys or codes -- and
+ * reported as FILE:LINE: message.  The grammar is in forms/README.
  *
  * Usage: formc FILE.form... > forms-gen.c
  */
@@ -25,9 +26,10 @@ struct ffield {
 	char	*key, *type, *km, *en, *sec_km, *sec_en, *notbefore;
 	char	*refkind, *refstatus, *notafter;
 	int	 required, max, min, past, level, nvalues, has_range;
-	int	 notafter_months;
+	int	 notafter_months, nvalues_km, has_values_km;
 	long	 lo, hi;
 	char	*values[MAXV];
+	char	*values_km[MAXV];	/* Khmer labels of values[] */
 	int	 line;
 };
 
@@ -151,6 +153,81 @@ lookup(const char *const *list, const char *s)
 	return -1;
 }
 
+/*
+ * Is s well-formed UTF-8 without control characters?  Overlong forms,
+ * surrogates and code points above U+10FFFF are refused.
+ */
+static int
+utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp, min;
+	int n, i;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1; cp = *p & 0x1f; min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2; cp = *p & 0x0f; min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3; cp = *p & 0x07; min = 0x10000;
+		} else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* values_km=LABEL,LABEL,...: one Khmer label per choice value. */
+static void
+values_km(struct ffield *f, const char *list)
+{
+	const char *p = list, *comma;
+	char *label;
+	size_t len;
+
+	if (f->has_values_km) {
+		fail("values_km= given twice for field '%s'", f->key);
+		return;
+	}
+	f->has_values_km = 1;
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		label = dup(p);
+		label[len] = '\0';
+		if (len == 0)
+			fail("values_km= label %d is empty: give a Khmer label "
+			    "for every value, separated by commas",
+			    f->nvalues_km + 1);
+		else if (!utf8_ok(label))
+			fail("values_km= label %d is not valid UTF-8 text",
+			    f->nvalues_km + 1);
+		if (f->nvalues_km == MAXV - 1) {
+			fail("too many labels in values_km=");
+			free(label);
+			break;
+		}
+		f->values_km[f->nvalues_km++] = label;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+}
+
 static void
 validator(struct ffield *f, const char *v)
 {
@@ -178,7 +255,9 @@ validator(struct ffield *f, const char *v)
 				f->values[f->nvalues++] = dup(tok);
 		}
 		free(s);
-	} else if (strncmp(v, "range=", 6) == 0) {
+	} else if (strncmp(v, "values_km=", 10) == 0)
+		values_km(f, v + 10);
+	else if (strncmp(v, "range=", 6) == 0) {
 		f->lo = strtol(v + 6, &end, 10);
 		if (strncmp(end, "..", 2) != 0)
 			fail("range= wants LO..HI");
@@ -334,6 +413,14 @@ parse(const char *file, struct fform *fm)
 				fail("choice field '%s' needs values=", f->key);
 			if (strcmp(f->type, "choice") != 0 && f->nvalues > 0)
 				fail("values= is only for choice fields");
+			if (strcmp(f->type, "choice") != 0 && f->has_values_km)
+				fail("values_km= is only for choice fields");
+			else if (f->has_values_km && f->nvalues > 0 &&
+			    f->nvalues_km != f->nvalues)
+				fail("values_km= has %d label(s) but values= has "
+				    "%d value(s): give one Khmer label per value, "
+				    "in the same order", f->nvalues_km,
+				    f->nvalues);
 		} else
 			fail("cannot read this line (see forms/README)");
 	}
@@ -410,6 +497,8 @@ free_form(struct fform *fm)
 		free(f->refkind); free(f->refstatus);
 		for (j = 0; j < f->nvalues; j++)
 			free(f->values[j]);
+		for (j = 0; j < f->nvalues_km; j++)
+			free(f->values_km[j]);
 	}
 	free(fm->file); free(fm->key); free(fm->cls); free(fm->title_km);
 	free(fm->title_en); free(fm->roles); free(fm->date); free(fm->place);
@@ -483,6 +572,15 @@ main(int argc, char **argv)
 				fputs(", ", stdout);
 			}
 			puts("NULL };");
+			if (fm->f[j].nvalues_km == 0)
+				continue;
+			printf("static const char *const k_%s_%s[] = { ",
+			    fm->key, fm->f[j].key);
+			for (k = 0; k < fm->f[j].nvalues_km; k++) {
+				cstr(fm->f[j].values_km[k]);
+				fputs(", ", stdout);
+			}
+			puts("NULL };");
 		}
 		printf("static const struct form_field f_%s[] = {\n", fm->key);
 		for (j = 0; j < fm->nfields; j++) {
@@ -498,7 +596,11 @@ main(int argc, char **argv)
 			cstr(f->sec_en);
 			printf(", %d, %d, ", f->max, f->min);
 			if (f->nvalues)
-				printf("v_%s_%s", fm->key, f->key);
+				printf("v_%s_%s, ", fm->key, f->key);
+			else
+				fputs("NULL, ", stdout);
+			if (f->nvalues_km)
+				printf("k_%s_%s", fm->key, f->key);
 			else
 				fputs("NULL", stdout);
 			printf(", %ldL, %ldL, %d, ", f->has_range ? f->lo : 1,
