@@ -359,6 +359,8 @@ struct keylist {
 };
 void	index_keys(int index, const void *rec, size_t len, struct keylist *);
 void	keylist_free(struct keylist *);
+int	keylist_collect(void *keylist, const void *k, size_t kl,
+	    const void *v, size_t vl);
 void	index_name_tokens(const char *text, struct keylist *);
 void	index_normalize(const char *in, struct buf *out);
 

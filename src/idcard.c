@@ -147,20 +147,6 @@ idcard_list_free(struct idcard_list *l)
 	l->n = l->nexpired = 0;
 }
 
-static int
-collect(void *arg, const void *k, size_t kl, const void *v, size_t vl)
-{
-	struct keylist *ids = arg;
-
-	(void)k;
-	(void)kl;
-	ids->keys = xrealloc(ids->keys, (ids->n + 1) * sizeof *ids->keys);
-	buf_init(&ids->keys[ids->n]);
-	buf_add(&ids->keys[ids->n], v, vl);
-	buf_add_u8(&ids->keys[ids->n++], 0);
-	return 0;
-}
-
 /* A record by id; CR_ENOTFOUND is not an error for the caller. */
 static int
 get_record(struct txn *tx, const char *id, struct buf *b, struct record *r,
@@ -217,7 +203,7 @@ superseded(struct txn *tx, const struct record *card, int32_t issue,
 
 	*yes = 0;
 	buf_init(&b);
-	rc = store_index_scan(tx, SI_KIDC, kidc, KIDC_LEN, collect, &ids, e);
+	rc = store_index_scan(tx, SI_KIDC, kidc, KIDC_LEN, keylist_collect, &ids, e);
 	for (i = 0; rc == CR_OK && !*yes && i < ids.n; i++) {
 		const char *id = (const char *)ids.keys[i].data;
 
@@ -349,10 +335,10 @@ list_read(struct listing *l, struct cr_err *e)
 	    &by_place, e)) != CR_OK)
 		goto out;
 	if (2 * by_place < by_status)
-		rc = store_index_scan(tx, SI_PLACE, pk, strlen(pk), collect,
+		rc = store_index_scan(tx, SI_PLACE, pk, strlen(pk), keylist_collect,
 		    &ids, e);
 	else
-		rc = store_index_scan(tx, SI_STATUS, sk, 2, collect, &ids, e);
+		rc = store_index_scan(tx, SI_STATUS, sk, 2, keylist_collect, &ids, e);
 	for (i = 0; rc == CR_OK && i < ids.n; i++) {
 		rc = get_record(tx, (const char *)ids.keys[i].data, &b, &r, e);
 		if (rc == CR_ENOTFOUND) {	/* gone since the scan */

@@ -35,20 +35,6 @@ struct ident {
 	struct auth_result	*res;
 };
 
-static int
-collect(void *arg, const void *k, size_t kl, const void *v, size_t vl)
-{
-	struct keylist *ids = arg;
-
-	(void)k;
-	(void)kl;
-	ids->keys = xrealloc(ids->keys, (ids->n + 1) * sizeof *ids->keys);
-	buf_init(&ids->keys[ids->n]);
-	buf_add(&ids->keys[ids->n], v, vl);
-	buf_add_u8(&ids->keys[ids->n++], 0);
-	return 0;
-}
-
 /* The prefix of the KIDC field that holds code, or NULL. */
 static const char *
 person_prefix(const struct record *r, const char *code, char *out, size_t n)
@@ -106,7 +92,7 @@ ident_txn(struct txn *tx, void *arg, struct cr_err *e)
 	memset(res, 0, sizeof *res);
 	rec_init(&best);
 	buf_init(&b);
-	rc = store_index_scan(tx, SI_KIDC, id->kidc, KIDC_LEN, collect, &ids,
+	rc = store_index_scan(tx, SI_KIDC, id->kidc, KIDC_LEN, keylist_collect, &ids,
 	    e);
 	for (i = 0; rc == CR_OK && i < ids.n; i++) {
 		const char *rid = (const char *)ids.keys[i].data;

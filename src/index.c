@@ -239,3 +239,22 @@ index_keys(int index, const void *data, size_t len, struct keylist *kl)
 	}
 	rec_free(&r);
 }
+
+/*
+ * A store_visit_fn for index scans: appends each value (the primary key,
+ * a record id) to the keylist given as arg, NUL-terminated.
+ */
+int
+keylist_collect(void *arg, const void *k, size_t kl, const void *v,
+    size_t vl)
+{
+	struct keylist *ids = arg;
+
+	(void)k;
+	(void)kl;
+	ids->keys = xrealloc(ids->keys, (ids->n + 1) * sizeof *ids->keys);
+	buf_init(&ids->keys[ids->n]);
+	buf_add(&ids->keys[ids->n], v, vl);
+	buf_add_u8(&ids->keys[ids->n++], 0);
+	return 0;
+}

@@ -59,20 +59,6 @@ person_free(struct person *p)
 	memset(p, 0, sizeof *p);
 }
 
-static int
-collect(void *arg, const void *k, size_t kl, const void *v, size_t vl)
-{
-	struct keylist *ids = arg;
-
-	(void)k;
-	(void)kl;
-	ids->keys = xrealloc(ids->keys, (ids->n + 1) * sizeof *ids->keys);
-	buf_init(&ids->keys[ids->n]);
-	buf_add(&ids->keys[ids->n], v, vl);
-	buf_add_u8(&ids->keys[ids->n++], 0);
-	return 0;
-}
-
 /* The length of a kidc field's prefix ("mother_kidc": 7), or -1. */
 static int
 prefix_len(const char *key)
@@ -278,7 +264,7 @@ person_read(struct pread *pr, struct cr_err *e)
 	if ((rc = store_begin_read(pr->s->store, &tx, e)) != CR_OK)
 		return rc;
 	buf_init(&b);
-	rc = store_index_scan(tx, SI_KIDC, pr->kidc, KIDC_LEN, collect, &ids,
+	rc = store_index_scan(tx, SI_KIDC, pr->kidc, KIDC_LEN, keylist_collect, &ids,
 	    e);
 	for (i = 0; rc == CR_OK && i < ids.n; i++) {
 		const char *id = (const char *)ids.keys[i].data;
