@@ -103,11 +103,12 @@ const struct cli_verb cli_verbs[] = {
 	  "Issue a declared burial permit or ID card (registrar): it becomes\n"
 	  "issued.  A burial permit needs a registered death." },
 	{ "queue", cmd_queue,
-	  "queue declared|pending|notices|appeals|corrections",
+	  "queue declared|pending|notices|appeals|corrections|rejected",
 	  "List a queue, oldest first, in the columns of search: declarations\n"
 	  "to register, delayed registrations awaiting approval, health notices\n"
 	  "not yet registered (OVERDUE past the legal period), appeals\n"
-	  "waiting for a decision, corrections waiting for the registrar." },
+	  "waiting for a decision, corrections waiting for the registrar,\n"
+	  "rejected declarations (to amend, or to appeal)." },
 	{ "authenticate", cmd_authenticate, "authenticate KIDC key=value ...",
 	  "Check a person's claims (name_km, name_latin, date_of_birth, sex)\n"
 	  "against the register: prints only 'match' or 'no match' (and, to\n"

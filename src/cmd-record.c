@@ -335,6 +335,7 @@ cmd_queue(struct cli *c)
 		{ "notices", RS_NOTIFIED, NULL },
 		{ "appeals", RS_DECLARED, "appeal" },
 		{ "corrections", RS_DECLARED, "correction" },
+		{ "rejected", RS_REJECTED, NULL },
 	};
 	struct session s;
 	struct cr_err e;

@@ -33,6 +33,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,6 +81,43 @@ static const char *const index_files[SI_NINDEX] = {
  * (the TUI with several sessions, a test) shares one store per directory.
  */
 static struct store *open_stores;
+
+/*
+ * A process that dies inside Berkeley DB -- holding a region mutex, or a
+ * transaction's locks -- stops every other terminal of the office: they
+ * wait for it forever, since DB_REGISTER recovers only at the next open.
+ * A hung-up terminal, Ctrl-C, Ctrl-Z or a kill arrive at any moment, so
+ * they are held back while this process is inside a transaction or
+ * opening, checkpointing or closing the store, and delivered the moment
+ * it leaves: the transaction commits or aborts first.  SIGKILL and power
+ * cuts remain; recovery at the next open handles them.
+ */
+static int		st_held;
+static sigset_t		st_saved_mask;
+
+static void
+st_hold(void)
+{
+	sigset_t set;
+
+	if (st_held++ > 0)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &set, &st_saved_mask);
+}
+
+static void
+st_release(void)
+{
+	if (st_held == 0 || --st_held > 0)
+		return;
+	sigprocmask(SIG_SETMASK, &st_saved_mask, NULL);
+}
 
 const char *
 store_table_name(int t)
@@ -197,6 +235,7 @@ st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
 }
 
 static void st_free(struct store *);
+static int st_open(const char *, int, struct store **, struct cr_err *);
 
 /*
  * The environment's regions (__db.*) hold a cache of database pages that
@@ -319,6 +358,17 @@ st_open_db(struct store *st, DB **dbp, const char *file, int dup,
 int
 store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 {
+	int rc;
+
+	st_hold();
+	rc = st_open(dir, flags, stp, e);
+	st_release();
+	return rc;
+}
+
+static int
+st_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
+{
 	struct store *st;
 	const char *s;
 	u_int32_t cache_mb = 8;
@@ -419,7 +469,9 @@ store_close(struct store *st)
 			*pp = st->next;
 			break;
 		}
+	st_hold();
 	st_free(st);
+	st_release();
 }
 
 static void
@@ -458,8 +510,10 @@ store_checkpoint(struct store *st, int force, struct cr_err *e)
 {
 	int rc;
 
+	st_hold();
 	rc = st->env->txn_checkpoint(st->env, force ? 0 : 1024, force ? 0 : 5,
 	    0);
+	st_release();
 	if (rc != 0)
 		return st_fail(st, e, rc, "checkpoint failed", "log");
 	return CR_OK;
@@ -473,7 +527,9 @@ st_begin(struct store *st, struct txn **txp, u_int32_t flags,
 	int rc;
 
 	tx->st = st;
+	st_hold();		/* until commit or abort */
 	if ((rc = st->env->txn_begin(st->env, NULL, &tx->t, flags)) != 0) {
+		st_release();
 		free(tx);
 		*txp = NULL;
 		return st_fail(st, e, rc, "cannot begin a transaction", "");
@@ -506,12 +562,15 @@ store_commit(struct txn *tx, struct cr_err *e)
 
 	rc = tx->t->commit(tx->t, 0);
 	free(tx);
-	if (rc != 0)
+	if (rc != 0) {
+		st_release();
 		return st_fail(st, e, rc, "commit failed, nothing was saved",
 		    "");
+	}
 	/* Cheap unless 1 MB of log or 5 minutes have passed. */
 	if (++st->commits % 16 == 0)
 		st->env->txn_checkpoint(st->env, 1024, 5, 0);
+	st_release();
 	return CR_OK;
 }
 
@@ -522,6 +581,7 @@ store_abort(struct txn *tx)
 		return;
 	tx->t->abort(tx->t);
 	free(tx);
+	st_release();
 }
 
 /*

@@ -242,6 +242,8 @@ static const struct {
 	{ N_("Awaiting district approval"), RS_PENDING_APPROVAL, NULL, NULL },
 	{ N_("Health notices not yet registered"), RS_NOTIFIED, NULL, NULL },
 	{ N_("Appeals"), RS_DECLARED, "appeal", NULL },
+	{ N_("Corrections requested"), RS_DECLARED, "correction", NULL },
+	{ N_("Rejected: to amend (e) or appeal"), RS_REJECTED, NULL, NULL },
 	{ N_("Conflicts between offices"), 0, NULL,
 	  N_("(filled by replication between offices)") },
 	{ N_("Possible duplicates"), 0, NULL,

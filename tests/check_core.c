@@ -1,7 +1,8 @@
 /*
  * check_core.c -- unit tests of the core that need no store: record
- * encoding, form validation, identity-code check digits, dates, UTF-8,
- * name normalization and the role table.
+ * encoding, form validation, the Khmer labels of choice values,
+ * identity-code check digits, dates, UTF-8, name normalization and the
+ * role table.
  */
 #include "config.h"
 
@@ -419,6 +420,49 @@ START_TEST(test_forms_table)
 }
 END_TEST
 
+START_TEST(test_value_km)
+{
+	const struct form_field *sex = form_field(form_by_key("birth"), "sex");
+	const struct form_field *name = form_field(form_by_key("birth"),
+	    "name_km");
+	size_t i, j, k;
+
+	ck_assert_str_eq(form_value_km(sex, "male"), "ប្រុស");
+	ck_assert_str_eq(form_value_km(sex, "female"), "ស្រី");
+	ck_assert_ptr_null(form_value_km(sex, "Female"));
+	ck_assert_ptr_null(form_value_km(sex, "fem"));
+	ck_assert_ptr_null(form_value_km(sex, ""));
+	ck_assert_ptr_null(form_value_km(sex, NULL));
+	ck_assert_ptr_null(form_value_km(name, "male"));
+	ck_assert_ptr_null(form_value_km(NULL, "male"));
+	ck_assert_str_eq(form_value_km(form_field(form_by_key("fetal_death"),
+	    "sex"), "undetermined"), "មិនកំណត់");
+	ck_assert_str_eq(form_value_km(form_field(form_by_key("death"),
+	    "marital_status"), "never_married"), "នៅលីវ");
+	ck_assert_str_eq(form_value_km(form_field(form_by_key("birth"),
+	    "place_type"), "health_centre"), "មណ្ឌលសុខភាព");
+	/* Every choice of every form: one Khmer label per value, in order. */
+	for (i = 0; form_table[i]; i++)
+		for (j = 0; j < form_table[i]->nfields; j++) {
+			const struct form_field *ff = &form_table[i]->fields[j];
+
+			if (ff->type != FT_CHOICE) {
+				ck_assert_ptr_null(ff->values_km);
+				continue;
+			}
+			ck_assert_msg(ff->values_km != NULL, "%s.%s has no "
+			    "Khmer labels", form_table[i]->key, ff->key);
+			for (k = 0; ff->values[k]; k++) {
+				ck_assert_ptr_nonnull(ff->values_km[k]);
+				ck_assert(utf8_has_khmer(ff->values_km[k]));
+				ck_assert_ptr_eq(form_value_km(ff,
+				    ff->values[k]), ff->values_km[k]);
+			}
+			ck_assert_ptr_null(ff->values_km[k]);
+		}
+}
+END_TEST
+
 static char *
 norm(const char *s)
 {
@@ -594,6 +638,7 @@ core_suite(void)
 	tcase_add_test(tc, test_validation_notbefore);
 	tcase_add_test(tc, test_validation_notafter);
 	tcase_add_test(tc, test_forms_table);
+	tcase_add_test(tc, test_value_km);
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_authz);
 	tcase_add_test(tc, test_err_lines);

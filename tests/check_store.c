@@ -809,6 +809,52 @@ START_TEST(test_concurrent_writers)
 }
 END_TEST
 
+/*
+ * A hang-up or Ctrl-C inside a transaction waits for its end: a process
+ * that died holding Berkeley DB's mutexes or locks would stop every other
+ * terminal of the office.
+ */
+static volatile sig_atomic_t t_signalled;
+
+static void
+t_on_signal(int sig)
+{
+	t_signalled = sig;
+}
+
+START_TEST(test_store_holds_signals)
+{
+	char *dir = t_store_new();
+	struct sigaction sa, old_hup, old_int;
+	struct session s;
+	struct txn *tx;
+	struct cr_err e;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = t_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, &old_hup);
+	sigaction(SIGINT, &sa, &old_int);
+	t_signalled = 0;
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	raise(SIGHUP);
+	ck_assert_int_eq(t_signalled, 0);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(t_signalled, SIGHUP);
+	t_signalled = 0;
+	ck_assert_int_eq(store_begin_read(s.store, &tx, &e), CR_OK);
+	raise(SIGINT);
+	ck_assert_int_eq(t_signalled, 0);
+	store_abort(tx);
+	ck_assert_int_eq(t_signalled, SIGINT);
+	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -826,6 +872,7 @@ store_suite(void)
 	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
 	tcase_add_test(tc, test_cert_print_and_damage);
+	tcase_add_test(tc, test_store_holds_signals);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(slow, 600);
 	tcase_add_test(slow, test_crash_rounds);

@@ -226,6 +226,8 @@ ok "a refused correction appealed and granted is applied"
 # --- amending a rejected declaration ------------------------------------
 b=$(birth)
 run 0 as registrar reject "$b" --reason "the mother's date of birth is wrong"
+run 0 as clerk queue rejected
+out_has "$b	birth	rejected"
 before=$(rev "$b")
 run 2 as clerk amend "$b" mother_date_of_birth=2030-01-01
 err_has "mother_date_of_birth"

@@ -3,7 +3,8 @@
 # colour, no function keys): log in, fill in forms with Khmer and Latin
 # text, edit inside a Khmer word, impossible dates, drafts after Esc and
 # after a killed terminal, search, and every form opened and saved.
-# What was stored is checked through the command line, byte for byte.
+# What was stored is checked through the command line, byte for byte;
+# choices in Khmer show their Khmer labels and keep their keys.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 command -v tmux >/dev/null || { echo "no tmux: skipped"; exit 77; }
@@ -380,5 +381,58 @@ run 0 as_clerk show "$rid"
 out_has "name_km=សុខា"
 out_has "	amend	declared	clerk	amended: name_km"
 ok "a rejected declaration is amended on its form; the old name stays in history"
+$TM kill-server
+
+# Choices in Khmer: the pick list and the field show the Khmer labels,
+# typing finds a value by its label or its key, the key is what is kept.
+wait_gone() {
+	i=0
+	while screen | grep -qF -- "$1"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { screen > "$T/out"; fail "the screen still shows: $1"; }
+		sleep 0.05
+	done
+}
+login clerk "$CLERK_PW"
+keys 5
+i=0
+until khmer_title; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no Khmer after the toggle"; sleep 0.05
+done
+keys 1
+wait_for "birth "
+keys Enter
+wait_for "ភេទ *"
+keys Tab Tab Enter		# sex
+wait_for "ប្រុស"
+wait_for "ស្រី"
+screen | grep -q "female" && fail "the pick list shows the keys in Khmer"
+text "ប្រ"
+wait_gone "ស្រី"
+keys Enter
+wait_for "ប្រុស"
+keys Up Enter
+wait_for "ស្រី"
+text "fem"
+wait_gone "ប្រុស"
+keys Enter
+wait_for "ស្រី"
+screen | grep -q "female" && fail "the field shows the key in Khmer"
+ok "a Khmer choice list shows the labels and is filtered by label or key"
+
+keys Escape Escape 5
+wait_for "Declare an event or notice"
+keys 1
+wait_for "birth "
+keys Enter
+wait_for "An unfinished copy of this form was kept"
+keys Enter
+wait_for "Draft restored."
+wait_for "female"
+keys Escape
+run 0 as_clerk forms birth
+grep -qx "sex	choice	required	male,female" "$T/out" ||
+	fail "civreg forms changed"
+ok "the value picked by its Khmer label is kept as its key (female)"
 $TM kill-server
 echo "$ntest passed, 0 failed"
