@@ -127,6 +127,29 @@ int	crypto_argon2id_isolated(const char *pw, size_t pwlen,
 	    struct cr_err *);
 int	crypto_memeq(const void *, const void *, size_t);	/* constant time */
 void	crypto_wipe(void *, size_t);
+/* Replication: raw RFC 8032 / RFC 7748 keys, 32 bytes; signatures 64. */
+int	crypto_ed25519_keygen(unsigned char pk[32], unsigned char sk[32],
+	    struct cr_err *);
+int	crypto_ed25519_sign(const unsigned char sk[32],
+	    const unsigned char pk[32], const void *msg, size_t n,
+	    unsigned char sig[64], struct cr_err *);
+int	crypto_ed25519_verify(const unsigned char pk[32], const void *msg,
+	    size_t n, const unsigned char sig[64]);	/* 1 if valid */
+int	crypto_x25519_keygen(unsigned char pk[32], unsigned char sk[32],
+	    struct cr_err *);
+int	crypto_x25519(unsigned char out[32], const unsigned char sk[32],
+	    const unsigned char pk[32], struct cr_err *);
+int	crypto_hkdf_sha256(const void *ikm, size_t, const void *salt, size_t,
+	    const void *info, size_t, unsigned char *out, size_t outlen,
+	    struct cr_err *);
+int	crypto_aes256gcm_seal(const unsigned char key[32],
+	    const unsigned char iv[12], const void *aad, size_t aadlen,
+	    const void *pt, size_t n, unsigned char *ct, unsigned char tag[16],
+	    struct cr_err *);
+int	crypto_aes256gcm_open(const unsigned char key[32],
+	    const unsigned char iv[12], const void *aad, size_t aadlen,
+	    const void *ct, size_t n, const unsigned char tag[16],
+	    unsigned char *pt, struct cr_err *);	/* CR_ECORRUPT: bad tag */
 
 /* ----------------------------------------------------------------- store.c */
 /*

@@ -620,12 +620,102 @@ START_TEST(test_cert_code)
 }
 END_TEST
 
+static void
+unhex(const char *h, unsigned char *out, size_t n)
+{
+	size_t i;
+	unsigned v;
+
+	ck_assert_uint_eq(strlen(h), 2 * n);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sscanf(h + 2 * i, "%2x", &v), 1);
+		out[i] = (unsigned char)v;
+	}
+}
+
+/* The published vectors: RFC 8032 7.1 test 1, RFC 7748 6.1, RFC 5869 A.1. */
+START_TEST(test_crypto_vectors)
+{
+	unsigned char sk[32], pk[32], sig[64], want[64], a[32], b[32], apk[32];
+	unsigned char bpk[32], k1[32], k2[32], ikm[22], salt[13], info[10];
+	unsigned char okm[42], key[32], iv[12], tag[16], ct[5], pt[5];
+	struct cr_err e;
+	size_t i;
+
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	    sk, 32);
+	unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+	    pk, 32);
+	unhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+	    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+	    want, 64);
+	ck_assert_int_eq(crypto_ed25519_sign(sk, pk, "", 0, sig, &e), CR_OK);
+	ck_assert_mem_eq(sig, want, 64);
+	ck_assert_int_eq(crypto_ed25519_verify(pk, "", 0, sig), 1);
+	sig[10] ^= 1;
+	ck_assert_int_eq(crypto_ed25519_verify(pk, "", 0, sig), 0);
+	ck_assert_int_eq(crypto_ed25519_verify(pk, "x", 1, want), 0);
+	ck_assert_int_eq(crypto_ed25519_keygen(pk, sk, &e), CR_OK);
+	ck_assert_int_eq(crypto_ed25519_sign(sk, pk, "abc", 3, sig, &e), CR_OK);
+	ck_assert_int_eq(crypto_ed25519_verify(pk, "abc", 3, sig), 1);
+
+	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+	    a, 32);
+	unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+	    b, 32);
+	unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+	    bpk, 32);
+	unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+	    want, 32);
+	ck_assert_int_eq(crypto_x25519(k1, a, bpk, &e), CR_OK);
+	ck_assert_mem_eq(k1, want, 32);
+	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+	    apk, 32);
+	ck_assert_int_eq(crypto_x25519(k2, b, apk, &e), CR_OK);
+	ck_assert_mem_eq(k2, want, 32);
+	ck_assert_int_eq(crypto_x25519_keygen(apk, a, &e), CR_OK);
+	ck_assert_int_eq(crypto_x25519_keygen(bpk, b, &e), CR_OK);
+	ck_assert_int_eq(crypto_x25519(k1, a, bpk, &e), CR_OK);
+	ck_assert_int_eq(crypto_x25519(k2, b, apk, &e), CR_OK);
+	ck_assert_mem_eq(k1, k2, 32);
+	memset(bpk, 0, 32);		/* a low-order point is refused */
+	ck_assert_int_eq(crypto_x25519(k1, a, bpk, &e), CR_EINVAL);
+
+	memset(ikm, 0x0b, sizeof ikm);
+	for (i = 0; i < sizeof salt; i++)
+		salt[i] = (unsigned char)i;
+	for (i = 0; i < sizeof info; i++)
+		info[i] = (unsigned char)(0xf0 + i);
+	ck_assert_int_eq(crypto_hkdf_sha256(ikm, 22, salt, 13, info, 10, okm,
+	    42, &e), CR_OK);
+	unhex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+	    "34007208d5b887185865", want, 42);
+	ck_assert_mem_eq(okm, want, 42);
+
+	memset(key, 7, sizeof key);
+	memset(iv, 9, sizeof iv);
+	ck_assert_int_eq(crypto_aes256gcm_seal(key, iv, "ad", 2, "hello", 5,
+	    ct, tag, &e), CR_OK);
+	ck_assert_int_eq(crypto_aes256gcm_open(key, iv, "ad", 2, ct, 5, tag,
+	    pt, &e), CR_OK);
+	ck_assert_mem_eq(pt, "hello", 5);
+	ct[0] ^= 1;
+	ck_assert_int_eq(crypto_aes256gcm_open(key, iv, "ad", 2, ct, 5, tag,
+	    pt, &e), CR_ECORRUPT);
+	ct[0] ^= 1;
+	ck_assert_int_eq(crypto_aes256gcm_open(key, iv, "aX", 2, ct, 5, tag,
+	    pt, &e), CR_ECORRUPT);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_test(tc, test_crypto_vectors);
 	tcase_add_test(tc, test_record_round_trip);
 	tcase_add_test(tc, test_record_decode_rejects_damage);
 	tcase_add_test(tc, test_record_decode_random_bytes);
