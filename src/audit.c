@@ -26,7 +26,8 @@ static const char *const action_names[] = {
 	"user-disable", "user-enable", "declare", "read", "search",
 	"gazetteer", "verify", "audit-read", "locked", "denied", "preference",
 	"workflow", "authenticate", "certificate", "certificate-verify",
-	"person", "id-card-list", "config"
+	"person", "id-card-list", "config", "keys", "export", "import",
+	"resolve"
 };
 
 const char *

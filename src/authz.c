@@ -40,6 +40,12 @@ static const struct {
 	{ AZ_PERSON,	 OFFICERS,	"read a person's records" },
 	{ AZ_IDCARD_LIST, OFFICERS,	"list ID cards" },
 	{ AZ_CONFIG,	 R(ROLE_ADMIN),	"change the store's settings" },
+	/* DESIGN §2: keys are the administrator's; supervisors may look. */
+	{ AZ_KEYS,	 R(ROLE_ADMIN),	"manage the office keys" },
+	{ AZ_KEYS_READ,	 SUPERVISORS,	"read the office keys" },
+	{ AZ_REPLICATE,	 SUPERVISORS,	"export or import replication files" },
+	{ AZ_RESOLVE,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
+	  R(ROLE_PROVINCE),		"resolve conflicts between offices" },
 };
 
 static unsigned

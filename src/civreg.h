@@ -171,6 +171,9 @@ enum st_table {
 	ST_DRAFTS,	/* drafts.db   user NUL form -> draft (TUI) */
 	ST_LEASES,	/* leases.db   record id -> who is editing it */
 	ST_CERTS,	/* certs.db    certificates printed (serial, code) */
+	ST_KEYS,	/* keys.db     office keys, certificates, trust */
+	ST_CONFLICTS,	/* conflicts.db record id NUL n -> concurrent revision */
+	ST_RAUDIT,	/* raudit.db   office NUL seq(be64) -> their audit entry */
 	ST_NTABLES
 };
 
@@ -215,6 +218,8 @@ int	store_scan(struct txn *, int table, const void *prefix, size_t plen,
 	    store_visit_fn, void *arg, struct cr_err *);
 int	store_last(struct txn *, int table, struct buf *key, struct buf *val,
 	    struct cr_err *);
+int	store_scan_from(struct txn *, int table, const void *key, size_t klen,
+	    store_visit_fn, void *arg, struct cr_err *);
 int	store_index_scan(struct txn *, int index, const void *prefix,
 	    size_t plen, store_visit_fn, void *arg, struct cr_err *);
 int	store_index_share(struct txn *, int index, const void *prefix,
@@ -372,6 +377,9 @@ const char *rec_status_name(int);
 const char *rec_action_name(int);
 int	 rec_id_valid(const char *);
 void	 rec_vv_bump(struct record *, const char *office);
+enum { VV_EQUAL, VV_DOMINATES, VV_DOMINATED, VV_CONCURRENT };
+int	 rec_vv_compare(const struct record *, const struct record *);
+void	 rec_vv_merge(struct record *, const struct record *);
 int	 rec_place_flags(const struct record *, const char *office);
 
 /* ----------------------------------------------------------------- index.c */
@@ -482,6 +490,10 @@ enum authz_action {
 	AZ_PERSON,	/* a person's records and residence */
 	AZ_IDCARD_LIST,	/* ID cards expired or expiring */
 	AZ_CONFIG,	/* the store's settings (legal periods) */
+	AZ_KEYS,	/* make, certify, install, trust, revoke keys */
+	AZ_KEYS_READ,	/* show, list and export the office keys */
+	AZ_REPLICATE,	/* export and import replication files */
+	AZ_RESOLVE,	/* resolve a conflict between offices */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -497,7 +509,9 @@ enum audit_action {
 	AU_VERIFY = 12, AU_AUDIT_READ = 13, AU_LOCKED = 14, AU_DENIED = 15,
 	AU_PREFERENCE = 16, AU_WORKFLOW = 17, AU_AUTHENTICATE = 18,
 	AU_CERT_PRINT = 19, AU_CERT_VERIFY = 20, AU_PERSON = 21,
-	AU_IDCARD_LIST = 22, AU_CONFIG = 23
+	AU_IDCARD_LIST = 22, AU_CONFIG = 23,
+	AU_KEYS = 24,
+	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27
 };
 
 struct audit_entry {
@@ -771,6 +785,186 @@ int	lease_release(struct session *, const char *id, struct cr_err *);
 int	lease_get(struct session *, const char *id, struct lease *,
 	    struct cr_err *);
 
+/* ------------------------------------------------------------------ keys.c */
+/*
+ * Office keys and their certificates (DESIGN §6).  Each office has an
+ * Ed25519 signing key and an X25519 encryption key, made at init.  An
+ * office certificate binds an office code and level to both public keys
+ * and is signed by the issuer: the national office signs itself (the
+ * root, trusted by fingerprint) and its provinces; a province signs its
+ * districts and communes.  A key is named by its id: the first 8 bytes
+ * of SHA-256 of the signing public key.  Encodings are fixed
+ * (db/record-format.txt, doc/replication.md).
+ */
+#define KEY_ID_LEN	8
+#define KEY_LEN		32
+#define KEY_SIG_LEN	64
+#define OFFICE_CERT_VERSION 1
+
+struct office_cert {
+	char		office[OFFICE_LEN];	/* subject */
+	int		level;			/* LV_* */
+	unsigned char	sign_pk[KEY_LEN];
+	unsigned char	enc_pk[KEY_LEN];
+	char		issuer[OFFICE_LEN];	/* == office: self-signed */
+	unsigned char	issuer_id[KEY_ID_LEN];
+	int64_t		issued;
+	unsigned char	sig[KEY_SIG_LEN];	/* issuer's, over the rest */
+};
+
+struct office_keys {			/* this office's own, secrets too */
+	char		office[OFFICE_LEN];
+	int		level;
+	unsigned char	sign_pk[KEY_LEN], sign_sk[KEY_LEN];
+	unsigned char	enc_pk[KEY_LEN], enc_sk[KEY_LEN];
+};
+
+struct key_revocation {
+	char		office[OFFICE_LEN];	/* whose key */
+	unsigned char	id[KEY_ID_LEN];		/* which key */
+	char		issuer[OFFICE_LEN];
+	unsigned char	issuer_id[KEY_ID_LEN];
+	int64_t		time;
+	unsigned char	sig[KEY_SIG_LEN];	/* issuer's, over the rest */
+};
+
+#define KEYS_MAX_CHAIN	4		/* commune, province, national */
+
+void	keys_id(const unsigned char sign_pk[KEY_LEN],
+	    unsigned char id[KEY_ID_LEN]);
+void	keys_id_hex(const unsigned char id[KEY_ID_LEN], char out[17]);
+void	keys_cert_encode(const struct office_cert *, struct buf *);
+int	keys_cert_decode(const void *, size_t, struct office_cert *,
+	    struct cr_err *);
+void	keys_revocation_encode(const struct key_revocation *, struct buf *);
+int	keys_revocation_decode(const void *, size_t, struct key_revocation *,
+	    struct cr_err *);
+/* At init, in its transaction: both key pairs and a self-signed cert. */
+int	keys_generate(struct txn *, const char *office, int level,
+	    struct cr_err *);
+int	keys_own(struct txn *, struct office_keys *, struct cr_err *);
+/*
+ * This office's certificate chain, leaf first, up to the root; chain
+ * holds KEYS_MAX_CHAIN.  CR_EPERM while the key is only self-signed
+ * (not certified yet, except the national root) or revoked.
+ */
+int	keys_own_chain(struct txn *, struct office_cert *chain, size_t *n,
+	    struct cr_err *);
+/* The certified key of another office, if known (CR_ENOTFOUND); a
+   revoked one is CR_EPERM.  For this office: its own certificate. */
+int	keys_peer(struct txn *, const char *office, struct office_cert *,
+	    struct cr_err *);
+/*
+ * Checks a chain (leaf first) against the trusted root and the known
+ * revocations: each certificate signed by the next, issuers within
+ * their area, the last one a trusted root.  CR_EPERM names what fails.
+ * On success the certificates are remembered (keys_peer finds them).
+ */
+int	keys_verify_chain(struct txn *, const struct office_cert *chain,
+	    size_t n, struct cr_err *);
+/* 1 revoked, 0 not, or a negative CR status (-CR_EDEADLOCK ...). */
+int	keys_revoked(struct txn *, const unsigned char id[KEY_ID_LEN]);
+/* A revocation from a file: applied if its issuer's signature holds
+   (and the issuer may certify the office); the same one twice: CR_OK. */
+int	keys_apply_revocation(struct txn *, const struct key_revocation *,
+	    struct cr_err *);
+typedef int (*keys_revocation_fn)(void *, const struct key_revocation *);
+int	keys_revocations(struct txn *, keys_revocation_fn, void *,
+	    struct cr_err *);
+/* Whether office `signer` may write for office `owner` (prefix rule). */
+int	keys_authority(const char *signer, const char *owner);
+/* Whether office `issuer` may certify office `subject` (DESIGN §6). */
+int	keys_may_certify(const struct office_cert *issuer,
+	    const struct office_cert *subject, char *why, size_t);
+/* Hex of the full SHA-256 of a signing key: the out-of-band check. */
+#define KEYS_FPR_HEX	64
+void	keys_fingerprint(const unsigned char sign_pk[KEY_LEN],
+	    char out[KEYS_FPR_HEX + 1]);
+int	keys_fingerprint_parse(const char *in,
+	    unsigned char out[CRYPTO_HASHLEN]);
+/* A key file (export, certify): "OF", version, count, certificates. */
+void	keys_chain_encode(const struct office_cert *, size_t n, struct buf *);
+int	keys_chain_decode(const void *, size_t, struct office_cert *chain,
+	    size_t *n, struct cr_err *);	/* chain: KEYS_MAX_CHAIN */
+
+/* What `civreg keys` does, with roles (AZ_KEYS, AZ_KEYS_READ) and audit. */
+struct keys_status {
+	int			have;		/* 0: a store made before keys */
+	struct office_cert	chain[KEYS_MAX_CHAIN];	/* own, leaf first */
+	size_t			n;
+	int			revoked;	/* own key revoked */
+	size_t			nroots;
+	struct office_cert	roots[4];	/* trusted roots */
+};
+struct keys_entry {
+	struct office_cert	cert;
+	int			own;		/* this office */
+	int			revoked;
+	int			trusted;	/* a trusted root */
+};
+typedef int (*keys_visit_fn)(void *, const struct keys_entry *);
+int	keys_status(struct session *, struct keys_status *, struct cr_err *);
+int	keys_create(struct session *, struct office_cert *, struct cr_err *);
+int	keys_export(struct session *, struct buf *file, struct office_cert *,
+	    struct cr_err *);
+int	keys_certify(struct session *, const void *file, size_t len,
+	    struct buf *out, struct office_cert *subject, struct cr_err *);
+int	keys_install(struct session *, const void *file, size_t len,
+	    struct office_cert *leaf, int *own, struct cr_err *);
+int	keys_trust(struct session *, const void *file, size_t len,
+	    const char *fingerprint, struct office_cert *root,
+	    struct cr_err *);
+int	keys_revoke(struct session *, const char *office,
+	    struct key_revocation *, struct cr_err *);
+int	keys_list(struct session *, keys_visit_fn, void *, struct cr_err *);
+#define OFFICE_CERT_LEN	180	/* encoded certificate, version 1 */
+
+/* --------------------------------------------------------------- repfile.c */
+enum { RF_CHANGES = 1, RF_RECEIPT = 2 };	/* file kinds, on the wire */
+struct repfile_head {
+	int			kind;
+	char			sender[OFFICE_LEN];
+	char			recipient[OFFICE_LEN];
+	uint64_t		seq;		/* per sender-recipient pair */
+	int64_t			created;
+	unsigned char		sender_id[KEY_ID_LEN];
+	unsigned char		recipient_id[KEY_ID_LEN];
+	size_t			nchain;
+	struct office_cert	chain[KEYS_MAX_CHAIN];	/* leaf first */
+};
+int	repfile_seal(const struct repfile_head *, const struct office_keys *,
+	    const unsigned char rcpt_enc_pk[KEY_LEN], const void *payload,
+	    size_t n, struct buf *out, struct cr_err *);
+/* Header, chain and signature only; nothing else is parsed. */
+int	repfile_verify(const void *file, size_t n, struct repfile_head *,
+	    struct cr_err *);
+int	repfile_open(const void *file, size_t n, const struct office_keys *,
+	    struct buf *payload, struct cr_err *);
+size_t	repfile_signer_key_offset(void);
+
+/* ------------------------------------------------------------------ sync.c */
+struct sync_result {
+	int		kind;		/* RF_CHANGES or RF_RECEIPT */
+	char		from[OFFICE_LEN];
+	uint64_t	seq;
+	size_t		records, audit;			/* exported */
+	size_t		applied, ignored, conflicts;	/* imported */
+	uint64_t	gap_from, gap_to;		/* files not yet seen */
+	int		receipt;	/* a receipt was imported */
+	char		path[4096];		/* the file written */
+	char		receipt_path[4096];	/* the receipt written */
+};
+int	sync_export(struct session *, const char *to, const char *dir,
+	    struct sync_result *, struct cr_err *);
+int	sync_import(struct session *, const char *path,
+	    const char *receipt_dir, struct sync_result *, struct cr_err *);
+typedef int (*sync_conflict_fn)(void *, const struct record *local,
+	    const struct record *other);
+int	sync_conflicts(struct session *, const char *id, sync_conflict_fn,
+	    void *, struct cr_err *);
+int	sync_resolve(struct session *, const char *id, int keep_other,
+	    const char *reason, struct record *after, struct cr_err *);
+
 /* ---------------------------------------------------------------- verify.c */
 int	verify_store(struct session *, FILE *report, struct cr_err *);
 
@@ -917,5 +1111,10 @@ int	cmd_person(struct cli *);
 int	cmd_idcards(struct cli *);
 int	cmd_amend(struct cli *);
 int	cmd_config(struct cli *);
+int	cmd_export(struct cli *);
+int	cmd_import(struct cli *);
+int	cmd_conflicts(struct cli *);
+int	cmd_resolve(struct cli *);
+int	cmd_keys(struct cli *);
 
 #endif /* CIVREG_H */

@@ -142,6 +142,42 @@ const struct cli_verb cli_verbs[] = {
 	  "period of an event kind in days, period.KIND (defaults: birth 30,\n"
 	  "death and fetal_death 15, others 30).  Registration timeliness and\n"
 	  "the OVERDUE mark on health notices follow it.  Audited." },
+	{ "export", cmd_export, "export --to OFFICE [--out DIR]",
+	  "Write one replication file for OFFICE holding every change it has\n"
+	  "not acknowledged (record revisions, audit entries, revocations),\n"
+	  "encrypted to it and signed, into DIR (default: here), e.g. a USB\n"
+	  "stick.  Prints the file's name.  doc/replication.md has the format." },
+	{ "import", cmd_import, "import [--receipts DIR] FILE...",
+	  "Check and apply replication files and receipts, each all or\n"
+	  "nothing: signature and certificate chain first, then recipient,\n"
+	  "replay, the signer's authority over each record; then merge by\n"
+	  "version vector (concurrent revisions go to the conflict queue).\n"
+	  "A receipt for the sender is written beside each file (or in DIR).\n"
+	  "A refused file is kept with its reason in STORE/rejected/; exit 2." },
+	{ "conflicts", cmd_conflicts, "conflicts [ID]",
+	  "List the records in conflict between offices, or show one: both\n"
+	  "revisions, their version vectors, and each field side by side\n"
+	  "(* where they differ)." },
+	{ "resolve", cmd_resolve, "resolve ID --keep local|other [--reason TEXT]",
+	  "Settle a conflict (registrar, district, province): the kept\n"
+	  "revision becomes a new one that dominates both, and replicates." },
+	{ "keys", cmd_keys, "keys show | list | generate | export [--out FILE] "
+	  "| certify FILE [--out FILE] | install FILE | trust FILE "
+	  "--fingerprint HEX | revoke OFFICE",
+	  "The office's Ed25519 signing and X25519 encryption keys and their\n"
+	  "certificates (doc/replication.md).  show: this office's key id,\n"
+	  "fingerprint, who certified it, the trusted root.  list: every office\n"
+	  "whose key is known here (code, level, key id, issuer, valid or\n"
+	  "revoked).  generate: keys for a store made before civreg had them.\n"
+	  "export: this office's certificate and chain, to a new file.\n"
+	  "certify: sign another office's exported certificate (national:\n"
+	  "provinces; a province: its districts and communes) and write it\n"
+	  "with this office's chain.  install: this office's certified\n"
+	  "certificate, or another office's chain; it must lead to the\n"
+	  "trusted root.  trust: trust the national root in FILE after\n"
+	  "checking its fingerprint by telephone.  revoke: withdraw a key\n"
+	  "this office certified.  Administrators; show, list and export\n"
+	  "also supervisors.  Changes are audited." },
 	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
 	{ "version", cmd_version, "version", "Print the version." },
 	{ NULL, NULL, NULL, NULL }

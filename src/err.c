@@ -59,16 +59,23 @@ err_vadd(struct cr_err *e, const char *fmt, va_list ap)
 	e->msg[e->len] = '\0';
 }
 
+/*
+ * The message may quote the one it replaces ("...: %s", e->msg), so it
+ * is formatted aside before the old one is cleared.
+ */
 int
 err_set(struct cr_err *e, int code, const char *fmt, ...)
 {
+	char msg[sizeof e->msg];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	err_clear(e);
 	e->code = code;
-	va_start(ap, fmt);
-	err_vadd(e, fmt, ap);
-	va_end(ap);
+	e->len = strlen(msg);
+	memcpy(e->msg, msg, e->len + 1);
 	return code;
 }
 

@@ -2,9 +2,10 @@
  * office.c -- creating an office's store and reading who it is.
  *
  * init checks everything it was given before it creates anything, then
- * creates the directory, the databases, the office identity and the first
- * administrator in one transaction, so a failed init leaves no half-made
- * store behind that a later init would refuse to touch.
+ * creates the directory, the databases, the office identity, its keys
+ * (keys.c) and the first administrator in one transaction, so a failed
+ * init leaves no half-made store behind that a later init would refuse
+ * to touch.
  */
 #include "config.h"
 
@@ -84,6 +85,9 @@ init_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    CR_OK)
 		return rc;
 	if ((rc = user_create_first(tx, in->admin, in->password, e)) != CR_OK)
+		return rc;
+	/* The office's keys and self-signed certificate (keys.c). */
+	if ((rc = keys_generate(tx, in->office, in->level, e)) != CR_OK)
 		return rc;
 	snprintf(detail, sizeof detail, "store created for %s office %s, "
 	    "administrator %s", meta_level_name(in->level), in->office,

@@ -284,3 +284,59 @@ rec_changes(const struct record *a, const struct record *b,
 		if (rec_value(b, a->fields[i].key) == NULL)
 			fn(arg, a->fields[i].key, a->fields[i].value, NULL);
 }
+
+static uint32_t
+vv_get(const struct record *r, const char *office)
+{
+	size_t i;
+
+	for (i = 0; i < r->nvv; i++)
+		if (strcmp(r->vv[i].office, office) == 0)
+			return r->vv[i].counter;
+	return 0;
+}
+
+/*
+ * How revision a stands to revision b by their version vectors: equal,
+ * a dominates (has seen everything b has, and more), a is dominated, or
+ * concurrent (each has seen a change the other has not).
+ */
+int
+rec_vv_compare(const struct record *a, const struct record *b)
+{
+	int more = 0, less = 0;
+	uint32_t x, y;
+	size_t i;
+
+	for (i = 0; i < a->nvv; i++) {
+		x = a->vv[i].counter;
+		y = vv_get(b, a->vv[i].office);
+		more |= x > y;
+		less |= x < y;
+	}
+	for (i = 0; i < b->nvv; i++)
+		if (vv_get(a, b->vv[i].office) < b->vv[i].counter)
+			less = 1;
+	if (more && less)
+		return VV_CONCURRENT;
+	return more ? VV_DOMINATES : less ? VV_DOMINATED : VV_EQUAL;
+}
+
+/* a's vector becomes the entrywise maximum of a's and b's. */
+void
+rec_vv_merge(struct record *a, const struct record *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->nvv; i++) {
+		for (j = 0; j < a->nvv; j++)
+			if (strcmp(a->vv[j].office, b->vv[i].office) == 0)
+				break;
+		if (j == a->nvv) {
+			a->vv = xrealloc(a->vv, (a->nvv + 1) * sizeof *a->vv);
+			a->vv[j] = b->vv[i];
+			a->nvv++;
+		} else if (a->vv[j].counter < b->vv[i].counter)
+			a->vv[j].counter = b->vv[i].counter;
+	}
+}

@@ -66,7 +66,7 @@ struct txn {
 static const char *const table_files[ST_NTABLES] = {
 	"meta.db", "records.db", "history.db", "changes.db", "audit.db",
 	"users.db", "places.db", "kidc.db", "peers.db", "drafts.db",
-	"leases.db", "certs.db"
+	"leases.db", "certs.db", "keys.db", "conflicts.db", "raudit.db"
 };
 
 static const char *const index_files[SI_NINDEX] = {
@@ -694,7 +694,7 @@ store_del(struct txn *tx, int table, const void *key, size_t klen,
  */
 static int
 st_scan(struct txn *tx, DB *db, const char *file, const void *prefix,
-    size_t plen, store_visit_fn visit, void *arg, struct cr_err *e)
+    size_t plen, int from, store_visit_fn visit, void *arg, struct cr_err *e)
 {
 	DBC *c = NULL;
 	DBT k, d;
@@ -724,7 +724,7 @@ st_scan(struct txn *tx, DB *db, const char *file, const void *prefix,
 			ret = st_fail(tx->st, e, rc, "read failed", file);
 			goto out;
 		}
-		if (plen > 0 && (k.size < plen ||
+		if (plen > 0 && !from && (k.size < plen ||
 		    memcmp(k.data, prefix, plen) != 0))
 			break;
 		v = visit(arg, k.data, k.size, d.data, d.size);
@@ -748,7 +748,7 @@ store_scan(struct txn *tx, int table, const void *prefix, size_t plen,
     store_visit_fn visit, void *arg, struct cr_err *e)
 {
 	return st_scan(tx, st_db(tx, table), table_files[table], prefix, plen,
-	    visit, arg, e);
+	    0, visit, arg, e);
 }
 
 int
@@ -757,7 +757,16 @@ store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
 {
 	/* The plain handle: the value of each entry is the record id. */
 	return st_scan(tx, tx->st->idx_raw[index], index_files[index], prefix,
-	    plen, visit, arg, e);
+	    plen, 0, visit, arg, e);
+}
+
+/* Every entry from key on, in key order (the change log after a point). */
+int
+store_scan_from(struct txn *tx, int table, const void *key, size_t klen,
+    store_visit_fn visit, void *arg, struct cr_err *e)
+{
+	return st_scan(tx, st_db(tx, table), table_files[table], key, klen, 1,
+	    visit, arg, e);
 }
 
 /*

@@ -709,6 +709,77 @@ START_TEST(test_crypto_vectors)
 }
 END_TEST
 
+START_TEST(test_err_quotes_itself)
+{
+	struct cr_err e;
+
+	err_set(&e, CR_EINVAL, "inner reason");
+	err_set(&e, CR_EPERM, "outer: %s", e.msg);
+	ck_assert_str_eq(e.msg, "outer: inner reason");
+	ck_assert_int_eq(e.code, CR_EPERM);
+}
+END_TEST
+
+/*
+ * A sealed file: read back by its recipient only, and one changed byte
+ * anywhere makes the signature or the decryption fail.
+ */
+START_TEST(test_repfile_every_byte)
+{
+	static const char text[] = "the payload of a replication file";
+	struct office_keys a, b;
+	struct repfile_head h, got;
+	struct cr_err e;
+	struct buf f, p;
+	size_t i;
+
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	memset(&h, 0, sizeof h);
+	ck_assert_int_eq(crypto_ed25519_keygen(a.sign_pk, a.sign_sk, &e), CR_OK);
+	ck_assert_int_eq(crypto_x25519_keygen(a.enc_pk, a.enc_sk, &e), CR_OK);
+	ck_assert_int_eq(crypto_ed25519_keygen(b.sign_pk, b.sign_sk, &e), CR_OK);
+	ck_assert_int_eq(crypto_x25519_keygen(b.enc_pk, b.enc_sk, &e), CR_OK);
+	h.kind = RF_CHANGES;
+	snprintf(h.sender, sizeof h.sender, "120101");
+	snprintf(h.recipient, sizeof h.recipient, "12");
+	h.seq = 7;
+	keys_id(a.sign_pk, h.sender_id);
+	keys_id(b.sign_pk, h.recipient_id);
+	h.nchain = 1;
+	snprintf(h.chain[0].office, OFFICE_LEN, "120101");
+	h.chain[0].level = LV_COMMUNE;
+	memcpy(h.chain[0].sign_pk, a.sign_pk, KEY_LEN);
+	memcpy(h.chain[0].enc_pk, a.enc_pk, KEY_LEN);
+	snprintf(h.chain[0].issuer, OFFICE_LEN, "12");
+	buf_init(&f);
+	buf_init(&p);
+	ck_assert_int_eq(repfile_seal(&h, &a, b.enc_pk, text, sizeof text, &f,
+	    &e), CR_OK);
+	ck_assert_msg(repfile_verify(f.data, f.len, &got, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_str_eq(got.sender, "120101");
+	ck_assert_uint_eq(got.seq, 7);
+	ck_assert_int_eq(repfile_open(f.data, f.len, &b, &p, &e), CR_OK);
+	ck_assert_uint_eq(p.len, sizeof text);
+	ck_assert_mem_eq(p.data, text, sizeof text);
+	ck_assert_int_eq(repfile_open(f.data, f.len, &a, &p, &e),
+	    CR_ECORRUPT);		/* not for a */
+	for (i = 0; i < f.len; i++) {
+		f.data[i] ^= 0x20;
+		ck_assert_msg(repfile_verify(f.data, f.len, &got, &e) !=
+		    CR_OK || repfile_open(f.data, f.len, &b, &p, &e) != CR_OK,
+		    "byte %zu changed, yet the file was accepted", i);
+		f.data[i] ^= 0x20;
+	}
+	for (i = 0; i < f.len; i += 7)
+		ck_assert_int_ne(repfile_verify(f.data, i, &got, &e), CR_OK);
+	buf_free(&f);
+	buf_free(&p);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -716,6 +787,8 @@ core_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_crypto_vectors);
+	tcase_add_test(tc, test_err_quotes_itself);
+	tcase_add_test(tc, test_repfile_every_byte);
 	tcase_add_test(tc, test_record_round_trip);
 	tcase_add_test(tc, test_record_decode_rejects_damage);
 	tcase_add_test(tc, test_record_decode_random_bytes);

@@ -855,11 +855,414 @@ START_TEST(test_store_holds_signals)
 }
 END_TEST
 
+/* --- keys.c: encodings, chains, revocation ------------------------------ */
+
+static struct office_cert
+k_sample_cert(void)
+{
+	struct office_cert c;
+	size_t i;
+
+	memset(&c, 0, sizeof c);
+	strcpy(c.office, "120101");
+	c.level = LV_COMMUNE;
+	strcpy(c.issuer, "12");
+	for (i = 0; i < KEY_LEN; i++) {
+		c.sign_pk[i] = (unsigned char)i;
+		c.enc_pk[i] = (unsigned char)(100 + i);
+	}
+	memset(c.issuer_id, 0xab, KEY_ID_LEN);
+	c.issued = 1795341600;
+	memset(c.sig, 0x5a, KEY_SIG_LEN);
+	return c;
+}
+
+START_TEST(test_keys_encoding)
+{
+	struct office_cert c = k_sample_cert(), d, chain[KEYS_MAX_CHAIN];
+	struct key_revocation r, q;
+	struct cr_err e;
+	struct buf b;
+	size_t n;
+
+	buf_init(&b);
+	keys_cert_encode(&c, &b);
+	ck_assert_uint_eq(b.len, 180);
+	ck_assert(memcmp(b.data, "OC\001120101\0", 10) == 0);
+	/* issued is big-endian, just before the signature */
+	ck_assert_uint_eq(b.data[180 - 64 - 8], 0);
+	ck_assert_uint_eq(b.data[180 - 64 - 1], 1795341600u & 0xff);
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_OK);
+	ck_assert(memcmp(&c, &d, sizeof c) == 0);
+	/* strict: length, magic, version, padding, code, level, issuer */
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len - 1, &d, &e), CR_EINVAL);
+	buf_add_u8(&b, 0);
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	b.len--;
+	b.data[0] = 'X';
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	b.data[0] = 'O';
+	b.data[2] = 2;
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "version 2"));
+	b.data[2] = 1;
+	b.data[3 + 10] = 'x';		/* a byte after the NUL */
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	b.data[3 + 10] = 0;
+	b.data[3 + 16] = LV_PROVINCE;	/* a 6-digit province */
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	b.data[3 + 16] = LV_COMMUNE;
+	b.data[3 + 5] = 'a';		/* not digits */
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	b.data[3 + 5] = '1';
+	b.data[84] = '1';		/* issuer "1": too short */
+	b.data[85] = 0;
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_EINVAL);
+	b.data[85] = '2';
+	ck_assert_int_eq(keys_cert_decode(b.data, b.len, &d, &e), CR_OK);
+
+	/* a key file: header, then certificates */
+	buf_reset(&b);
+	chain[0] = c;
+	chain[1] = c;
+	keys_chain_encode(chain, 2, &b);
+	ck_assert_uint_eq(b.len, 4 + 2 * 180);
+	ck_assert_int_eq(keys_chain_decode(b.data, b.len, chain, &n, &e), CR_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(keys_chain_decode(b.data, b.len - 180, chain, &n, &e),
+	    CR_EINVAL);
+	b.data[3] = 5;
+	ck_assert_int_eq(keys_chain_decode(b.data, b.len, chain, &n, &e),
+	    CR_EINVAL);
+	b.data[3] = 0;
+	ck_assert_int_eq(keys_chain_decode(b.data, b.len, chain, &n, &e),
+	    CR_EINVAL);
+
+	memset(&r, 0, sizeof r);
+	strcpy(r.office, "120101");
+	strcpy(r.issuer, "12");
+	memset(r.id, 1, KEY_ID_LEN);
+	memset(r.issuer_id, 2, KEY_ID_LEN);
+	r.time = 42;
+	memset(r.sig, 3, KEY_SIG_LEN);
+	buf_reset(&b);
+	keys_revocation_encode(&r, &b);
+	ck_assert_uint_eq(b.len, 123);
+	ck_assert(memcmp(b.data, "OR\001", 3) == 0);
+	ck_assert_int_eq(keys_revocation_decode(b.data, b.len, &q, &e), CR_OK);
+	ck_assert(memcmp(&r, &q, sizeof r) == 0);
+	ck_assert_int_eq(keys_revocation_decode(b.data, b.len - 1, &q, &e),
+	    CR_EINVAL);
+	b.data[1] = 'C';
+	ck_assert_int_eq(keys_revocation_decode(b.data, b.len, &q, &e),
+	    CR_EINVAL);
+	buf_free(&b);
+
+	ck_assert(keys_authority("00", "120101"));
+	ck_assert(keys_authority("12", "120101"));
+	ck_assert(keys_authority("120101", "120101"));
+	ck_assert(!keys_authority("13", "120101"));
+	ck_assert(!keys_authority("120102", "120101"));
+}
+END_TEST
+
+/* A store for office code at base/name, logged in as admin. */
+static void
+k_office(const char *base, const char *name, const char *code, int level,
+    struct session *s)
+{
+	struct office_init in;
+	struct cr_err e;
+	char dir[4200];
+
+	snprintf(dir, sizeof dir, "%s/%s", base, name);
+	memset(&in, 0, sizeof in);
+	in.dir = dir;
+	in.office = code;
+	in.level = level;
+	in.admin = "admin";
+	in.password = T_ADMIN_PW;
+	err_clear(&e);
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	ck_assert_msg(office_init(&in, &e) == CR_OK, "%s", e.msg);
+	t_login(dir, "admin", T_ADMIN_PW, s);
+}
+
+static void
+k_fpr(struct session *s, char fpr[KEYS_FPR_HEX + 1])
+{
+	struct keys_status st;
+	struct cr_err e;
+
+	ck_assert_msg(keys_status(s, &st, &e) == CR_OK, "%s", e.msg);
+	ck_assert(st.have);
+	keys_fingerprint(st.chain[0].sign_pk, fpr);
+}
+
+/* parent certifies child (child trusts root first); child installs. */
+static void
+k_join(struct session *parent, struct session *child, const struct buf *root,
+    const char *fpr, struct buf *certified)
+{
+	struct office_cert c;
+	struct cr_err e;
+	struct buf b;
+	int own;
+
+	buf_init(&b);
+	ck_assert_msg(keys_trust(child, root->data, root->len, fpr, &c, &e) ==
+	    CR_OK, "%s", e.msg);
+	ck_assert_msg(keys_export(child, &b, &c, &e) == CR_OK, "%s", e.msg);
+	ck_assert_msg(keys_certify(parent, b.data, b.len, certified, &c, &e) ==
+	    CR_OK, "%s", e.msg);
+	ck_assert_msg(keys_install(child, certified->data, certified->len, &c,
+	    &own, &e) == CR_OK, "%s", e.msg);
+	ck_assert(own);
+	buf_free(&b);
+}
+
+static int
+k_contains(const struct buf *b, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + n <= b->len; i++)
+		if (memcmp(b->data + i, p, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Verifies chain in a write transaction of s; returns the status. */
+static int
+k_verify(struct session *s, const struct office_cert *chain, size_t n,
+    struct cr_err *e)
+{
+	struct txn *tx;
+	int rc;
+
+	ck_assert_int_eq(store_begin(s->store, &tx, e), CR_OK);
+	rc = keys_verify_chain(tx, chain, n, e);
+	if (rc == CR_OK)
+		ck_assert_int_eq(store_commit(tx, e), CR_OK);
+	else
+		store_abort(tx);
+	return rc;
+}
+
+struct k_revs {
+	size_t			n;
+	struct key_revocation	r;
+};
+
+static int
+k_rev_visit(void *arg, const struct key_revocation *r)
+{
+	struct k_revs *k = arg;
+
+	k->n++;
+	k->r = *r;
+	return 0;
+}
+
+START_TEST(test_keys_chains)
+{
+	struct session nat, prov, com, com2, nat2;
+	struct office_cert ch[KEYS_MAX_CHAIN], bad[KEYS_MAX_CHAIN], c, other;
+	struct office_keys k;
+	struct key_revocation rv;
+	struct k_revs revs;
+	struct keys_status st;
+	struct txn *tx;
+	struct cr_err e;
+	struct buf root, root2, pc, cc, c2, b;
+	char tmpl[] = "/tmp/civreg-keys-XXXXXX", fpr[KEYS_FPR_HEX + 1];
+	char fpr2[KEYS_FPR_HEX + 1], cmd[200];
+	size_t n;
+	int own;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	k_office(tmpl, "nat", "00", LV_NATIONAL, &nat);
+	k_office(tmpl, "prov", "12", LV_PROVINCE, &prov);
+	k_office(tmpl, "com", "120101", LV_COMMUNE, &com);
+	k_office(tmpl, "com2", "120102", LV_COMMUNE, &com2);
+	buf_init(&root);
+	buf_init(&pc);
+	buf_init(&cc);
+	buf_init(&c2);
+	buf_init(&b);
+	ck_assert_int_eq(keys_export(&nat, &root, &c, &e), CR_OK);
+	k_fpr(&nat, fpr);
+
+	/* An uncertified office has no chain to give; a wrong print fails. */
+	ck_assert_int_eq(store_begin(com.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(keys_own_chain(tx, ch, &n, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not certified yet"));
+	store_abort(tx);
+	k_fpr(&prov, fpr2);
+	ck_assert_int_eq(keys_trust(&prov, root.data, root.len, fpr2, &c, &e),
+	    CR_EPERM);
+
+	k_join(&nat, &prov, &root, fpr, &pc);
+	k_join(&prov, &com, &root, fpr, &cc);
+	k_join(&prov, &com2, &root, fpr, &c2);
+
+	/* com's own chain: 120101 <- 12 <- 00. */
+	ck_assert_int_eq(store_begin(com.store, &tx, &e), CR_OK);
+	ck_assert_msg(keys_own_chain(tx, ch, &n, &e) == CR_OK, "%s", e.msg);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ch[0].office, "120101");
+	ck_assert_str_eq(ch[1].office, "12");
+	ck_assert_str_eq(ch[2].office, "00");
+	ck_assert_int_eq(keys_peer(tx, "12", &c, &e), CR_OK);
+	ck_assert_int_eq(keys_peer(tx, "120102", &c, &e), CR_ENOTFOUND);
+	/* Secrets stay out of the key files. */
+	ck_assert_int_eq(keys_own(tx, &k, &e), CR_OK);
+	store_abort(tx);
+	ck_assert(!k_contains(&cc, k.sign_sk, KEY_LEN));
+	ck_assert(!k_contains(&cc, k.enc_sk, KEY_LEN));
+	ck_assert(k_contains(&cc, k.sign_pk, KEY_LEN));
+
+	/* A good chain verifies at a sibling, which then knows the peer. */
+	ck_assert_msg(k_verify(&com2, ch, 3, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(store_begin(com2.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(keys_peer(tx, "120101", &c, &e), CR_OK);
+	ck_assert(memcmp(c.enc_pk, k.enc_pk, KEY_LEN) == 0);
+	store_abort(tx);
+
+	/* A flipped signature, a changed code, a changed key. */
+	memcpy(bad, ch, sizeof bad);
+	bad[0].sig[7] ^= 1;
+	ck_assert_int_eq(k_verify(&com2, bad, 3, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "altered or forged"));
+	memcpy(bad, ch, sizeof bad);
+	strcpy(bad[0].office, "120109");
+	ck_assert_int_eq(k_verify(&com2, bad, 3, &e), CR_EPERM);
+	memcpy(bad, ch, sizeof bad);
+	bad[1].enc_pk[0] ^= 1;
+	ck_assert_int_eq(k_verify(&com2, bad, 3, &e), CR_EPERM);
+	/* Key ids are checked before any signature. */
+	memcpy(bad, ch, sizeof bad);
+	bad[0].issuer_id[0] ^= 1;
+	bad[0].sig[0] ^= 1;
+	ck_assert_int_eq(k_verify(&com2, bad, 3, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "out of order or incomplete"));
+	/* Order, completeness, length. */
+	bad[0] = ch[2];
+	bad[1] = ch[1];
+	bad[2] = ch[0];
+	ck_assert_int_eq(k_verify(&com2, bad, 3, &e), CR_EPERM);
+	ck_assert_int_eq(k_verify(&com2, ch, 2, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not the national root"));
+	ck_assert_int_eq(k_verify(&com2, ch, 0, &e), CR_EPERM);
+
+	/* Authority: a commune signing a commune, with its real key. */
+	ck_assert_int_eq(store_begin(com.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(keys_own(tx, &k, &e), CR_OK);
+	store_abort(tx);
+	other = ch[0];
+	strcpy(other.office, "120103");
+	strcpy(other.issuer, "120101");
+	keys_id(k.sign_pk, other.issuer_id);
+	buf_reset(&b);
+	keys_cert_encode(&other, &b);
+	ck_assert_int_eq(crypto_ed25519_sign(k.sign_sk, k.sign_pk, b.data,
+	    b.len - KEY_SIG_LEN, other.sig, &e), CR_OK);
+	crypto_wipe(&k, sizeof k);
+	bad[0] = other;
+	memcpy(bad + 1, ch, 3 * sizeof ch[0]);
+	ck_assert_int_eq(k_verify(&com2, bad, 4, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "certifies no one"));
+
+	/* Another root is not trusted. */
+	k_office(tmpl, "nat2", "00", LV_NATIONAL, &nat2);
+	buf_init(&root2);
+	ck_assert_int_eq(keys_export(&nat2, &root2, &c, &e), CR_OK);
+	ck_assert_int_eq(keys_chain_decode(root2.data, root2.len, bad, &n, &e),
+	    CR_OK);
+	ck_assert_int_eq(k_verify(&com2, bad, 1, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "does not trust"));
+	k_fpr(&nat2, fpr2);
+	ck_assert_int_eq(keys_trust(&com2, root2.data, root2.len, fpr, &c, &e),
+	    CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not the one given"));
+
+	/* Revocation: by the issuer only; it travels and is applied. */
+	ck_assert_int_eq(keys_revoke(&nat, "120101", &rv, &e), CR_ENOTFOUND);
+	ck_assert_int_eq(keys_revoke(&com2, "12", &rv, &e), CR_EPERM);
+	ck_assert_msg(keys_revoke(&prov, "120101", &rv, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_int_eq(keys_revoke(&prov, "120101", &rv, &e), CR_EEXIST);
+	ck_assert_int_eq(k_verify(&prov, ch, 3, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "was revoked"));
+	memset(&revs, 0, sizeof revs);
+	ck_assert_int_eq(store_begin(prov.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(keys_revocations(tx, k_rev_visit, &revs, &e), CR_OK);
+	ck_assert_int_eq(keys_peer(tx, "120101", &c, &e), CR_EPERM);
+	store_abort(tx);
+	ck_assert_uint_eq(revs.n, 1);
+	ck_assert(memcmp(&revs.r, &rv, sizeof rv) == 0);
+	/* At com2: a forged revocation is refused, the real one applied. */
+	ck_assert_int_eq(store_begin(com2.store, &tx, &e), CR_OK);
+	rv.sig[3] ^= 1;
+	ck_assert_int_eq(keys_apply_revocation(tx, &rv, &e), CR_EPERM);
+	ck_assert_int_eq(keys_revoked(tx, rv.id), 0);
+	rv.sig[3] ^= 1;
+	strcpy(rv.issuer, "13");
+	ck_assert_int_eq(keys_apply_revocation(tx, &rv, &e), CR_EPERM);
+	strcpy(rv.issuer, "12");
+	ck_assert_msg(keys_apply_revocation(tx, &rv, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(keys_apply_revocation(tx, &rv, &e), CR_OK);
+	ck_assert_int_eq(keys_revoked(tx, rv.id), 1);
+	ck_assert_int_eq(keys_verify_chain(tx, ch, 3, &e), CR_EPERM);
+	ck_assert_int_eq(keys_peer(tx, "120101", &c, &e), CR_EPERM);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+
+	/* Roles: a clerk may not look, only admin certifies. */
+	t_add_user(&com2, "clerk", ROLE_CLERK, T_CLERK_PW);
+	store_close(com2.store);
+	t_login(strcat(strcpy(cmd, tmpl), "/com2"), "clerk", T_CLERK_PW,
+	    &com2);
+	ck_assert_int_eq(keys_status(&com2, &st, &e), CR_EPERM);
+	ck_assert_int_eq(keys_install(&com2, cc.data, cc.len, &c, &own, &e),
+	    CR_EPERM);
+
+	/* A store made before keys: status says so, generate makes them. */
+	ck_assert_int_eq(store_begin(com.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_del(tx, ST_KEYS, "own", 3, &e), CR_OK);
+	ck_assert_int_eq(store_del(tx, ST_KEYS, "self", 4, &e), CR_OK);
+	ck_assert_int_eq(store_del(tx, ST_KEYS, "chain", 5, &e), CR_OK);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(keys_status(&com, &st, &e), CR_OK);
+	ck_assert(!st.have);
+	ck_assert_int_eq(keys_export(&com, &b, &c, &e), CR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "civreg keys generate"));
+	ck_assert_msg(keys_create(&com, &c, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(keys_create(&com, &c, &e), CR_EEXIST);
+	ck_assert_int_eq(keys_status(&com, &st, &e), CR_OK);
+	ck_assert(st.have && st.n == 1);
+
+	buf_free(&root);
+	buf_free(&root2);
+	buf_free(&pc);
+	buf_free(&cc);
+	buf_free(&c2);
+	buf_free(&b);
+	store_close(nat.store);
+	store_close(nat2.store);
+	store_close(prov.store);
+	store_close(com.store);
+	store_close(com2.store);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("store"), *slow = tcase_create("crash");
+	TCase *keys;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_init_refuses);
@@ -878,5 +1281,10 @@ store_suite(void)
 	tcase_add_test(slow, test_crash_rounds);
 	tcase_add_test(slow, test_concurrent_writers);
 	suite_add_tcase(s, slow);
+	keys = tcase_create("keys");
+	tcase_set_timeout(keys, 60);
+	tcase_add_test(keys, test_keys_encoding);
+	tcase_add_test(keys, test_keys_chains);
+	suite_add_tcase(s, keys);
 	return s;
 }
