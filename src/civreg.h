@@ -941,6 +941,13 @@ int	repfile_verify(const void *file, size_t n, struct repfile_head *,
 int	repfile_open(const void *file, size_t n, const struct office_keys *,
 	    struct buf *payload, struct cr_err *);
 size_t	repfile_signer_key_offset(void);
+/* Payload entry types, on the wire (doc/replication.md). */
+#define REPFILE_PAYLOAD_VERSION	1
+enum { PE_REVISION = 1, PE_AUDIT = 2, PE_REVOCATION = 4, PE_RECEIPT = 5 };
+typedef int (*repfile_entry_fn)(void *, int type, const void *, size_t,
+	    struct cr_err *);
+int	repfile_payload(const void *, size_t, uint64_t *hw,
+	    uint64_t *audit_hw, repfile_entry_fn, void *, struct cr_err *);
 
 /* ------------------------------------------------------------------ sync.c */
 struct sync_result {

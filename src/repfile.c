@@ -266,3 +266,39 @@ repfile_signer_key_offset(void)
 {
 	return HEAD_LEN + 2 + 1 + OFFICE_LEN + 1;
 }
+
+/*
+ * The decrypted payload, entry by entry, strictly: "CP", version, the
+ * two high-water marks, then type u8, length u32, bytes to the end; an
+ * entry running past the end is damage, not the end.
+ */
+int
+repfile_payload(const void *p, size_t n, uint64_t *hw, uint64_t *audit_hw,
+    repfile_entry_fn fn, void *arg, struct cr_err *e)
+{
+	const unsigned char *magic, *data;
+	struct rd rd;
+	unsigned type;
+	uint32_t len;
+	int rc = CR_OK;
+
+	rd_init(&rd, p, n);
+	magic = rd_bytes(&rd, 2);
+	if (magic == NULL || memcmp(magic, "CP", 2) != 0 ||
+	    rd_u8(&rd) != REPFILE_PAYLOAD_VERSION)
+		return err_set(e, CR_ECORRUPT, "the file's contents are not of "
+		    "version %d", REPFILE_PAYLOAD_VERSION);
+	*hw = rd_u64(&rd);
+	*audit_hw = rd_u64(&rd);
+	while (rc == CR_OK && !rd.bad && rd.left > 0) {
+		type = rd_u8(&rd);
+		len = rd_u32(&rd);
+		if ((data = rd_bytes(&rd, len)) == NULL)
+			break;
+		rc = fn(arg, (int)type, data, len, e);
+	}
+	if (rc == CR_OK && rd.bad)
+		rc = err_set(e, CR_ECORRUPT, "the file's contents are "
+		    "truncated");
+	return rc;
+}

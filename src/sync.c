@@ -41,8 +41,6 @@
 
 #include "civreg.h"
 
-#define PAYLOAD_VERSION	1
-enum { PE_REVISION = 1, PE_AUDIT = 2, PE_REVOCATION = 4, PE_RECEIPT = 5 };
 
 /* --- the state of each pair of offices (peers.db) ------------------------ */
 
@@ -147,7 +145,7 @@ payload_start(struct buf *p, uint64_t hw, uint64_t audit_hw)
 {
 	buf_reset(p);
 	buf_add(p, "CP", 2);
-	buf_add_u8(p, PAYLOAD_VERSION);
+	buf_add_u8(p, REPFILE_PAYLOAD_VERSION);
 	buf_add_u64(p, hw);
 	buf_add_u64(p, audit_hw);
 }
@@ -307,7 +305,7 @@ export_txn(struct txn *tx, void *arg, struct cr_err *e)
 	x->audit_hw = po.acked_audit;
 	buf_reset(&x->payload);
 	buf_add(&x->payload, "CP", 2);		/* header rewritten below */
-	buf_add_u8(&x->payload, PAYLOAD_VERSION);
+	buf_add_u8(&x->payload, REPFILE_PAYLOAD_VERSION);
 	buf_add_u64(&x->payload, 0);
 	buf_add_u64(&x->payload, 0);
 	be64_put(from, po.acked_hw + 1);
@@ -398,6 +396,7 @@ struct import {
 	unsigned char		 digest[CRYPTO_HASHLEN];
 	uint64_t		 hw, audit_hw;
 	struct buf		 receipt;	/* the receipt's payload */
+	struct txn		*tx;
 };
 
 static int
@@ -657,54 +656,29 @@ seen_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 }
 
 static int
-apply_payload(struct import *im, struct txn *tx, const struct buf *p,
+apply_entry(void *arg, int type, const void *data, size_t len,
     struct cr_err *e)
 {
+	struct import *im = arg;
 	struct key_revocation kr;
-	struct rd rd;
-	const unsigned char *magic, *data;
-	unsigned type;
-	uint32_t len;
-	int rc = CR_OK;
+	int rc;
 
-	rd_init(&rd, p->data, p->len);
-	magic = rd_bytes(&rd, 2);
-	if (magic == NULL || memcmp(magic, "CP", 2) != 0 ||
-	    rd_u8(&rd) != PAYLOAD_VERSION)
-		return err_set(e, CR_ECORRUPT, "the file's contents are not of "
-		    "version %d", PAYLOAD_VERSION);
-	im->hw = rd_u64(&rd);
-	im->audit_hw = rd_u64(&rd);
-	while (rc == CR_OK && !rd.bad && rd.left > 0) {
-		type = rd_u8(&rd);
-		len = rd_u32(&rd);
-		if ((data = rd_bytes(&rd, len)) == NULL)
-			break;
-		switch (type) {
-		case PE_REVISION:
-			rc = merge(im, tx, data, len, e);
-			break;
-		case PE_AUDIT:
-			rc = raudit_put(im, tx, data, len, e);
-			break;
-		case PE_REVOCATION:
-			if ((rc = keys_revocation_decode(data, len, &kr, e)) ==
-			    CR_OK)
-				rc = keys_apply_revocation(tx, &kr, e);
-			break;
-		case PE_RECEIPT:
-			buf_reset(&im->receipt);
-			buf_add(&im->receipt, data, len);
-			break;
-		default:
-			rc = err_set(e, CR_ECORRUPT, "the file holds an entry of "
-			    "unknown type %u", type);
-		}
+	switch (type) {
+	case PE_REVISION:
+		return merge(im, im->tx, data, len, e);
+	case PE_AUDIT:
+		return raudit_put(im, im->tx, data, len, e);
+	case PE_REVOCATION:
+		if ((rc = keys_revocation_decode(data, len, &kr, e)) != CR_OK)
+			return rc;
+		return keys_apply_revocation(im->tx, &kr, e);
+	case PE_RECEIPT:
+		buf_reset(&im->receipt);
+		buf_add(&im->receipt, data, len);
+		return CR_OK;
 	}
-	if (rc == CR_OK && rd.bad)
-		rc = err_set(e, CR_ECORRUPT, "the file's contents are "
-		    "truncated");
-	return rc;
+	return err_set(e, CR_ECORRUPT, "the file holds an entry of unknown "
+	    "type %d", type);
 }
 
 /* A receipt: the other office has applied our file up to hw. */
@@ -788,7 +762,9 @@ import_txn(struct txn *tx, void *arg, struct cr_err *e)
 	if ((rc = repfile_open(im->file, im->n, &own, &payload, e)) != CR_OK)
 		goto out;
 	buf_reset(&im->receipt);
-	if ((rc = apply_payload(im, tx, &payload, e)) != CR_OK)
+	im->tx = tx;
+	if ((rc = repfile_payload(payload.data, payload.len, &im->hw,
+	    &im->audit_hw, apply_entry, im, e)) != CR_OK)
 		goto out;
 	if (im->h.kind == RF_RECEIPT) {
 		if ((rc = apply_receipt(im, tx, e)) != CR_OK)
