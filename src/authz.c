@@ -43,7 +43,9 @@ static const struct {
 	/* DESIGN §2: keys are the administrator's; supervisors may look. */
 	{ AZ_KEYS,	 R(ROLE_ADMIN),	"manage the office keys" },
 	{ AZ_KEYS_READ,	 SUPERVISORS,	"read the office keys" },
-	{ AZ_REPLICATE,	 SUPERVISORS,	"export or import replication files" },
+	/* replication: a user that can only exchange files (civreg receive) */
+	{ AZ_REPLICATE,	 SUPERVISORS | R(ROLE_REPLICATION),
+	  "export or import replication files" },
 	{ AZ_RESOLVE,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
 	  R(ROLE_PROVINCE),		"resolve conflicts between offices" },
 };
@@ -55,7 +57,7 @@ roles_for(int action, const struct form *f)
 	int r;
 
 	if (action == AZ_DECLARE) {
-		for (r = ROLE_CLERK; r <= ROLE_ADMIN; r++)
+		for (r = ROLE_CLERK; r <= ROLE_LAST; r++)
 			if (f && form_allows_role(f, r))
 				m |= R(r);
 		return m;
@@ -75,7 +77,7 @@ authz_who(int action, const struct form *f, char *out, size_t n)
 	int r;
 
 	out[0] = '\0';
-	for (r = ROLE_CLERK; r <= ROLE_ADMIN && o < n; r++)
+	for (r = ROLE_CLERK; r <= ROLE_LAST && o < n; r++)
 		if (m & R(r))
 			o += (size_t)snprintf(out + o, n - o, "%s%s",
 			    o ? ", " : "", user_role_name(r));

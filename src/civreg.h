@@ -336,6 +336,10 @@ enum rec_action {
 #define REC_F_OCCURRED_ELSEWHERE	0x0001
 #define REC_F_RESIDENT_ELSEWHERE	0x0002
 #define REC_IDLEN		32
+/* Version-vector entries a record may carry: its writers are its office
+   and the offices above it, so a handful; the bound keeps comparing two
+   vectors (quadratic) cheap whatever a file holds. */
+#define REC_VV_MAX		256
 #define OFFICE_LEN		16
 #define USER_LEN		32
 
@@ -389,6 +393,7 @@ struct keylist {
 	struct buf	*keys;
 };
 void	index_keys(int index, const void *rec, size_t len, struct keylist *);
+void	index_keys_record(int index, const struct record *, struct keylist *);
 void	keylist_free(struct keylist *);
 int	keylist_collect(void *keylist, const void *k, size_t kl,
 	    const void *v, size_t vl);
@@ -420,8 +425,9 @@ int	meta_level_code(const char *);
 	X(ROLE_CLERK, 1, "clerk") X(ROLE_REGISTRAR, 2, "registrar") \
 	X(ROLE_DISTRICT, 3, "district") X(ROLE_PROVINCE, 4, "province") \
 	X(ROLE_NATIONAL, 5, "national") X(ROLE_HEALTH, 6, "health") \
-	X(ROLE_ADMIN, 7, "admin")
+	X(ROLE_ADMIN, 7, "admin") X(ROLE_REPLICATION, 8, "replication")
 enum role { ROLES(FORM_ENUM) };
+#define ROLE_LAST	ROLE_REPLICATION
 #define USER_MAX_FAILURES	5
 #define USER_LOCK_SECONDS	900
 #define USER_MIN_PASSWORD	8
@@ -460,6 +466,13 @@ int	user_password_ok(const char *, struct cr_err *);
 int	user_create_first(struct txn *, const char *name, const char *pw,
 	    struct cr_err *);
 int	user_login(struct store *, const char *name, const char *pw,
+	    struct session *, struct cr_err *);
+/*
+ * Without a password, for `civreg receive` only (push.c): the user must
+ * have the role replication and not be disabled; audited as a login
+ * with `how` (e.g. "receive via ssh from 10.0.0.5").
+ */
+int	user_login_key(struct store *, const char *name, const char *how,
 	    struct session *, struct cr_err *);
 int	user_add(struct session *, const char *name, int role,
 	    const char *full_name, const char *pw, struct cr_err *);
@@ -511,7 +524,7 @@ enum audit_action {
 	AU_CERT_PRINT = 19, AU_CERT_VERIFY = 20, AU_PERSON = 21,
 	AU_IDCARD_LIST = 22, AU_CONFIG = 23,
 	AU_KEYS = 24,
-	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27
+	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27, AU_PUSH = 28
 };
 
 struct audit_entry {
@@ -972,6 +985,59 @@ int	sync_conflicts(struct session *, const char *id, sync_conflict_fn,
 int	sync_resolve(struct session *, const char *id, int keep_other,
 	    const char *reason, struct record *after, struct cr_err *);
 
+/* ------------------------------------------------------------------ push.c */
+/*
+ * Replication over SSH (doc/replication.md, "Over SSH").  push_files runs
+ * the system OpenSSH client (no shell) to a remote office whose
+ * authorized_keys forces `civreg -d DIR -u USER receive`; push_receive is
+ * that command's core.  Both speak the small framed protocol described in
+ * push.c.  A file the remote applied comes back with its signed receipt,
+ * imported here at once, so the acknowledged point moves.
+ */
+enum push_status {
+	PUSH_NOT_SENT = 0,	/* the connection failed before its turn */
+	PUSH_APPLIED = 1,	/* imported by the remote office */
+	PUSH_REFUSED = 2	/* refused by the remote office: see reason */
+};
+struct push_result;
+struct push_opts {
+	int		 port;		/* 0: ssh's default (or ~/.ssh/config) */
+	const char	*identity;	/* ssh -i KEY, or NULL */
+	const char	*known_hosts;	/* UserKnownHostsFile, or NULL */
+	const char	*ssh;		/* the client program; NULL: "ssh" */
+	/* Called after each file's answer (the TUI's progress), or NULL. */
+	void		(*progress)(void *, size_t i,
+			    const struct push_result *);
+	void		*arg;
+};
+struct push_result {
+	int		 status;	/* enum push_status */
+	char		 reason[1024];	/* the remote's words: why refused, or
+					   what it applied ("applied: ...") */
+	int		 receipt;	/* its receipt was imported here */
+	char		 receipt_error[1024];	/* else why not ("" if none came) */
+	struct sync_result ack;		/* the receipt: from, seq, counts */
+};
+/*
+ * Sends files[0..n-1] to dest ([USER@]HOST) and fills results[0..n-1].
+ * CR_OK when every file got its answer (each may still be refused);
+ * CR_EIO when the connection failed (the message quotes ssh's exit
+ * status and last line; results say which files got through); CR_EPERM
+ * for a role that may not replicate; CR_EINVAL, CR_ENOTFOUND for bad
+ * arguments or unreadable files (nothing is sent).  Audited.
+ */
+int	push_files(struct session *, const char *const *files, size_t n,
+	    const char *dest, const struct push_opts *,
+	    struct push_result *results, struct cr_err *);
+/*
+ * The remote side: logs `user` in without a password (only a user of
+ * role replication: the SSH key was the authentication), then reads
+ * files from in_fd and answers on out_fd until the pusher says it is
+ * done.  `how` says where the connection came from, for the audit log.
+ */
+int	push_receive(struct store *, const char *user, const char *how,
+	    int in_fd, int out_fd, struct cr_err *);
+
 /* ---------------------------------------------------------------- verify.c */
 int	verify_store(struct session *, FILE *report, struct cr_err *);
 
@@ -1063,6 +1129,7 @@ void	tui_form_list(void);
 void	tui_search_open(void);
 void	tui_queues_open(void);
 void	tui_record_open(const char *id);
+void	tui_conflicts_open(void);	/* the queue of conflicts */
 int	tui_list_key(int key, int *sel, int n, int rows);
 void	tui_pick(const char *title, const char *const *items, size_t n,
 	    void (*done)(void *, int), void *arg);
@@ -1073,6 +1140,9 @@ void	tui_pick_also(const char *title, const char *const *items,
 void	tui_person_open(const char *kidc);	/* NULL: the user types it */
 void	tui_person_of_record(int kind, const struct kv *codes, size_t n);
 void	tui_idcards_open(void);
+/* tui-sync.c */
+void	tui_exchange_open(void);
+void	tui_conflict_open(const char *id, void (*done)(void *), void *arg);
 
 /* =================================================================== cli */
 struct cli {
@@ -1123,5 +1193,7 @@ int	cmd_import(struct cli *);
 int	cmd_conflicts(struct cli *);
 int	cmd_resolve(struct cli *);
 int	cmd_keys(struct cli *);
+int	cmd_push(struct cli *);
+int	cmd_receive(struct cli *);
 
 #endif /* CIVREG_H */

@@ -43,7 +43,9 @@ const struct cli_verb cli_verbs[] = {
 	  "Manage the users of this office (administrators only; anyone may "
 	  "change their\nown password).  The new password is read from the "
 	  "terminal, or from the next\nline of standard input.  ROLE is one of "
-	  "clerk, registrar, district, province,\nnational, health, admin." },
+	  "clerk, registrar, district, province,\nnational, health, admin, "
+	  "replication (a user that only exchanges\nreplication files: "
+	  "'civreg receive')." },
 	{ "register", cmd_register, "register KIND [--from NOTICE] key=value ...",
 	  "Validate and store a declaration of form KIND; prints the new "
 	  "record id.\n'civreg forms KIND' lists the fields.  Every bad field "
@@ -154,6 +156,23 @@ const struct cli_verb cli_verbs[] = {
 	  "version vector (concurrent revisions go to the conflict queue).\n"
 	  "A receipt for the sender is written beside each file (or in DIR).\n"
 	  "A refused file is kept with its reason in STORE/rejected/; exit 2." },
+	{ "push", cmd_push, "push FILE... [USER@]HOST [--port N] [--identity "
+	  "KEY] [--known-hosts FILE]",
+	  "Send replication files (from 'civreg export') over SSH with the\n"
+	  "system OpenSSH client to the office at HOST, whose authorized_keys\n"
+	  "runs 'civreg receive' for this key.  It imports each file and\n"
+	  "answers with its signed receipt, imported here at once (the\n"
+	  "acknowledged point moves).  One line per file: applied, refused\n"
+	  "with the remote's reason, or not sent.  ssh runs in batch mode:\n"
+	  "keys, not passwords; the host key must be known (--known-hosts or\n"
+	  "~/.ssh/known_hosts).  Exit 2 if any file was refused, 8 if the\n"
+	  "connection failed." },
+	{ "receive", cmd_receive, "receive",
+	  "The other end of push, for sshd to run as the forced command of a\n"
+	  "key: command=\"civreg -d DIR -u USER receive\",restrict in\n"
+	  "authorized_keys (doc/replication.md).  USER must have the role\n"
+	  "replication; no password is asked, the SSH key having been the\n"
+	  "authentication.  Not for use by hand." },
 	{ "conflicts", cmd_conflicts, "conflicts [ID]",
 	  "List the records in conflict between offices, or show one: both\n"
 	  "revisions, their version vectors, and each field side by side\n"

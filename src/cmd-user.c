@@ -64,7 +64,8 @@ cmd_user(struct cli *c)
 		return cli_usage("user");
 	if (role && user_role_code(role) == 0) {
 		err_set(&e, CR_EUSAGE, "unknown role '%s': use clerk, registrar, "
-		    "district, province, national, health or admin", role);
+		    "district, province, national, health, admin or "
+		    "replication", role);
 		return cli_fail(&e);
 	}
 	if ((rc = cli_login(c, &s)) != 0)

@@ -171,43 +171,54 @@ index_name_tokens(const char *text, struct keylist *kl)
 void
 index_keys(int index, const void *data, size_t len, struct keylist *kl)
 {
-	const struct form *f;
 	struct record r;
 	struct cr_err e;
-	unsigned char k[4];
-	size_t i;
 
 	kl->n = 0;
 	kl->keys = NULL;
 	if (rec_decode(data, len, &r, &e) != CR_OK)
 		return;
-	f = form_by_code(r.kind);
+	index_keys_record(index, &r, kl);
+	rec_free(&r);
+}
+
+/* The same from a decoded record (store.c decodes once for all five). */
+void
+index_keys_record(int index, const struct record *r, struct keylist *kl)
+{
+	const struct form *f;
+	unsigned char k[4];
+	size_t i;
+
+	kl->n = 0;
+	kl->keys = NULL;
+	f = form_by_code(r->kind);
 	switch (index) {
 	case SI_STATUS:
-		k[0] = (unsigned char)r.status;
-		k[1] = (unsigned char)r.kind;
+		k[0] = (unsigned char)r->status;
+		k[1] = (unsigned char)r->kind;
 		keylist_add(kl, k, 2);
 		break;
 	case SI_NAME:
 	case SI_KIDC:
-		for (i = 0; f && i < r.nfields; i++) {
+		for (i = 0; f && i < r->nfields; i++) {
 			const struct form_field *ff = form_field(f,
-			    r.fields[i].key);
+			    r->fields[i].key);
 			char code[KIDC_LEN + 1], why[128];
 
 			if (ff == NULL)
 				continue;
 			if (index == SI_NAME && (ff->type == FT_NAME_KM ||
 			    ff->type == FT_NAME_LATIN))
-				index_name_tokens(r.fields[i].value, kl);
+				index_name_tokens(r->fields[i].value, kl);
 			else if (index == SI_KIDC && ff->type == FT_KIDC &&
-			    kidc_normalize(r.fields[i].value, code, why,
+			    kidc_normalize(r->fields[i].value, code, why,
 			    sizeof why) == 0)
 				keylist_add(kl, code, KIDC_LEN);
 		}
 		break;
 	case SI_DATE: {
-		const char *v = f && f->date_field ? rec_value(&r,
+		const char *v = f && f->date_field ? rec_value(r,
 		    f->date_field) : NULL;
 		int y, mo, d;
 		char why[128];
@@ -220,9 +231,9 @@ index_keys(int index, const void *data, size_t len, struct keylist *kl)
 		break;
 	}
 	case SI_PLACE: {
-		const char *o = f && f->place_field ? rec_value(&r,
+		const char *o = f && f->place_field ? rec_value(r,
 		    f->place_field) : NULL;
-		const char *res = f && f->residence_field ? rec_value(&r,
+		const char *res = f && f->residence_field ? rec_value(r,
 		    f->residence_field) : NULL;
 		char key[16];
 
@@ -237,7 +248,6 @@ index_keys(int index, const void *data, size_t len, struct keylist *kl)
 		break;
 	}
 	}
-	rec_free(&r);
 }
 
 /*

@@ -200,7 +200,7 @@ rec_decode(const void *p, size_t n, struct record *r, struct cr_err *e)
 	copy_bounded(r->author, sizeof r->author, rd_str(&rd), &rd);
 	r->note = rd_str(&rd);
 	r->nvv = rd_u16(&rd);
-	if (!rd.bad && r->nvv > rd.left / 6)
+	if (!rd.bad && (r->nvv > REC_VV_MAX || r->nvv > rd.left / 6))
 		rd.bad = 1;
 	if (rd.bad)
 		r->nvv = 0;

@@ -60,16 +60,30 @@ history_key(struct buf *k, const char *id, uint32_t rev)
 	buf_add(k, r, 4);
 }
 
-/* Writes a new revision: current value, history, change log. */
+/*
+ * Writes a new revision: current value, history, change log.  Only an
+ * office that may write the record (keys_authority: its owner, or the
+ * district or province above it) changes it: another office holds a
+ * copy from replication, and a change made there could never leave it
+ * (no office accepts it), so that office would disagree for ever.
+ */
 int
 regist_put_revision(struct txn *tx, const struct record *r, int create,
     struct cr_err *e)
 {
 	struct buf v, k;
 	unsigned char seqk[8];
+	char here[OFFICE_LEN];
 	uint64_t seq;
-	int rc;
+	int rc, level;
 
+	if ((rc = office_info(tx, here, &level, e)) != CR_OK)
+		return rc;
+	if (!keys_authority(here, r->office))
+		return err_set(e, CR_EPERM, "record %s belongs to office %s: "
+		    "this office (%s) holds a copy and may not change it, since "
+		    "no other office would accept the change; office %s or its "
+		    "province does it", r->id, r->office, here, r->office);
 	buf_init(&v);
 	buf_init(&k);
 	rec_encode(r, &v);

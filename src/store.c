@@ -195,17 +195,56 @@ st_fail(struct store *st, struct cr_err *e, int rc, const char *what,
 	return code;
 }
 
-/* Secondary key extraction: BDB calls this on every put and delete. */
+/*
+ * Secondary key extraction: BDB calls this on every put and delete, once
+ * per index with the same record.  Decoding the record is most of the
+ * work, so the last one decoded is kept (by its bytes: the DBT's memory
+ * is not ours to trust from one call to the next) and the four other
+ * calls reuse it.  Berkeley DB calls back in the thread that writes, and
+ * civreg writes from one thread.
+ */
+static struct {
+	struct buf	 enc;
+	struct record	 r;
+	int		 ok;
+} st_last;
+
+static const struct record *
+st_decoded(const DBT *data)
+{
+	struct cr_err e;
+
+	if (st_last.ok && st_last.enc.len == data->size &&
+	    memcmp(st_last.enc.data, data->data, data->size) == 0)
+		return &st_last.r;
+	if (st_last.ok)
+		rec_free(&st_last.r);
+	st_last.ok = 0;
+	buf_reset(&st_last.enc);
+	rec_init(&st_last.r);
+	if (rec_decode(data->data, data->size, &st_last.r, &e) != CR_OK) {
+		rec_free(&st_last.r);
+		return NULL;
+	}
+	buf_add(&st_last.enc, data->data, data->size);
+	st_last.ok = 1;
+	return &st_last.r;
+}
+
 static int
 st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
 {
+	const struct record *r;
 	struct keylist kl;
 	int idx = (int)(intptr_t)sdb->app_private;
 	size_t i, n;
 	DBT *many;
 
 	(void)key;
-	index_keys(idx, data->data, data->size, &kl);
+	kl.n = 0;
+	kl.keys = NULL;
+	if ((r = st_decoded(data)) != NULL)
+		index_keys_record(idx, r, &kl);
 	if (kl.n == 0) {
 		keylist_free(&kl);
 		return DB_DONOTINDEX;
@@ -371,7 +410,7 @@ st_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 {
 	struct store *st;
 	const char *s;
-	u_int32_t cache_mb = 8;
+	u_int32_t cache_mb = 64;
 	int rc, i;
 
 	*stp = NULL;
@@ -407,8 +446,18 @@ st_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 	st->env->app_private = st;
 	st->env->set_errcall(st->env, st_errcall);
 	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
-	st->env->set_lk_max_locks(st->env, 20000);
-	st->env->set_lk_max_objects(st->env, 20000);
+	/*
+	 * An import applies a whole file in one transaction, and Berkeley
+	 * DB holds a lock on every page it writes until the commit: 100,000
+	 * revisions take about 73,000 locks.  The lock table starts at
+	 * 20,000 locks and grows as needed, up to the main region's memory
+	 * (256 MB, some 1.7 million locks); the hash table stays the size of
+	 * the start, which keeps opening the environment as cheap as before.
+	 */
+	st->env->set_memory_init(st->env, DB_MEM_LOCK, 20000);
+	st->env->set_memory_init(st->env, DB_MEM_LOCKOBJECT, 20000);
+	st->env->set_lk_tablesize(st->env, 32768);
+	st->env->set_memory_max(st->env, 0, 256u * 1024 * 1024);
 	st->env->set_lk_max_lockers(st->env, 2000);
 	st->env->set_cachesize(st->env, 0, cache_mb * 1024 * 1024, 1);
 	st->env->set_lg_bsize(st->env, 256 * 1024);
@@ -472,6 +521,12 @@ store_close(struct store *st)
 	st_hold();
 	st_free(st);
 	st_release();
+	if (open_stores == NULL) {
+		if (st_last.ok)
+			rec_free(&st_last.r);
+		st_last.ok = 0;
+		buf_free(&st_last.enc);
+	}
 }
 
 static void

@@ -237,17 +237,19 @@ static const struct {
 	int		 status;
 	const char	*kind;
 	const char	*empty;
+	int		 conflicts;	/* from sync_conflicts */
 } queues[] = {
-	{ N_("Declarations to register"), RS_DECLARED, NULL, NULL },
-	{ N_("Awaiting district approval"), RS_PENDING_APPROVAL, NULL, NULL },
-	{ N_("Health notices not yet registered"), RS_NOTIFIED, NULL, NULL },
-	{ N_("Appeals"), RS_DECLARED, "appeal", NULL },
-	{ N_("Corrections requested"), RS_DECLARED, "correction", NULL },
-	{ N_("Rejected: to amend (e) or appeal"), RS_REJECTED, NULL, NULL },
+	{ N_("Declarations to register"), RS_DECLARED, NULL, NULL, 0 },
+	{ N_("Awaiting district approval"), RS_PENDING_APPROVAL, NULL, NULL,
+	  0 },
+	{ N_("Health notices not yet registered"), RS_NOTIFIED, NULL, NULL, 0 },
+	{ N_("Appeals"), RS_DECLARED, "appeal", NULL, 0 },
+	{ N_("Corrections requested"), RS_DECLARED, "correction", NULL, 0 },
+	{ N_("Rejected: to amend (e) or appeal"), RS_REJECTED, NULL, NULL, 0 },
 	{ N_("Conflicts between offices"), 0, NULL,
-	  N_("(filled by replication between offices)") },
+	  N_("(no conflict between offices)"), 1 },
 	{ N_("Possible duplicates"), 0, NULL,
-	  N_("(filled by de-duplication)") },
+	  N_("(filled by de-duplication)"), 0 },
 };
 #define NQUEUES (sizeof queues / sizeof queues[0])
 
@@ -255,7 +257,32 @@ struct queue {
 	int		which;		/* -1: the list of queues */
 	int		sel;
 	struct rows	r;
+	int		direct;		/* opened on one queue: Esc leaves */
 };
+
+/* One row per record in conflict, however many other revisions. */
+static int
+rows_add_conflict(void *arg, const struct record *local,
+    const struct record *other)
+{
+	struct rows *r = arg;
+	const struct form *f = form_by_code(local->kind);
+	char line[512];
+
+	if (r->n > 0 && strcmp(r->id[r->n - 1], local->id) == 0)
+		return 0;
+	snprintf(line, sizeof line, "%s  %-12.12s %s %u %-10s  %s %u %-10s "
+	    "%s %s", local->id, f ? f->key : "?", _("here"),
+	    (unsigned)local->rev, rec_status_name(local->status),
+	    _("other"), (unsigned)other->rev, rec_status_name(other->status),
+	    _("by"), other->author);
+	r->line = xrealloc(r->line, (r->n + 1) * sizeof *r->line);
+	r->id = xrealloc(r->id, (r->n + 1) * sizeof *r->id);
+	r->line[r->n] = xstrdup(line);
+	r->id[r->n] = xstrdup(local->id);
+	r->n++;
+	return 0;
+}
 
 static void
 queue_fill(struct queue *q)
@@ -265,6 +292,13 @@ queue_fill(struct queue *q)
 
 	rows_free(&q->r);
 	q->sel = 0;
+	if (queues[q->which].conflicts) {
+		err_clear(&e);
+		if (sync_conflicts(&tui_session, NULL, rows_add_conflict,
+		    &q->r, &e) != CR_OK)
+			tui_error("%s", e.msg);
+		return;
+	}
 	if (queues[q->which].status == 0)
 		return;
 	f = queues[q->which].kind ? form_by_key(queues[q->which].kind) : NULL;
@@ -294,6 +328,13 @@ queue_draw(struct tui_screen *sc)
 	rows_draw(&q->r, q->sel, 2, LINES - 2);
 }
 
+/* After a conflict is resolved: the queue as it is now. */
+static void
+queue_refill(void *arg)
+{
+	queue_fill(arg);
+}
+
 static int
 queue_key(struct tui_screen *sc, int k)
 {
@@ -315,11 +356,15 @@ queue_key(struct tui_screen *sc, int k)
 	}
 	if (tui_list_key(k, &q->sel, (int)q->r.n, LINES - 4))
 		return 1;
-	if (tui_is_back(k)) {
+	if (tui_is_back(k) && q->direct)
+		tui_pop();
+	else if (tui_is_back(k)) {
 		q->sel = q->which;
 		q->which = -1;
 		rows_free(&q->r);
-	} else if (tui_is_enter(k) && q->r.n > 0)
+	} else if (tui_is_enter(k) && q->r.n > 0 && queues[q->which].conflicts)
+		tui_conflict_open(q->r.id[q->sel], queue_refill, q);
+	else if (tui_is_enter(k) && q->r.n > 0)
 		tui_record_open(q->r.id[q->sel]);
 	else if (k == TUI_CTRL('r'))
 		queue_fill(q);
@@ -342,8 +387,11 @@ static const struct tui_ops queue_ops = {
 	N_("Up/Down choose  Enter open  ^R refresh  Esc back  ? help"),
 	N_("Each queue lists the records waiting for someone, oldest first.\n"
 	   "Enter opens a queue, then a record.  Ctrl-R reads the queue again\n"
-	   "(other terminals may have changed it).  Conflicts and possible\n"
-	   "duplicates are filled by replication and de-duplication.")
+	   "(other terminals may have changed it).  Possible duplicates are\n"
+	   "filled by de-duplication.\n\n"
+	   "Conflicts between offices: records changed here and at another\n"
+	   "office at the same time.  Enter shows the two revisions side by\n"
+	   "side; there l keeps this office's revision and o the other's.")
 };
 
 void
@@ -353,6 +401,20 @@ tui_queues_open(void)
 
 	q->which = -1;
 	tui_push(&queue_ops, q);
+}
+
+void
+tui_conflicts_open(void)
+{
+	struct queue *q = xcalloc(1, sizeof *q);
+	size_t i;
+
+	for (i = 0; i < NQUEUES && !queues[i].conflicts; i++)
+		;
+	q->which = (int)i;
+	q->direct = 1;
+	tui_push(&queue_ops, q);
+	queue_fill(q);
 }
 
 /* --- a record -------------------------------------------------------------- */

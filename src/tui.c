@@ -280,8 +280,14 @@ help_key(struct tui_screen *s, int k)
 	return 1;
 }
 
+static void
+help_free(struct tui_screen *s)
+{
+	free(s->data);
+}
+
 static const struct tui_ops help_ops = {
-	"help", help_draw, help_key, NULL,
+	"help", help_draw, help_key, help_free,
 	N_("Up/Down scroll  any other key: back"), ""
 };
 
@@ -297,13 +303,14 @@ tui_help(const struct tui_ops *of)
 /* --- menu ---------------------------------------------------------------- */
 
 enum { M_DECLARE, M_SEARCH, M_QUEUES, M_OPEN, M_LANG, M_PERSON,
-	M_IDCARDS, M_QUIT, M_N };
+	M_IDCARDS, M_QUIT, M_EXCHANGE, M_N };
 
 static const char *const menu_items[M_N] = {
 	N_("Declare an event or notice"), N_("Search the register"),
 	N_("Queues"), N_("Open a record by its id"),
 	N_("Language: English / Khmer"), N_("Person register"),
-	N_("ID cards expiring"), N_("Log out")
+	N_("ID cards expiring"), N_("Log out"),
+	N_("Exchange with other offices")
 };
 
 struct menu {
@@ -332,6 +339,10 @@ menu_allowed(int item)
 		return authz_check(&tui_session, AZ_PERSON, NULL, &e) == CR_OK;
 	case M_IDCARDS:
 		return authz_check(&tui_session, AZ_IDCARD_LIST, NULL, &e) ==
+		    CR_OK;
+	case M_EXCHANGE:
+		return authz_check(&tui_session, AZ_REPLICATE, NULL, &e) ==
+		    CR_OK || authz_check(&tui_session, AZ_RESOLVE, NULL, &e) ==
 		    CR_OK;
 	default:
 		return 1;
@@ -419,6 +430,9 @@ menu_key(struct tui_screen *s, int k)
 	case M_IDCARDS:
 		tui_idcards_open();
 		break;
+	case M_EXCHANGE:
+		tui_exchange_open();
+		break;
 	case M_LANG:
 		err_clear(&e);
 		if (user_set_lang(&tui_session, !tui_session.lang, &e) != CR_OK)
@@ -443,7 +457,7 @@ menu_free(struct tui_screen *s)
 
 static const struct tui_ops menu_ops = {
 	"menu", menu_draw, menu_key, menu_free,
-	N_("Up/Down/^N/^P move  Enter choose  1-8 shortcut  ? help  Esc quit"),
+	N_("Up/Down/^N/^P move  Enter choose  1-9 shortcut  ? help  Esc quit"),
 	N_("The main menu lists what your role may do; items you may not\n"
 	   "use are dim.  Move with the arrow keys, Tab, Ctrl-N and Ctrl-P,\n"
 	   "or press the item's number; Enter opens it.\n\n"
@@ -454,7 +468,9 @@ static const struct tui_ops menu_ops = {
 	   "your choice is remembered.\n"
 	   "Person register: every record about an identity code, and the\n"
 	   "person's current residence.\n"
-	   "ID cards expiring: cards of a commune to renew, as a list or CSV.\n\n"
+	   "ID cards expiring: cards of a commune to renew, as a list or CSV.\n"
+	   "Exchange with other offices: export, import and push the files\n"
+	   "that keep offices in agreement, and settle conflicts.\n\n"
 	   "Esc, Ctrl-G or q logs out.")
 };
 

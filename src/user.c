@@ -151,7 +151,7 @@ user_decode(const char *name, const void *p, size_t n, struct user_rec *u,
 		memcpy(u->hash, h, CRYPTO_HASHLEN);
 	u->info.full_name = rd_str(&rd);
 	if (rd.bad || rd.left != 0 || u->info.role < ROLE_CLERK ||
-	    u->info.role > ROLE_ADMIN || u->t == 0 || u->m == 0 ||
+	    u->info.role > ROLE_LAST || u->t == 0 || u->m == 0 ||
 	    u->t > 64 || u->m > 4u * 1024 * 1024 || u->p == 0 || u->p > 16) {
 		user_info_free(&u->info);
 		return err_set(e, CR_ECORRUPT, "users.db: the entry of %s is "
@@ -235,10 +235,10 @@ make_user(struct user_rec *u, const char *name, int role,
 	if (!user_name_valid(name, why, sizeof why))
 		return err_set(e, CR_EINVAL, "user name '%s' is not allowed: "
 		    "%s", name, why);
-	if (role < ROLE_CLERK || role > ROLE_ADMIN)
+	if (role < ROLE_CLERK || role > ROLE_LAST)
 		return err_set(e, CR_EINVAL, "unknown role: the roles are "
-		    "clerk, registrar, district, province, national, health "
-		    "and admin");
+		    "clerk, registrar, district, province, national, health, "
+		    "admin and replication");
 	if (full_name && (!utf8_valid(full_name, strlen(full_name)) ||
 	    utf8_chars(full_name) > 100))
 		return err_set(e, CR_EINVAL, "the full name must be valid text "
@@ -402,6 +402,108 @@ user_login(struct store *st, const char *name, const char *pw,
 		}
 		return rc;
 	}
+	if (l.result != CR_OK) {
+		memset(s, 0, sizeof *s);
+		return err_set(e, l.result, "login refused: %s", l.msg);
+	}
+	return CR_OK;
+}
+
+/*
+ * `civreg receive` runs as a forced command of sshd: nobody is there to
+ * type a password, and the SSH key was the authentication.  So only a
+ * user whose role is replication -- who may do nothing but exchange
+ * replication files, each checked by signature -- may log in this way,
+ * and every such login is audited with where it came from.  A disabled
+ * account is refused (that is how an administrator cuts a key off
+ * without touching sshd); a lock after wrong passwords is not, since no
+ * password is involved and a guesser should not stop replication.
+ */
+struct key_login {
+	const char	*name;
+	const char	*how;
+	struct session	*s;
+	int		 result;
+	char		 msg[256];
+};
+
+static int
+key_login_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct key_login *l = arg;
+	struct user_rec u;
+	char office[OFFICE_LEN], detail[256];
+	int rc, level;
+
+	l->result = CR_EAUTH;
+	if ((rc = office_info(tx, office, &level, e)) != CR_OK)
+		return rc;
+	rc = user_get(tx, l->name, &u, 1, e);
+	if (rc == CR_ENOTFOUND) {
+		err_clear(e);
+		snprintf(l->msg, sizeof l->msg, "no user %s in this store: "
+		    "the forced command in authorized_keys must name a user of "
+		    "role replication", l->name);
+		snprintf(detail, sizeof detail, "%.200s: unknown user name",
+		    l->how);
+		return audit_append(tx, "", office, AU_LOGIN_FAIL, "", detail,
+		    e);
+	}
+	if (rc != CR_OK)
+		return rc;
+	if (u.info.role != ROLE_REPLICATION) {
+		l->result = CR_EPERM;
+		snprintf(l->msg, sizeof l->msg, "user %s has the role %s: only a "
+		    "user of role replication may receive without a password",
+		    l->name, user_role_name(u.info.role));
+		snprintf(detail, sizeof detail, "%.200s: role %s refused",
+		    l->how, user_role_name(u.info.role));
+		rc = audit_append(tx, l->name, office, AU_LOGIN_FAIL, "",
+		    detail, e);
+	} else if (u.info.disabled) {
+		snprintf(l->msg, sizeof l->msg, "the account %s is disabled: "
+		    "ask an administrator", l->name);
+		snprintf(detail, sizeof detail, "%.200s: account disabled",
+		    l->how);
+		rc = audit_append(tx, l->name, office, AU_LOGIN_FAIL, "",
+		    detail, e);
+	} else {
+		u.info.last_login = (int64_t)cr_now();
+		rc = user_put(tx, &u, 0, e);
+		if (rc == CR_OK)
+			rc = audit_append(tx, l->name, office, AU_LOGIN, "",
+			    l->how, e);
+		l->result = CR_OK;
+		snprintf(l->s->user, sizeof l->s->user, "%s", l->name);
+		snprintf(l->s->office, sizeof l->s->office, "%s", office);
+		l->s->role = u.info.role;
+		l->s->level = level;
+		l->s->lang = u.info.lang;
+	}
+	user_info_free(&u.info);
+	crypto_wipe(&u, sizeof u);
+	return rc;
+}
+
+int
+user_login_key(struct store *st, const char *name, const char *how,
+    struct session *s, struct cr_err *e)
+{
+	struct key_login l;
+	char why[128];
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	memset(&l, 0, sizeof l);
+	s->store = st;
+	if (!user_name_valid(name, why, sizeof why))
+		return err_set(e, CR_EAUTH, "login refused: '%s' is not a user "
+		    "name: %s", name, why);
+	l.name = name;
+	l.how = how;
+	l.s = s;
+	if ((rc = store_run(st, key_login_txn, &l, e)) != CR_OK)
+		return rc;
 	if (l.result != CR_OK) {
 		memset(s, 0, sizeof *s);
 		return err_set(e, l.result, "login refused: %s", l.msg);

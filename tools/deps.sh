@@ -3,10 +3,16 @@
 CIVREG_PKGS="gcc make autoconf automake libtool pkg-config libdb5.3-dev \
 db5.3-util libgcrypt20-dev libncursesw5-dev check libsubunit-dev tmux \
 openssh-client openssh-server openssl gettext autopoint"
+# ./check.sh --fuzz also needs clang and libFuzzer.  On Debian 12 the
+# runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev, which clang only
+# recommends: name it (libclang-rt-dev follows the default clang).
+# shellcheck disable=SC2034
+CIVREG_FUZZ_PKGS="clang libclang-rt-dev"
 
+# civreg_deps [MORE_PACKAGES...]
 civreg_deps() {
 	missing=
-	for p in $CIVREG_PKGS; do
+	for p in $CIVREG_PKGS "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q "ok installed" || missing="$missing $p"
 	done
