@@ -222,3 +222,4 @@ ok "receive takes no arguments, and needs the user of the forced command"
 stop_sshd
 kill -0 "$(cat "$D/sshd.pid" 2> /dev/null || echo 999999)" 2> /dev/null && fail "sshd still running"
 ok "sshd stopped"
+echo "$ntest passed, 0 failed"
