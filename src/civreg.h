@@ -982,6 +982,10 @@ typedef int (*sync_conflict_fn)(void *, const struct record *local,
 	    const struct record *other);
 int	sync_conflicts(struct session *, const char *id, sync_conflict_fn,
 	    void *, struct cr_err *);
+/* Called while a big file (1 MB of payload or more) is applied. */
+typedef void (*sync_progress_fn)(void *, const char *path, size_t done,
+	    size_t total);
+void	sync_set_progress(sync_progress_fn, void *);
 int	sync_resolve(struct session *, const char *id, int keep_other,
 	    const char *reason, struct record *after, struct cr_err *);
 

@@ -54,6 +54,15 @@ cmd_export(struct cli *c)
 	return 0;
 }
 
+/* "applying FILE: 45%" on standard error, one line a step. */
+static void
+show_progress(void *arg, const char *path, size_t done, size_t total)
+{
+	(void)arg;
+	fprintf(stderr, "civreg: applying %s: %zu%%\n", path,
+	    total ? (size_t)((double)done * 100 / (double)total) : 100);
+}
+
 int
 cmd_import(struct cli *c)
 {
@@ -80,6 +89,7 @@ cmd_import(struct cli *c)
 		return cli_usage("import");
 	if ((rc = cli_login(c, &s)) != 0)
 		return rc;
+	sync_set_progress(show_progress, NULL);
 	for (i = optind; i < c->argc; i++) {
 		err_clear(&e);
 		rc = sync_import(&s, c->argv[i], rdir, &res, &e);

@@ -401,7 +401,38 @@ struct import {
 	struct buf		 receipt;	/* the receipt's payload */
 	struct txn		*tx;
 	uint64_t		 change, change0;	/* seq.change */
+	const char		*path;
+	const unsigned char	*pbase;		/* the payload, for progress */
+	size_t			 plen, next_report;
 };
+
+/*
+ * Progress on big files: a 100,000-record file takes seconds to apply,
+ * and a clerk should see it moving.  Reported by payload bytes, in
+ * twentieths, for payloads of 1 MB and more.
+ */
+#define PROGRESS_MIN	(1024 * 1024)
+static sync_progress_fn	progress_fn;
+static void		*progress_arg;
+
+void
+sync_set_progress(sync_progress_fn fn, void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
+static void
+progress(struct import *im, const void *at)
+{
+	size_t done = (size_t)((const unsigned char *)at - im->pbase);
+
+	if (progress_fn == NULL || im->plen < PROGRESS_MIN ||
+	    done < im->next_report)
+		return;
+	im->next_report = done + im->plen / 20;
+	progress_fn(progress_arg, im->path, done, im->plen);
+}
 
 static int
 read_file(const char *path, struct buf *b, struct cr_err *e)
@@ -690,6 +721,7 @@ apply_entry(void *arg, int type, const void *data, size_t len,
 	struct key_revocation kr;
 	int rc;
 
+	progress(im, data);
 	switch (type) {
 	case PE_REVISION:
 		return merge(im, im->tx, data, len, e);
@@ -793,9 +825,14 @@ import_txn(struct txn *tx, void *arg, struct cr_err *e)
 	if ((rc = meta_get_u64(tx, "seq.change", &im->change0, 1, e)) != CR_OK)
 		goto out;
 	im->change = im->change0;
+	im->pbase = payload.data;
+	im->plen = payload.len;
+	im->next_report = 0;
 	if ((rc = repfile_payload(payload.data, payload.len, &im->hw,
 	    &im->audit_hw, apply_entry, im, e)) != CR_OK)
 		goto out;
+	if (progress_fn && im->plen >= PROGRESS_MIN)
+		progress_fn(progress_arg, im->path, im->plen, im->plen);
 	if (im->change != im->change0 && (rc = meta_put_u64(tx, "seq.change",
 	    im->change, e)) != CR_OK)
 		goto out;
@@ -922,6 +959,7 @@ sync_import(struct session *s, const char *path, const char *receipt_dir,
 	im.file = file.data;
 	im.n = file.len;
 	im.res = res;
+	im.path = path;
 	buf_init(&im.receipt);
 	crypto_sha256(file.data, file.len, im.digest);
 	if ((rc = repfile_verify(file.data, file.len, &im.h, e)) == CR_OK)

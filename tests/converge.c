@@ -1088,9 +1088,25 @@ bulk_txn(struct txn *tx, void *arg, struct cr_err *e)
 	return rc;
 }
 
+struct steps {
+	size_t	calls, done, total;
+};
+
+static void
+count_progress(void *arg, const char *path, size_t done, size_t total)
+{
+	struct steps *st = arg;
+
+	(void)path;
+	st->calls++;
+	st->done = done;
+	st->total = total;
+}
+
 static void
 bulk(size_t n)
 {
+	struct steps steps = { 0, 0, 0 };
 	struct sync_result res, in;
 	struct cr_err e;
 	struct bulk b = { codes[1], n, 0 };
@@ -1111,8 +1127,14 @@ bulk(size_t n)
 		die(NULL, "bulk: %zu revisions exported, not %zu", res.records,
 		    n);
 	t2 = now_sec();
+	sync_set_progress(count_progress, &steps);
 	if (sync_import(&off[PROV].reg, res.path, usb, &in, &e) != CR_OK)
 		die(&e, "bulk: import of %zu records in one transaction", n);
+	sync_set_progress(NULL, NULL);
+	/* A big file shows its progress: about twenty steps, ending at all. */
+	if (steps.calls < 10 || steps.done != steps.total)
+		die(NULL, "bulk: %zu progress reports, the last %zu of %zu",
+		    steps.calls, steps.done, steps.total);
 	if (in.applied != n)
 		die(NULL, "bulk: %zu applied, not %zu", in.applied, n);
 	printf("bulk: %zu records made in %.1f s, exported in %.1f s, "
