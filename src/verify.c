@@ -200,6 +200,102 @@ place_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
 	return 0;
 }
 
+/* keys.db: every entry decodes by the rule of its key (keys.c). */
+static int
+keys_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	struct office_cert c, chain[KEYS_MAX_CHAIN];
+	struct key_revocation r;
+	struct office_keys own;
+	struct cr_err e;
+	size_t n;
+	int rc = CR_OK;
+
+	err_clear(&e);
+	if (kl == 3 && memcmp(k, "own", 3) == 0)
+		rc = keys_own(v->tx, &own, &e);
+	else if ((kl == 4 && memcmp(k, "self", 4) == 0) ||
+	    (kl > 5 && memcmp(k, "peer", 5) == 0) ||
+	    (kl > 6 && memcmp(k, "trust", 6) == 0))
+		rc = keys_cert_decode(val, vl, &c, &e);
+	else if (kl == 5 && memcmp(k, "chain", 5) == 0)
+		rc = keys_chain_decode(val, vl, chain, &n, &e);
+	else if (kl > 4 && memcmp(k, "rev", 4) == 0)
+		rc = keys_revocation_decode(val, vl, &r, &e);
+	else
+		rc = err_set(&e, CR_ECORRUPT, "an entry of no known kind");
+	crypto_wipe(&own, sizeof own);
+	if (rc != CR_OK)
+		problem(v, "keys.db: %s", e.msg);
+	return 0;
+}
+
+/* conflicts.db: id NUL 8 bytes -> a revision of that record, here. */
+static int
+conflict_visit(void *arg, const void *k, size_t kl, const void *val,
+    size_t vl)
+{
+	struct vctx *v = arg;
+	const char *id = k;
+	struct record r;
+	struct cr_err e;
+	size_t idl = strnlen(id, kl);
+
+	rec_init(&r);
+	if (idl + 9 != kl || rec_decode(val, vl, &r, &e) != CR_OK)
+		problem(v, "conflicts.db: an entry for %.*s is damaged",
+		    (int)idl, id);
+	else if (strcmp(r.id, id) != 0)
+		problem(v, "conflicts.db: the entry for %s holds record %s",
+		    id, r.id);
+	else if (store_get(v->tx, ST_RECORDS, id, idl, NULL, 0, &e) != CR_OK)
+		problem(v, "conflicts.db: %s is in conflict but not in "
+		    "records.db", id);
+	rec_free(&r);
+	return 0;
+}
+
+/* raudit.db: office NUL seq -> that office's audit entry number seq. */
+static int
+raudit_visit(void *arg, const void *k, size_t kl, const void *val,
+    size_t vl)
+{
+	struct vctx *v = arg;
+	struct audit_entry a;
+	struct cr_err e;
+	size_t ol = strnlen(k, kl);
+
+	if (ol + 9 != kl || audit_decode(val, vl, &a, &e) != CR_OK) {
+		problem(v, "raudit.db: an entry of office %.*s is damaged",
+		    (int)ol, (const char *)k);
+		return 0;
+	}
+	if (a.seq != be64_get((const unsigned char *)k + ol + 1))
+		problem(v, "raudit.db: entry %llu of office %.*s is filed "
+		    "under another number", (unsigned long long)a.seq, (int)ol,
+		    (const char *)k);
+	audit_entry_free(&a);
+	return 0;
+}
+
+/* peers.db: 'O' office -> 25 bytes of state; 'I' office seq -> 40. */
+static int
+peer_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
+{
+	struct vctx *v = arg;
+	const unsigned char *p = k, *d = val;
+	size_t ol = kl > 1 ? strnlen((const char *)p + 1, kl - 1) : 0;
+
+	if (kl > 1 && p[0] == 'O' && ol + 2 == kl && vl == 25 && d[0] == 1)
+		return 0;
+	if (kl > 1 && p[0] == 'I' && ol + 10 == kl && vl == 40)
+		return 0;
+	problem(v, "peers.db: an entry (%zu bytes, value %zu) is damaged", kl,
+	    vl);
+	return 0;
+}
+
 static void
 scan(struct vctx *v, int table, store_visit_fn fn)
 {
@@ -263,6 +359,10 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 	scan(&v, ST_CHANGES, change_visit);
 	scan(&v, ST_PLACES, place_visit);
 	scan(&v, ST_USERS, user_visit);
+	scan(&v, ST_KEYS, keys_visit);
+	scan(&v, ST_CONFLICTS, conflict_visit);
+	scan(&v, ST_RAUDIT, raudit_visit);
+	scan(&v, ST_PEERS, peer_visit);
 	if (!store_panicked(s->store)) {
 		uint64_t ncerts;
 
