@@ -170,9 +170,8 @@ struct export {
 
 /* The owning office of a record, from its id: OFFICE-NUMBER. */
 static const char *
-owner_of(const void *key, size_t kl)
+owner_of(const void *key, size_t kl, char o[OFFICE_LEN])
 {
-	static char o[OFFICE_LEN];
 	const char *dash = memchr(key, '-', kl);
 	size_t n = dash ? (size_t)(dash - (const char *)key) : 0;
 
@@ -187,6 +186,7 @@ static int
 export_change(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 {
 	struct export *x = arg;
+	char owner[OFFICE_LEN];
 	struct buf rev;
 	int rc;
 
@@ -197,7 +197,8 @@ export_change(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	 * neighbours' records from the province does not send them back
 	 * (the recipient would refuse the whole file).
 	 */
-	if (rc == CR_OK && keys_authority(x->s->office, owner_of(v, vl))) {
+	if (rc == CR_OK && keys_authority(x->s->office,
+	    owner_of(v, vl, owner))) {
 		entry_add(&x->payload, PE_REVISION, rev.data, rev.len);
 		x->res->records++;
 	}
@@ -237,21 +238,45 @@ static int
 write_new(const char *path, const struct buf *b, char *tmp, size_t tmpsz,
     struct cr_err *e)
 {
+	size_t off;
+	ssize_t n = 0;
 	int fd;
 
 	snprintf(tmp, tmpsz, "%s.tmp%ld", path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
 		return err_set(e, CR_EIO, "cannot write %s: %s", tmp,
 		    strerror(errno));
-	if (write(fd, b->data, b->len) != (ssize_t)b->len || fsync(fd) != 0) {
-		err_set(e, CR_EIO, "cannot write %s: %s", tmp,
-		    strerror(errno));
-		close(fd);
+	for (off = 0; off < b->len; off += (size_t)n)
+		if ((n = write(fd, b->data + off, b->len - off)) <= 0)
+			break;
+	if (off < b->len || fsync(fd) != 0 || close(fd) != 0) {
+		err_set(e, CR_EIO, "cannot write %s: %s", tmp, off < b->len &&
+		    n == 0 ? "no space written" : strerror(errno));
+		if (off < b->len)
+			close(fd);
 		unlink(tmp);
 		return CR_EIO;
 	}
-	close(fd);
 	return CR_OK;
+}
+
+/*
+ * Gives a written file its name without replacing a file of that name:
+ * link(2), or rename(2) where the file system has no links (FAT sticks),
+ * after checking that the name is free.
+ */
+static int
+place_new(const char *tmp, const char *path)
+{
+	struct stat st;
+
+	if (link(tmp, path) == 0)
+		return 0;
+	if (errno == EEXIST || stat(path, &st) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(tmp, path);
 }
 
 static int
@@ -306,11 +331,7 @@ export_txn(struct txn *tx, void *arg, struct cr_err *e)
 		return rc;
 	x->hw = po.acked_hw;
 	x->audit_hw = po.acked_audit;
-	buf_reset(&x->payload);
-	buf_add(&x->payload, "CP", 2);		/* header rewritten below */
-	buf_add_u8(&x->payload, REPFILE_PAYLOAD_VERSION);
-	buf_add_u64(&x->payload, 0);
-	buf_add_u64(&x->payload, 0);
+	payload_start(&x->payload, 0, 0);	/* high waters set below */
 	be64_put(from, po.acked_hw + 1);
 	if ((rc = store_scan_from(tx, ST_CHANGES, from, 8, export_change, x,
 	    e)) != CR_OK)
@@ -376,8 +397,7 @@ sync_export(struct session *s, const char *to, const char *dir,
 	 * next export carries every change not acknowledged.
 	 */
 	if (rc == CR_OK && ((rc = write_new(res->path, &x.file, x.tmp,
-	    sizeof x.tmp, e)) != CR_OK || (link(x.tmp, res->path) != 0 &&
-	    rename(x.tmp, res->path) != 0)))
+	    sizeof x.tmp, e)) != CR_OK || place_new(x.tmp, res->path) != 0))
 		rc = err_set(e, CR_EIO, "the export is recorded but %s could "
 		    "not be written (%s): export again", res->path,
 		    e->msg[0] ? e->msg : strerror(errno));
@@ -492,11 +512,8 @@ out:
 
 struct conflict_scan {
 	const struct record	*incoming;
-	struct txn		*tx;
-	struct cr_err		*e;
 	int			 same;		/* already kept */
 	int			 newer;		/* a kept one dominates it */
-	int			 rc;
 	struct keylist		 drop;		/* dominated: to delete */
 };
 
@@ -528,41 +545,28 @@ conflict_visit(void *arg, const void *k, size_t kl, const void *v,
 }
 
 /*
- * The kept concurrent revisions of a record: whether r is one of them
- * (same: 1) or older than one of them (same: 2), and (drop) unless so,
- * those r dominates, which are settled by it.
+ * The kept concurrent revisions of a record against r: whether r is one
+ * of them (*same 1) or older than one of them (*same 2); if neither,
+ * those r dominates are settled by it and go.
  */
 static int
-conflicts_against(struct txn *tx, const struct record *r, int drop,
-    int *same, size_t *left, struct cr_err *e)
+conflicts_against(struct txn *tx, const struct record *r, int *same,
+    struct cr_err *e)
 {
 	struct conflict_scan c;
 	struct buf k;
-	size_t i, total = 0;
+	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof c);
 	c.incoming = r;
-	c.tx = tx;
-	c.e = e;
 	buf_init(&k);
 	buf_add_cstr(&k, r->id);
 	rc = store_scan(tx, ST_CONFLICTS, k.data, k.len, conflict_visit, &c,
 	    e);
-	for (i = 0; rc == CR_OK && i < c.drop.n; i++)
-		if (drop && !c.same && !c.newer)
-			rc = store_del(tx, ST_CONFLICTS, c.drop.keys[i].data,
-			    c.drop.keys[i].len, e);
-	if (rc == CR_OK && left) {
-		struct keylist all;
-
-		memset(&all, 0, sizeof all);
-		rc = store_scan(tx, ST_CONFLICTS, k.data, k.len,
-		    keylist_collect, &all, e);
-		total = all.n;
-		keylist_free(&all);
-		*left = total;
-	}
+	for (i = 0; rc == CR_OK && !c.same && !c.newer && i < c.drop.n; i++)
+		rc = store_del(tx, ST_CONFLICTS, c.drop.keys[i].data,
+		    c.drop.keys[i].len, e);
 	*same = c.same ? 1 : c.newer ? 2 : 0;
 	keylist_free(&c.drop);
 	buf_free(&k);
@@ -636,7 +640,7 @@ merge(struct import *im, struct txn *tx, const void *enc, size_t len,
 	}
 	if (cmp == VV_DOMINATES) {
 		if ((rc = put_incoming(im, tx, &in, enc, len, 1, e)) != CR_OK ||
-		    (rc = conflicts_against(tx, &in, 1, &same, NULL, e)) !=
+		    (rc = conflicts_against(tx, &in, &same, e)) !=
 		    CR_OK)
 			goto out;
 		im->res->applied++;
@@ -649,7 +653,7 @@ merge(struct import *im, struct txn *tx, const void *enc, size_t len,
 	 * commune's two edits in a row would be two conflicts, and the
 	 * registrar could not keep "the other" one).
 	 */
-	if ((rc = conflicts_against(tx, &in, 1, &same, NULL, e)) != CR_OK)
+	if ((rc = conflicts_against(tx, &in, &same, e)) != CR_OK)
 		goto out;
 	if (same) {
 		im->res->ignored++;
@@ -1144,8 +1148,7 @@ resolve_txn(struct txn *tx, void *arg, struct cr_err *e)
 	{
 		int same;
 
-		if ((rc = conflicts_against(tx, &next, 1, &same, NULL, e)) !=
-		    CR_OK)
+		if ((rc = conflicts_against(tx, &next, &same, e)) != CR_OK)
 			goto out;
 	}
 	snprintf(detail, sizeof detail, "resolve: kept the %s revision%s%.200s",

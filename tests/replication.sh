@@ -188,6 +188,18 @@ openssl pkeyutl -verify -pubin -inkey "$T/pub.pem" -rawin -in "$T/digest" \
     -sigfile "$T/sig" > "$T/out" 2>&1 && fail "openssl accepted a changed file"
 ok "the signature checks with stock openssl as doc/replication.md shows"
 
+# An export never replaces a file already on the stick.
+last=$(ls "$USB"/120101-to-12-*.crf | sort | tail -n 1)
+n=$(basename "$last" .crf | sed 's/.*-0*//')
+next=$(printf '%s/120101-to-12-%06d.crf' "$USB" $((n + 1)))
+echo "someone else's file" > "$next"
+run 8 reg_at c1 export --to 12 --out "$USB"
+err_has "could not be written (File exists): export again"
+[ "$(cat "$next")" = "someone else's file" ] || fail "the file was replaced"
+ls "$USB" | grep -q '\.tmp' && fail "a temporary file was left"
+run 0 reg_at c1 export --to 12 --out "$USB"
+ok "an export never replaces a file of the same name, and leaves no temporary file"
+
 for o in nat prov c1 c2; do
 	run 0 at "$o" verify
 done
