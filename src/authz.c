@@ -48,6 +48,10 @@ static const struct {
 	  "export or import replication files" },
 	{ AZ_RESOLVE,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
 	  R(ROLE_PROVINCE),		"resolve conflicts between offices" },
+	/* Registrars and supervisors may help a person correct a record. */
+	{ AZ_AUTH_DETAIL, R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
+	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),
+	  "learn which claimed fields differ" },
 };
 
 static unsigned

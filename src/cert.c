@@ -49,6 +49,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -944,30 +945,6 @@ count_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	return 0;
 }
 
-/* A registered record gets its first certificate: it is now certified. */
-static int
-certify(struct txn *tx, struct session *s, struct record *r,
-    const char *serial, const struct cert_doc *d, struct cr_err *e)
-{
-	char detail[160];
-	int rc;
-
-	r->status = RS_CERTIFIED;
-	r->action = RA_CERTIFY;
-	r->rev++;
-	r->time = (int64_t)cr_now();
-	snprintf(r->author, sizeof r->author, "%s", s->user);
-	free(r->note);
-	snprintf(detail, sizeof detail, "%s %s printed", d->what, serial);
-	r->note = xstrdup(detail);
-	rec_vv_bump(r, s->office);
-	if ((rc = regist_put_revision(tx, r, 0, e)) != CR_OK)
-		return rc;
-	snprintf(detail, sizeof detail, "certify: now certified; %s %s "
-	    "printed", d->what, serial);
-	return audit_append(tx, s->user, s->office, AU_WORKFLOW, r->id, detail,
-	    e);
-}
 
 static int
 print_txn(struct txn *tx, void *arg, struct cr_err *e)
@@ -1017,16 +994,21 @@ print_txn(struct txn *tx, void *arg, struct cr_err *e)
 	snprintf(c->serial, sizeof c->serial, "%s-C-%06llu", pr->s->office,
 	    (unsigned long long)seq);
 	if (pr->type == CT_ORIGINAL && r.status == RS_REGISTERED) {
-		/* Certifying is the registrar's act; a clerk prints after. */
-		if (pr->s->role == ROLE_CLERK) {
-			rc = err_set(e, CR_EPERM, "user %s (role clerk) may not "
-			    "print the first certificate of %s: that certifies "
-			    "it, which needs the role registrar; a clerk prints "
-			    "certified records and certified copies",
-			    pr->s->user, r.id);
-			goto out;
-		}
-		if ((rc = certify(tx, pr->s, &r, c->serial, d, e)) != CR_OK)
+		char note[160], who[128];
+
+		/* Certifying is the workflow's step, by its rule and role. */
+		snprintf(note, sizeof note, "%s %s printed", d->what,
+		    c->serial);
+		rc = workflow_step(tx, pr->s, &r, "certify", note, who,
+		    sizeof who, e);
+		if (rc == CR_EPERM)
+			err_set(e, CR_EPERM, "user %s (role %s) may not print "
+			    "the first certificate of %s: that certifies it, "
+			    "which needs the role %s; certified records and "
+			    "certified copies are printed by more roles",
+			    pr->s->user, user_role_name(pr->s->role), r.id,
+			    who);
+		if (rc != CR_OK)
 			goto out;
 		certified = 1;
 	}
@@ -1420,9 +1402,14 @@ cert_lpr(const char *printer, const char *text, size_t len,
 	}
 	if (pid == 0) {
 		dup2(in[0], STDIN_FILENO);
-		if (log) {
-			dup2(fileno(log), STDOUT_FILENO);
-			dup2(fileno(log), STDERR_FILENO);
+		/* lpr's words go to the log, never over the screens. */
+		if (log == NULL)
+			fd = open("/dev/null", O_WRONLY);
+		else
+			fd = fileno(log);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
 		}
 		/* The store's files and locks stay with civreg. */
 		maxfd = sysconf(_SC_OPEN_MAX);
@@ -1450,8 +1437,15 @@ cert_lpr(const char *printer, const char *text, size_t len,
 	}
 	close(in[1]);
 	sigaction(SIGPIPE, &old, NULL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
+	if (w < 0) {
+		if (log)
+			fclose(log);
+		return err_set(e, CR_EIO, "lpr's result is unknown (%s): "
+		    "check the printer before printing again",
+		    strerror(errno));
+	}
 	said[0] = '\0';
 	if (log) {
 		rewind(log);

@@ -507,6 +507,7 @@ enum authz_action {
 	AZ_KEYS_READ,	/* show, list and export the office keys */
 	AZ_REPLICATE,	/* export and import replication files */
 	AZ_RESOLVE,	/* resolve a conflict between offices */
+	AZ_AUTH_DETAIL,	/* learn which claimed fields differ (identity.c) */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -645,6 +646,7 @@ struct wf_request {
 int	workflow_act(struct session *, const struct wf_request *,
 	    struct record *after, struct cr_err *);
 int	workflow_timeliness(int32_t event_day, int32_t reg_day, int period);
+/* Days of the legal period (the store's, else the law's), or -CR_*. */
 int	workflow_period(struct txn *, const struct form *, struct cr_err *);
 int	workflow_period_default(const struct form *);
 int	workflow_period_of(struct session *, const struct form *);
@@ -652,6 +654,9 @@ int	workflow_period_set(struct session *, const char *name,
 	    const char *value, struct cr_err *);
 const char *workflow_timeliness_name(int);
 int	workflow_identity_field(const struct form_field *);
+int	workflow_step(struct txn *, struct session *, struct record *,
+	    const char *verb, const char *note, char *who, size_t whosz,
+	    struct cr_err *);
 /* Law checks of a declaration about another record (correction, appeal). */
 int	workflow_check_declaration(struct txn *, struct record *,
 	    struct cr_err *);
@@ -875,10 +880,18 @@ int	keys_peer(struct txn *, const char *office, struct office_cert *,
  */
 int	keys_verify_chain(struct txn *, const struct office_cert *chain,
 	    size_t n, struct cr_err *);
-/* 1 revoked, 0 not, or a negative CR status (-CR_EDEADLOCK ...). */
+/*
+ * Whether a revocation is stored under this key id: 1, 0, or a negative
+ * CR status.  It counts against a certificate only if it names that
+ * certificate's office and issuer (keys_verify_chain checks that).
+ */
 int	keys_revoked(struct txn *, const unsigned char id[KEY_ID_LEN]);
-/* A revocation from a file: applied if its issuer's signature holds
-   (and the issuer may certify the office); the same one twice: CR_OK. */
+/*
+ * A revocation from a file: applied if its issuer's signature holds and
+ * the issuer may certify the office; the same one twice: CR_OK.
+ * CR_ENOTFOUND: its issuer is not known (or revoked) here, so it cannot
+ * be checked yet: import skips it, and it comes again with later files.
+ */
 int	keys_apply_revocation(struct txn *, const struct key_revocation *,
 	    struct cr_err *);
 typedef int (*keys_revocation_fn)(void *, const struct key_revocation *);

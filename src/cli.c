@@ -100,7 +100,9 @@ const struct cli_verb cli_verbs[] = {
 	{ "certify", cmd_act, "certify ID",
 	  "Mark a registered record as certified (registrar)." },
 	{ "archive", cmd_act, "archive ID",
-	  "Archive a registered, certified or rejected record (registrar)." },
+	  "Archive a valid record that is finished with: registered, certified,\n"
+	  "issued, approved or granted (registrar).  It still counts in the\n"
+	  "person register and the ID-card lists.  A refusal is not archived." },
 	{ "issue", cmd_act, "issue ID",
 	  "Issue a declared burial permit or ID card (registrar): it becomes\n"
 	  "issued.  A burial permit needs a registered death." },
@@ -143,12 +145,13 @@ const struct cli_verb cli_verbs[] = {
 	  "List the store's settings, or set one (administrators): the legal\n"
 	  "period of an event kind in days, period.KIND (defaults: birth 30,\n"
 	  "death and fetal_death 15, others 30).  Registration timeliness and\n"
-	  "the OVERDUE mark on health notices follow it.  Audited." },
+	  "the OVERDUE mark on health notices follow it.  Setting is audited." },
 	{ "export", cmd_export, "export --to OFFICE [--out DIR]",
 	  "Write one replication file for OFFICE holding every change it has\n"
 	  "not acknowledged (record revisions, audit entries, revocations),\n"
 	  "encrypted to it and signed, into DIR (default: here), e.g. a USB\n"
-	  "stick.  Prints the file's name.  doc/replication.md has the format." },
+	  "stick.  Prints the file's path, a tab and what it holds.\n"
+	  "doc/replication.md has the format." },
 	{ "import", cmd_import, "import [--receipts DIR] FILE...",
 	  "Check and apply replication files and receipts, each all or\n"
 	  "nothing: signature and certificate chain first, then recipient,\n"

@@ -8,11 +8,15 @@
  * read whole (at most a few kilobytes), and written only to a new file
  * (--out; never over an existing one), or with export to standard output
  * when that is not a terminal.  What can be checked without the store is
- * checked before the password is asked for, and --out is created before
- * the core acts, so a refusal changes nothing.  Fingerprints are printed
+ * checked before the password is asked for (--out must be a new name in
+ * a directory one may write in); --out is written under a temporary
+ * name once the core has acted and linked into place whole, so a
+ * refusal, or Ctrl-C at the password, leaves no file behind.  Fingerprints are printed
  * for the check by telephone; secret keys never are.
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,21 +65,30 @@ read_keyfile(const char *path, struct buf *b, struct cr_err *e)
 	return CR_OK;
 }
 
-/* Creates path, refusing an existing file. */
+/*
+ * Before anything is done (no password asked yet): path must be a new
+ * name in a directory this user may write in.
+ */
 static int
-out_open(const char *path, int *fd, struct cr_err *e)
+out_check(const char *path, struct cr_err *e)
 {
-	char shown[300];
+	char shown[300], dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
 
 	str_printable(shown, sizeof shown, path);
-	if ((*fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0) {
-		if (errno == EEXIST)
-			return err_set(e, CR_EEXIST, "%s already exists: civreg "
-			    "does not overwrite a file; give another name or "
-			    "move it away (nothing was done)", shown);
+	if (lstat(path, &st) == 0)
+		return err_set(e, CR_EEXIST, "%s already exists: civreg does "
+		    "not overwrite a file; give another name or move it away "
+		    "(nothing was done)", shown);
+	if (errno != ENOENT)
 		return err_set(e, CR_EIO, "cannot create %s: %s (nothing was "
 		    "done)", shown, strerror(errno));
-	}
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1,
+	    slash ? path : ".");
+	if (access(dir, W_OK | X_OK) != 0)
+		return err_set(e, CR_EIO, "cannot create %s: %s (nothing was "
+		    "done)", shown, strerror(errno));
 	return CR_OK;
 }
 
@@ -96,31 +109,53 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * Writes b as the new file path: under a temporary name beside it,
+ * then linked into place (renamed, if the name is still free, where the
+ * file system has no links: a FAT stick).  path appears only whole, so
+ * a run interrupted at the password or while writing leaves nothing in
+ * the way of the next one; an existing file is never replaced.
+ */
 static int
-out_finish(const char *path, int fd, const struct buf *b, struct cr_err *e)
+out_write(const char *path, const struct buf *b, struct cr_err *e)
 {
-	char shown[300];
-	int bad;
+	char tmp[4200], shown[300];
+	struct stat st;
+	int fd, bad, err;
 
-	bad = write_all(fd, b->data, b->len) != 0 || fsync(fd) != 0;
-	bad |= close(fd) != 0;
-	if (bad) {
-		str_printable(shown, sizeof shown, path);
-		err_set(e, CR_EIO, "cannot write %s: %s", shown,
+	str_printable(shown, sizeof shown, path);
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp%ld", path,
+	    (long)getpid()) >= sizeof tmp)
+		return err_set(e, CR_EINVAL, "cannot create %s: the name is "
+		    "too long", shown);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0)
+		return err_set(e, CR_EIO, "cannot create %s: %s", shown,
 		    strerror(errno));
-		unlink(path);
-		return e->code;
+	bad = write_all(fd, b->data, b->len) != 0 || fsync(fd) != 0;
+	err = errno;
+	if (close(fd) != 0 && !bad) {
+		bad = 1;
+		err = errno;
 	}
+	if (!bad && link(tmp, path) != 0) {
+		err = errno;
+		if (err == EEXIST || lstat(path, &st) == 0)
+			err = EEXIST;
+		else if (rename(tmp, path) == 0)
+			err = 0;
+		else
+			err = errno;
+		bad = err != 0;
+	}
+	unlink(tmp);
+	if (bad && err == EEXIST)
+		return err_set(e, CR_EEXIST, "%s was made meanwhile by someone "
+		    "else: civreg does not overwrite a file; give another name",
+		    shown);
+	if (bad)
+		return err_set(e, CR_EIO, "cannot write %s: %s", shown,
+		    strerror(err));
 	return CR_OK;
-}
-
-static void
-out_discard(const char *path, int fd)
-{
-	if (fd >= 0) {
-		close(fd);
-		unlink(path);
-	}
 }
 
 static void
@@ -253,7 +288,7 @@ keys_cmd_export(struct cli *c)
 	struct cr_err e;
 	struct buf b;
 	const char *out = NULL;
-	int i = 2, fd = -1, rc;
+	int i = 2, rc;
 	FILE *say = stdout;
 
 	if (c->argc > 2 && (i = opt_out(c, 2, &out)) < 0)
@@ -266,22 +301,19 @@ keys_cmd_export(struct cli *c)
 		    "(a new file, e.g. on the USB stick)");
 		return cli_fail(&e);
 	}
-	if (out && out_open(out, &fd, &e) != CR_OK)
+	if (out && out_check(out, &e) != CR_OK)
 		return cli_fail(&e);
-	if ((rc = cli_login(c, &s)) != 0) {
-		out_discard(out, fd);
+	if ((rc = cli_login(c, &s)) != 0)
 		return rc;
-	}
 	buf_init(&b);
 	rc = keys_export(&s, &b, &cert, &e);
 	cli_logout(&s);
 	if (rc != CR_OK) {
-		out_discard(out, fd);
 		buf_free(&b);
 		return cli_fail(&e);
 	}
 	if (out)
-		rc = out_finish(out, fd, &b, &e);
+		rc = out_write(out, &b, &e);
 	else {
 		say = stderr;
 		if (write_all(STDOUT_FILENO, b.data, b.len) != 0)
@@ -306,7 +338,7 @@ keys_cmd_certify(struct cli *c)
 	struct buf in, b;
 	const char *file, *out = NULL;
 	char shown[300];
-	int i = 3, fd = -1, rc;
+	int i = 3, rc;
 	FILE *say = stdout;
 
 	if (c->argc < 3 || c->argv[2][0] == '-')
@@ -327,12 +359,11 @@ keys_cmd_certify(struct cli *c)
 		buf_free(&in);
 		return cli_fail(&e);
 	}
-	if (out && out_open(out, &fd, &e) != CR_OK) {
+	if (out && out_check(out, &e) != CR_OK) {
 		buf_free(&in);
 		return cli_fail(&e);
 	}
 	if ((rc = cli_login(c, &s)) != 0) {
-		out_discard(out, fd);
 		buf_free(&in);
 		return rc;
 	}
@@ -340,11 +371,9 @@ keys_cmd_certify(struct cli *c)
 	rc = keys_certify(&s, in.data, in.len, &b, &sub, &e);
 	cli_logout(&s);
 	buf_free(&in);
-	if (rc != CR_OK)
-		out_discard(out, fd);
-	else if (out)
-		rc = out_finish(out, fd, &b, &e);
-	else {
+	if (rc == CR_OK && out)
+		rc = out_write(out, &b, &e);
+	else if (rc == CR_OK) {
 		say = stderr;
 		if (write_all(STDOUT_FILENO, b.data, b.len) != 0)
 			rc = err_set(&e, CR_EIO, "cannot write standard output: "

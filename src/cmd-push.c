@@ -34,7 +34,8 @@ print_result(const char *file, const struct push_result *r, const char *dest)
 	const char *p, *nl;
 
 	if (r->status == PUSH_NOT_SENT) {
-		printf("%s\tnot sent\n", file);
+		printf("%s\tnot sent%s%s\n", file, r->reason[0] ? ": " : "",
+		    r->reason);
 		return;
 	}
 	/* The remote's words, one line each (already made printable). */
@@ -122,9 +123,9 @@ cmd_push(struct cli *c)
 		return cli_fail(&e);
 	if (bad) {
 		fprintf(stderr, "civreg: %zu of %zu files not applied at %s, "
-		    "or their receipt not imported: see each line above; a "
-		    "refused file is kept with its reason in the remote "
-		    "store's rejected/ directory\n", bad, n, dest);
+		    "or their receipt not imported: see each line above; the "
+		    "reason for a refused file is kept in the remote store's "
+		    "rejected/ directory\n", bad, n, dest);
 		return err_exit_code(CR_EINVAL);
 	}
 	return 0;

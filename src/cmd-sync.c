@@ -74,7 +74,7 @@ cmd_import(struct cli *c)
 	struct session s;
 	struct cr_err e;
 	const char *rdir = NULL;
-	int ch, rc, i, refused = 0, worst = CR_OK;
+	int ch, rc, i, refused = 0, unreceipted = 0, worst = CR_OK;
 
 	optind = 0;
 	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1)
@@ -96,6 +96,15 @@ cmd_import(struct cli *c)
 		if (rc == CR_EPERM) {		/* the user's role */
 			cli_logout(&s);
 			return cli_fail(&e);
+		}
+		if (rc != CR_OK && res.receipt_path[0]) {
+			/* Applied; only the receipt for the sender failed. */
+			printf("%s\tapplied: file %llu from %s: %zu applied, "
+			    "%zu ignored, %zu conflicts; no receipt: %s\n",
+			    c->argv[i], (unsigned long long)res.seq, res.from,
+			    res.applied, res.ignored, res.conflicts, e.msg);
+			unreceipted++;
+			continue;
 		}
 		if (rc != CR_OK) {
 			printf("%s\trejected: %s\n", c->argv[i], e.msg);
@@ -122,12 +131,19 @@ cmd_import(struct cli *c)
 	}
 	cli_logout(&s);
 	if (refused) {
-		fprintf(stderr, "civreg: %d of %d files refused; each is kept "
-		    "with its reason in %s/rejected\n", refused,
-		    c->argc - optind, c->dir ? c->dir : "the store");
+		fprintf(stderr, "civreg: %d of %d files refused; a file that "
+		    "could be read is kept with its reason in %s/rejected\n",
+		    refused, c->argc - optind, c->dir ? c->dir : "the store");
 		/* Any refused file is invalid input; I/O failures stay. */
 		return err_exit_code(worst == CR_EIO || worst == CR_EDB ||
 		    worst == CR_ENOTFOUND ? worst : CR_EINVAL);
+	}
+	if (unreceipted) {
+		fprintf(stderr, "civreg: %d file(s) applied without a receipt "
+		    "for the sender: nothing is lost, the sender's next file "
+		    "carries the same changes and its receipt acknowledges "
+		    "them\n", unreceipted);
+		return err_exit_code(CR_EIO);
 	}
 	return 0;
 }

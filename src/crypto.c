@@ -122,10 +122,10 @@ crypto_argon2id_isolated(const char *pw, size_t pwlen,
     const unsigned char *salt, size_t saltlen, unsigned t, unsigned m_kib,
     unsigned p, unsigned char *out, size_t outlen, struct cr_err *e)
 {
-	int fd[2], status;
+	int fd[2], status = 0;
 	size_t got = 0;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, w;
 
 	if (outlen > 64 || pipe(fd) != 0)
 		return crypto_argon2id(pw, pwlen, salt, saltlen, t, m_kib, p,
@@ -149,12 +149,18 @@ crypto_argon2id_isolated(const char *pw, size_t pwlen,
 		_exit(ok ? 0 : 1);
 	}
 	close(fd[1]);
-	while (got < outlen && (n = read(fd[0], out + got, outlen - got)) > 0)
-		got += (size_t)n;
+	while (got < outlen) {
+		n = read(fd[0], out + got, outlen - got);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			break;		/* a signal only interrupts: read on */
+	}
 	close(fd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
-	if (got != outlen || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (got != outlen || w != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
 		crypto_wipe(out, outlen);
 		return err_set(e, CR_EDB, "password hashing failed in its "
 		    "helper process");
@@ -197,12 +203,19 @@ gcry_fail(struct cr_err *e, const char *what, gcry_error_t rc)
 	return err_set(e, CR_EDB, "%s failed: %s", what, gcry_strerror(rc));
 }
 
-/* The raw bytes of one named value of an S-expression, exactly n long. */
+/*
+ * The raw bytes of one named value of an S-expression, exactly n long.
+ * gcry_sexp_find_token copies the value into ordinary memory, even from
+ * a key in secure memory, and its release does not wipe that copy: for a
+ * secret, the copy is wiped here (the pointer is into the copy, ours to
+ * release) before it is freed.
+ */
 static int
-sexp_bytes(gcry_sexp_t s, const char *name, unsigned char *out, size_t n)
+sexp_bytes(gcry_sexp_t s, const char *name, unsigned char *out, size_t n,
+    int secret)
 {
 	gcry_sexp_t v = gcry_sexp_find_token(s, name, 0);
-	const char *d;
+	const char *d = NULL;
 	size_t len = 0;
 	int ok = 0;
 
@@ -210,6 +223,8 @@ sexp_bytes(gcry_sexp_t s, const char *name, unsigned char *out, size_t n)
 		memcpy(out, d, n);
 		ok = 1;
 	}
+	if (secret && d != NULL)
+		crypto_wipe((void *)(uintptr_t)d, len);
 	gcry_sexp_release(v);
 	return ok;
 }
@@ -229,11 +244,15 @@ crypto_ed25519_keygen(unsigned char pk[32], unsigned char sk[32],
 	gcry_sexp_release(parms);
 	if (rc)
 		return gcry_fail(e, "signing key generation", rc);
-	ok = sexp_bytes(key, "q", pk, 32) && sexp_bytes(key, "d", sk, 32);
+	/* key is in secure memory (d is a secure MPI): wiped on release. */
+	ok = sexp_bytes(key, "q", pk, 32, 0) && sexp_bytes(key, "d", sk, 32,
+	    1);
 	gcry_sexp_release(key);
-	if (!ok)
+	if (!ok) {
+		crypto_wipe(sk, 32);
 		return err_set(e, CR_EDB, "signing key generation gave keys of "
 		    "an unexpected form");
+	}
 	return CR_OK;
 }
 
@@ -242,12 +261,25 @@ crypto_ed25519_sign(const unsigned char sk[32], const unsigned char pk[32],
     const void *msg, size_t n, unsigned char sig[64], struct cr_err *e)
 {
 	gcry_sexp_t key = NULL, data = NULL, s = NULL;
+	unsigned char *d;
 	gcry_error_t rc;
 	int ok = 0;
 
+	/*
+	 * The secret key goes in from secure memory: gcry_sexp_build then
+	 * makes the key's S-expression in secure memory too (it switches at
+	 * the first %b argument that is secure, so d comes last), which is
+	 * wiped when released.  From ordinary memory, the expression would
+	 * leave a copy of the key in the freed heap.
+	 */
+	if ((d = gcry_malloc_secure(32)) == NULL)
+		return err_set(e, CR_ENOMEM, "signing: out of secure memory");
+	memcpy(d, sk, 32);
 	rc = gcry_sexp_build(&key, NULL,
 	    "(private-key (ecc (curve Ed25519) (flags eddsa) (q %b) (d %b)))",
-	    32, pk, 32, sk);
+	    32, pk, 32, d);
+	crypto_wipe(d, 32);
+	gcry_free(d);
 	if (!rc)
 		rc = gcry_sexp_build(&data, NULL,
 		    "(data (flags eddsa) (hash-algo sha512) (value %b))",
@@ -255,8 +287,8 @@ crypto_ed25519_sign(const unsigned char sk[32], const unsigned char pk[32],
 	if (!rc)
 		rc = gcry_pk_sign(&s, data, key);
 	if (!rc)
-		ok = sexp_bytes(s, "r", sig, 32) && sexp_bytes(s, "s", sig + 32,
-		    32);
+		ok = sexp_bytes(s, "r", sig, 32, 0) &&
+		    sexp_bytes(s, "s", sig + 32, 32, 0);
 	gcry_sexp_release(key);
 	gcry_sexp_release(data);
 	gcry_sexp_release(s);

@@ -171,7 +171,8 @@ issued_card(const struct record *r, int code, int32_t *issue)
 	char why[128];
 	int y, m, d;
 
-	if (r->kind != code || r->status != RS_ISSUED || v == NULL ||
+	if (r->kind != code || (r->status != RS_ISSUED &&
+	    r->status != RS_ARCHIVED) || v == NULL ||
 	    date_parse(v, &y, &m, &d, why, sizeof why) != 0)
 		return -1;
 	*issue = date_days(y, m, d);
@@ -337,8 +338,13 @@ list_read(struct listing *l, struct cr_err *e)
 	if (2 * by_place < by_status)
 		rc = store_index_scan(tx, SI_PLACE, pk, strlen(pk), keylist_collect,
 		    &ids, e);
-	else
+	else {
 		rc = store_index_scan(tx, SI_STATUS, sk, 2, keylist_collect, &ids, e);
+		sk[0] = RS_ARCHIVED;	/* an archived card is still held */
+		if (rc == CR_OK)
+			rc = store_index_scan(tx, SI_STATUS, sk, 2,
+			    keylist_collect, &ids, e);
+	}
 	for (i = 0; rc == CR_OK && i < ids.n; i++) {
 		rc = get_record(tx, (const char *)ids.keys[i].data, &b, &r, e);
 		if (rc == CR_ENOTFOUND) {	/* gone since the scan */

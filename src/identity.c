@@ -21,8 +21,6 @@
 
 #include "civreg.h"
 
-#define R(x)	(1u << (x))
-
 static const char *const claimable[] = {
 	"name_km", "name_latin", "date_of_birth", "sex", NULL
 };
@@ -148,6 +146,7 @@ identity_authenticate(struct session *s, const char *code,
     struct cr_err *e)
 {
 	struct ident id;
+	struct cr_err quiet;
 	char kidc[KIDC_LEN + 1], why[160];
 	size_t i, j;
 	int rc;
@@ -180,9 +179,14 @@ identity_authenticate(struct session *s, const char *code,
 	id.n = n;
 	id.res = res;
 	rc = store_run(s->store, ident_txn, &id, e);
-	/* Only registrars and supervisors learn which fields differ. */
-	if (rc == CR_OK && !(R(s->role) & (R(ROLE_REGISTRAR) |
-	    R(ROLE_DISTRICT) | R(ROLE_PROVINCE) | R(ROLE_NATIONAL))))
+	/*
+	 * Only registrars and supervisors learn which fields differ: for
+	 * the others the names go too, not just their count (also after a
+	 * failure, which may leave some behind).
+	 */
+	if (authz_check(s, AZ_AUTH_DETAIL, NULL, &quiet) != CR_OK) {
 		res->ndiffer = 0;
+		memset(res->differ, 0, sizeof res->differ);
+	}
 	return rc;
 }

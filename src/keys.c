@@ -10,7 +10,10 @@
  * Other offices trust the root once, by comparing its fingerprint (the
  * SHA-256 of its signing key) with the one the national office gives
  * them by another channel.  An issuer may revoke a key it certified; the
- * revocation travels in replication files like the certificates.
+ * revocation travels in replication files like the certificates, and
+ * counts only against the certificate it names (key, office, issuer's
+ * key: cert_revoked); one whose issuer is not known here is CR_ENOTFOUND
+ * from keys_apply_revocation, which import passes over.
  *
  * Contract.  Certificates and revocations have fixed byte encodings
  * (doc/replication.md, db/record-format.txt) and strict decoders: exact
@@ -638,6 +641,11 @@ out:
 	return rc;
 }
 
+/*
+ * Whether a revocation is filed under key id `id`.  Whether it revokes a
+ * given certificate is cert_revoked's business (the office and the
+ * issuer must be the certificate's too).
+ */
 int
 keys_revoked(struct txn *tx, const unsigned char id[KEY_ID_LEN])
 {
@@ -654,9 +662,13 @@ keys_revoked(struct txn *tx, const unsigned char id[KEY_ID_LEN])
 	return -rc;
 }
 
-/* The revocation of id, if any (for messages). */
+/*
+ * The revocation stored under key id `id`: 1 (in *k), 0 none, or a
+ * negative CR status.  One per key id: a revocation is filed under the
+ * key it names.
+ */
 static int
-revocation_of(struct txn *tx, const unsigned char id[KEY_ID_LEN],
+stored_revocation(struct txn *tx, const unsigned char id[KEY_ID_LEN],
     struct key_revocation *k)
 {
 	struct cr_err e;
@@ -667,41 +679,79 @@ revocation_of(struct txn *tx, const unsigned char id[KEY_ID_LEN],
 	buf_init(&b);
 	rc = store_get(tx, ST_KEYS, key, db_key(key, K_REV, id, KEY_ID_LEN),
 	    &b, 0, &e);
-	if (rc == CR_OK)
-		rc = keys_revocation_decode(b.data, b.len, k, &e);
+	if (rc == CR_OK && keys_revocation_decode(b.data, b.len, k, &e) !=
+	    CR_OK)
+		rc = CR_ECORRUPT;
 	buf_free(&b);
-	return rc;
+	if (rc == CR_ENOTFOUND)
+		return 0;
+	return rc == CR_OK ? 1 : -rc;
+}
+
+/*
+ * Whether revocation k is about certificate c: the same key, the same
+ * office and the same issuer's key.  A self-signed certificate (the
+ * national root) is never revoked: no one certified it.  Without this,
+ * a province could sign "office 120101's key X is revoked" with X the
+ * root's or another province's key id, and every office would refuse X.
+ */
+static int
+revokes(const struct key_revocation *k, const struct office_cert *c)
+{
+	unsigned char id[KEY_ID_LEN];
+
+	keys_id(c->sign_pk, id);
+	return !self_signed(c) && memcmp(k->id, id, KEY_ID_LEN) == 0 &&
+	    strcmp(k->office, c->office) == 0 &&
+	    strcmp(k->issuer, c->issuer) == 0 &&
+	    memcmp(k->issuer_id, c->issuer_id, KEY_ID_LEN) == 0;
+}
+
+/* 1 if a stored revocation revokes c (in *k if k), 0 not, or -CR_*. */
+static int
+cert_revoked(struct txn *tx, const struct office_cert *c,
+    struct key_revocation *k)
+{
+	struct key_revocation r;
+	unsigned char id[KEY_ID_LEN];
+	int got;
+
+	keys_id(c->sign_pk, id);
+	if ((got = stored_revocation(tx, id, &r)) != 1)
+		return got;
+	if (!revokes(&r, c))
+		return 0;
+	if (k)
+		*k = r;
+	return 1;
 }
 
 static int
-revoked_msg(struct txn *tx, const struct office_cert *c, struct cr_err *e)
+revoked_msg(int r, const struct key_revocation *k, struct cr_err *e)
 {
-	struct key_revocation k;
-	unsigned char id[KEY_ID_LEN];
 	char shown[17], when[32];
 
-	cert_id(c, id, shown);
-	if (revocation_of(tx, id, &k) == CR_OK) {
-		time_format((time_t)k.time, when, sizeof when);
-		return err_set(e, CR_EPERM, "office %s's key %s was revoked by "
-		    "office %s on %s: it is no longer trusted; the office needs "
-		    "a new certified key", c->office, shown, k.issuer, when);
-	}
-	return err_set(e, CR_EPERM, "office %s's key %s was revoked: it is "
-	    "no longer trusted", c->office, shown);
+	if (r == -CR_ECORRUPT)
+		return err_set(e, CR_ECORRUPT, "keys.db: a stored revocation is "
+		    "damaged: restore the store from a backup");
+	if (r < 0)
+		return err_set(e, -r, "keys.db could not be read");
+	keys_id_hex(k->id, shown);
+	time_format((time_t)k->time, when, sizeof when);
+	return err_set(e, CR_EPERM, "office %s's key %s was revoked by office "
+	    "%s on %s: it is no longer trusted; the office needs a new "
+	    "certified key", k->office, shown, k->issuer, when);
 }
 
 static int
 check_revoked(struct txn *tx, const struct office_cert *c, struct cr_err *e)
 {
-	unsigned char id[KEY_ID_LEN];
+	struct key_revocation k;
 	int r;
 
-	keys_id(c->sign_pk, id);
-	r = keys_revoked(tx, id);
-	if (r < 0)
-		return err_set(e, -r, "keys.db could not be read");
-	return r ? revoked_msg(tx, c, e) : CR_OK;
+	if ((r = cert_revoked(tx, c, &k)) == 0)
+		return CR_OK;
+	return revoked_msg(r, &k, e);
 }
 
 int
@@ -743,9 +793,12 @@ peer_get(struct txn *tx, const char *office, struct office_cert *c,
     struct cr_err *e)
 {
 	char key[8 + OFFICE_LEN];
+	size_t n = strlen(office);
 
-	return get_cert(tx, key, db_key(key, K_PEER, office, strlen(office)), c,
-	    e);
+	if (n == 0 || n >= OFFICE_LEN)
+		return err_set(e, CR_EINVAL, "'%.40s' is not an office code (2, "
+		    "4 or 6 digits)", office);
+	return get_cert(tx, key, db_key(key, K_PEER, office, n), c, e);
 }
 
 int
@@ -781,7 +834,6 @@ remember(struct txn *tx, const char *me, const struct office_cert *c,
     struct cr_err *e)
 {
 	struct office_cert old;
-	unsigned char id[KEY_ID_LEN];
 	char key[8 + OFFICE_LEN];
 	size_t kl = db_key(key, K_PEER, c->office, strlen(c->office));
 	int rc;
@@ -790,8 +842,8 @@ remember(struct txn *tx, const char *me, const struct office_cert *c,
 		return CR_OK;
 	rc = get_cert(tx, key, kl, &old, e);
 	if (rc == CR_OK) {
-		keys_id(old.sign_pk, id);
-		if (keys_revoked(tx, id) == 0 && old.issued >= c->issued)
+		if (cert_revoked(tx, &old, NULL) == 0 &&
+		    old.issued >= c->issued)
 			return CR_OK;
 	} else if (rc != CR_ENOTFOUND)
 		return rc;
@@ -919,17 +971,50 @@ find_key(struct txn *tx, const char *who, const unsigned char id[KEY_ID_LEN],
 	return CR_OK;
 }
 
+/* Whether k revokes the certificate known here for its office. */
+static int
+revokes_known(struct txn *tx, const struct key_revocation *k)
+{
+	struct office_cert c;
+	struct cr_err e;
+
+	return find_key(tx, k->office, k->id, &c, &e) == CR_OK &&
+	    revokes(k, &c);
+}
+
+static int
+same_revocation(const struct key_revocation *a,
+    const struct key_revocation *b)
+{
+	return memcmp(a->id, b->id, KEY_ID_LEN) == 0 &&
+	    strcmp(a->office, b->office) == 0 &&
+	    strcmp(a->issuer, b->issuer) == 0 &&
+	    memcmp(a->issuer_id, b->issuer_id, KEY_ID_LEN) == 0;
+}
+
+/*
+ * CR_OK: applied, or known already, or displaced by another one filed
+ * under the same key id that fits a certificate known here.
+ * CR_ENOTFOUND: it cannot be checked here -- its issuer's key is not
+ * known, or is revoked -- so it is not applied (the caller may go on:
+ * it comes again with every export).  CR_EPERM: refused (the authority
+ * rule, a bad signature).
+ */
 int
 keys_apply_revocation(struct txn *tx, const struct key_revocation *k,
     struct cr_err *e)
 {
 	struct office_cert is, sub;
+	struct key_revocation old;
 	struct buf b;
 	char key[16], shown[17], why[300];
-	int rc;
+	int rc, have;
 
 	keys_id_hex(k->id, shown);
-	if (keys_revoked(tx, k->id) == 1)
+	if ((have = stored_revocation(tx, k->id, &old)) < 0)
+		return err_set(e, -have, "keys.db: the revocations could not be "
+		    "read");
+	if (have && same_revocation(&old, k))
 		return CR_OK;		/* the same news twice */
 	if (!keys_authority(k->issuer, k->office) ||
 	    strcmp(k->issuer, k->office) == 0)
@@ -939,10 +1024,10 @@ keys_apply_revocation(struct txn *tx, const struct key_revocation *k,
 		    k->office);
 	rc = find_key(tx, k->issuer, k->issuer_id, &is, e);
 	if (rc == CR_ENOTFOUND)
-		return err_set(e, CR_EPERM, "a revocation of office %s's key %s "
-		    "is signed by a key of office %s that is not known here: "
-		    "install office %s's certificate chain first", k->office,
-		    shown, k->issuer, k->issuer);
+		return err_set(e, CR_ENOTFOUND, "a revocation of office %s's "
+		    "key %s is signed by a key of office %s that is not known "
+		    "here: install office %s's certificate chain first",
+		    k->office, shown, k->issuer, k->issuer);
 	if (rc != CR_OK)
 		return rc;
 	/* The level of the revoked office is told by its code. */
@@ -954,7 +1039,11 @@ keys_apply_revocation(struct txn *tx, const struct key_revocation *k,
 		return err_set(e, CR_EPERM, "a revocation of office %s's key %s "
 		    "by office %s: %s; ignored", k->office, shown, k->issuer,
 		    why);
-	if ((rc = check_revoked(tx, &is, e)) != CR_OK)
+	if ((rc = check_revoked(tx, &is, e)) == CR_EPERM)
+		return err_set(e, CR_ENOTFOUND, "a revocation of office %s's "
+		    "key %s is signed by a revoked key: %s", k->office, shown,
+		    e->msg);
+	if (rc != CR_OK)
 		return rc;
 	buf_init(&b);
 	rev_body(k, &b);
@@ -963,6 +1052,16 @@ keys_apply_revocation(struct txn *tx, const struct key_revocation *k,
 		return err_set(e, CR_EPERM, "the signature on office %s's "
 		    "revocation of office %s's key %s is not valid: it was "
 		    "altered or forged; ignored", k->issuer, k->office, shown);
+	}
+	/*
+	 * One revocation per key id.  If another one holds the place, the
+	 * one that revokes the certificate known here for the key stays:
+	 * a revocation naming the wrong office cannot push out the right
+	 * one, and the right one, coming again, replaces a wrong one.
+	 */
+	if (have && (revokes_known(tx, &old) || !revokes_known(tx, k))) {
+		buf_free(&b);
+		return CR_OK;
 	}
 	buf_reset(&b);
 	keys_revocation_encode(k, &b);
@@ -1093,6 +1192,19 @@ struct op {
 	int			*own;
 };
 
+/* Checks the role for action, then runs fn on o in one transaction. */
+static int
+run_op(struct session *s, int action, store_txn_fn fn, struct op *o,
+    struct cr_err *e)
+{
+	int rc;
+
+	if ((rc = allowed(s, action, e)) != CR_OK)
+		return rc;
+	o->s = s;
+	return store_run(s->store, fn, o, e);
+}
+
 static int
 create_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
@@ -1115,15 +1227,9 @@ create_txn(struct txn *tx, void *arg, struct cr_err *e)
 int
 keys_create(struct session *s, struct office_cert *c, struct cr_err *e)
 {
-	struct op o;
-	int rc;
+	struct op o = { .cert = c };
 
-	if ((rc = allowed(s, AZ_KEYS, e)) != CR_OK)
-		return rc;
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.cert = c;
-	return store_run(s->store, create_txn, &o, e);
+	return run_op(s, AZ_KEYS, create_txn, &o, e);
 }
 
 static int
@@ -1153,16 +1259,9 @@ int
 keys_export(struct session *s, struct buf *out, struct office_cert *c,
     struct cr_err *e)
 {
-	struct op o;
-	int rc;
+	struct op o = { .out = out, .cert = c };
 
-	if ((rc = allowed(s, AZ_KEYS_READ, e)) != CR_OK)
-		return rc;
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.out = out;
-	o.cert = c;
-	return store_run(s->store, export_txn, &o, e);
+	return run_op(s, AZ_KEYS_READ, export_txn, &o, e);
 }
 
 static int
@@ -1170,6 +1269,7 @@ certify_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct op *o = arg;
 	struct office_cert in[KEYS_MAX_CHAIN], mine[KEYS_MAX_CHAIN], sub;
+	struct key_revocation rv;
 	struct office_keys k;
 	struct buf b;
 	unsigned char id[KEY_ID_LEN];
@@ -1194,8 +1294,14 @@ certify_txn(struct txn *tx, void *arg, struct cr_err *e)
 	if (!keys_may_certify(&mine[0], &sub, why, sizeof why))
 		return err_set(e, CR_EPERM, "office %s may not certify office "
 		    "%s: %s; nothing was signed", o->s->office, sub.office, why);
-	if ((rc = check_revoked(tx, &sub, e)) != CR_OK)
-		return rc;
+	/*
+	 * A key revoked for this office is not certified again, whichever
+	 * key of its issuer revoked it (only an office that may certify it
+	 * could have).  Its self-signed certificate is never revoked itself.
+	 */
+	if ((rc = stored_revocation(tx, id, &rv)) != 0 &&
+	    (rc < 0 || strcmp(rv.office, sub.office) == 0))
+		return revoked_msg(rc, &rv, e);
 	/* Proof that the subject holds its key: its own signature. */
 	buf_init(&b);
 	cert_body(&sub, &b);
@@ -1236,18 +1342,9 @@ int
 keys_certify(struct session *s, const void *file, size_t len,
     struct buf *out, struct office_cert *sub, struct cr_err *e)
 {
-	struct op o;
-	int rc;
+	struct op o = { .file = file, .len = len, .out = out, .cert = sub };
 
-	if ((rc = allowed(s, AZ_KEYS, e)) != CR_OK)
-		return rc;
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.file = file;
-	o.len = len;
-	o.out = out;
-	o.cert = sub;
-	return store_run(s->store, certify_txn, &o, e);
+	return run_op(s, AZ_KEYS, certify_txn, &o, e);
 }
 
 static int
@@ -1307,18 +1404,9 @@ int
 keys_install(struct session *s, const void *file, size_t len,
     struct office_cert *leaf, int *own, struct cr_err *e)
 {
-	struct op o;
-	int rc;
+	struct op o = { .file = file, .len = len, .cert = leaf, .own = own };
 
-	if ((rc = allowed(s, AZ_KEYS, e)) != CR_OK)
-		return rc;
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.file = file;
-	o.len = len;
-	o.cert = leaf;
-	o.own = own;
-	return store_run(s->store, install_txn, &o, e);
+	return run_op(s, AZ_KEYS, install_txn, &o, e);
 }
 
 static int
@@ -1377,18 +1465,10 @@ int
 keys_trust(struct session *s, const void *file, size_t len,
     const char *fingerprint, struct office_cert *root, struct cr_err *e)
 {
-	struct op o;
-	int rc;
+	struct op o = { .file = file, .len = len, .arg = fingerprint,
+	    .cert = root };
 
-	if ((rc = allowed(s, AZ_KEYS, e)) != CR_OK)
-		return rc;
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.file = file;
-	o.len = len;
-	o.arg = fingerprint;
-	o.cert = root;
-	return store_run(s->store, trust_txn, &o, e);
+	return run_op(s, AZ_KEYS, trust_txn, &o, e);
 }
 
 static int
@@ -1402,6 +1482,9 @@ revoke_txn(struct txn *tx, void *arg, struct cr_err *e)
 	char key[16], shown[17];
 	int rc;
 
+	if (!code_ok(o->arg))
+		return err_set(e, CR_EINVAL, "'%.40s' is not an office code (2, "
+		    "4 or 6 digits)", o->arg);
 	rc = peer_get(tx, o->arg, &peer, e);
 	if (rc == CR_ENOTFOUND)
 		return err_set(e, CR_ENOTFOUND, "office %s's key is not known "
@@ -1424,8 +1507,11 @@ revoke_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    "office %s, not by this office's key: only its issuer may "
 		    "revoke it", peer.office, shown, peer.issuer);
 	}
-	if (keys_revoked(tx, r->id) == 1) {
+	if ((rc = cert_revoked(tx, &peer, NULL)) != 0) {
 		crypto_wipe(&k, sizeof k);
+		if (rc < 0)
+			return err_set(e, -rc, "keys.db: the revocations could "
+			    "not be read");
 		return err_set(e, CR_EEXIST, "office %s's key %s is already "
 		    "revoked", peer.office, shown);
 	}
@@ -1452,19 +1538,9 @@ int
 keys_revoke(struct session *s, const char *office, struct key_revocation *r,
     struct cr_err *e)
 {
-	struct op o;
-	int rc;
+	struct op o = { .arg = office, .rev = r };
 
-	if ((rc = allowed(s, AZ_KEYS, e)) != CR_OK)
-		return rc;
-	if (!code_ok(office))
-		return err_set(e, CR_EINVAL, "'%.40s' is not an office code (2, "
-		    "4 or 6 digits)", office);
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.arg = office;
-	o.rev = r;
-	return store_run(s->store, revoke_txn, &o, e);
+	return run_op(s, AZ_KEYS, revoke_txn, &o, e);
 }
 
 struct list_walk {
@@ -1485,7 +1561,7 @@ entry_of(struct txn *tx, const struct office_cert *c, int own,
 	en->cert = *c;
 	en->own = own;
 	keys_id(c->sign_pk, id);
-	en->revoked = keys_revoked(tx, id) != 0;
+	en->revoked = cert_revoked(tx, c, NULL) != 0;
 	en->trusted = store_get(tx, ST_KEYS, key, db_key(key, K_TRUST, id,
 	    KEY_ID_LEN), NULL, 0, &e) == CR_OK;
 	return 0;

@@ -136,8 +136,19 @@ office_init(const struct office_init *in, struct cr_err *e)
 	if (user_password_ok(in->password, e) != CR_OK)
 		return e->code;
 	existed = stat(in->dir, &sb) == 0;
-	if ((rc = store_open(in->dir, STORE_CREATE, &st, e)) != CR_OK)
+	if ((rc = store_open(in->dir, STORE_CREATE, &st, e)) != CR_OK) {
+		/*
+		 * CR_EEXIST comes only from the directory check (a file, a
+		 * store, a directory not empty, or one made meanwhile by
+		 * someone else): not ours, so left alone.  Any other failure
+		 * is mkdir's (no directory: nothing to do) or came after the
+		 * check (the environment or a database could not be made:
+		 * disk full, no permission), and what was made is removed.
+		 */
+		if (rc != CR_EEXIST)
+			unmake(in->dir, existed);
 		return rc;
+	}
 	rc = store_run(st, init_txn, (void *)in, e);
 	if (rc == CR_OK)
 		rc = store_checkpoint(st, 1, e);

@@ -40,7 +40,8 @@ int
 person_counts(int status)
 {
 	return status == RS_REGISTERED || status == RS_CERTIFIED ||
-	    status == RS_ISSUED || status == RS_APPROVED;
+	    status == RS_ISSUED || status == RS_APPROVED ||
+	    status == RS_ARCHIVED;
 }
 
 void

@@ -14,27 +14,36 @@
  *
  * Contract.
  * - push_files: the caller's role must be allowed to replicate; every
- *   file is read before ssh starts (an unreadable file sends nothing).
- *   ssh runs with BatchMode=yes (never a prompt), -T, a connect timeout;
+ *   file is checked before ssh starts (an unreadable file, or one of
+ *   more than PUSH_MAX_FILE bytes, sends nothing), then each is read
+ *   only when its turn comes and freed once sent.  ssh runs with
+ *   BatchMode=yes (never a prompt), -T, a connect timeout;
  *   -p, -i and UserKnownHostsFile come from push_opts, anything else
  *   from the user's ~/.ssh/config.  A destination that could be read as
  *   an option is refused.  Files go one at a time, each waiting for its
  *   answer, so neither side can block the other on a full pipe.  One
- *   audit entry per push says where to and what came of it.
+ *   audit entry per push (after the role check, whatever else fails)
+ *   says where to and what came of it.  What comes back as a receipt is
+ *   imported only if it is one (repfile_verify: a receipt signed by the
+ *   office the file was for, for that file).
  * - push_receive: logs the user in with user_login_key (role replication
  *   only, no password: the SSH key was the authentication; the login is
- *   audited with `how`).  It never looks at the command the client asked
- *   for (SSH_ORIGINAL_COMMAND): the CLI may log it, nothing more.  Each
- *   file is written to a private directory in the store (sync_import
- *   takes a path), imported, and removed; a refused one is set aside in
- *   STORE/rejected/ with its reason, as import does.  Standard output
- *   carries only the protocol; messages for people go to stderr.
+ *   audited with `how`) before it says anything, so that a refusal is
+ *   the first thing the pusher reads.  It never looks at the command
+ *   the client asked for (SSH_ORIGINAL_COMMAND): the CLI may log it,
+ *   nothing more.  Each file is written to a private directory in the
+ *   store (sync_import takes a path), imported, and removed; of a
+ *   refused one only the reason is kept, STORE/rejected/NAME.reason
+ *   (the sender has the file, and whoever holds the key cannot fill the
+ *   disk).  A file imported whose receipt could not be written is
+ *   answered as applied, without a receipt.  Standard output carries
+ *   only the protocol; messages for people go to stderr.
  *
  * The protocol (integers big-endian):
  *   pusher   -> receiver: "CIVPUSH1", then per file
  *                         'F', u16 name length, name, u64 length, bytes;
  *                         then 'E'.
- *   receiver -> pusher:   "CIVRECV1", then per file
+ *   receiver -> pusher:   "CIVRECV1" once logged in, then per file
  *                         'A', u8 status (1 applied, 2 refused),
  *                         u32 length, message (UTF-8 lines),
  *                         u64 length, the receipt (or 0 bytes);
@@ -71,7 +80,7 @@
 #define PUSH_MAGIC		"CIVPUSH1"
 #define RECV_MAGIC		"CIVRECV1"
 #define MAGIC_LEN		8
-#define PUSH_MAX_FILE		((uint64_t)1 << 30)	/* 1 GiB */
+#define PUSH_MAX_FILE		((uint64_t)512 << 20)	/* 512 MiB */
 #define PUSH_MAX_RECEIPT	((uint64_t)1 << 20)
 #define PUSH_MAX_MSG		8192
 #define PUSH_MAX_NAME		255
@@ -160,30 +169,74 @@ printable_lines(char *out, size_t outsz, const char *in, size_t n)
 	}
 }
 
+/*
+ * Opens a file to send or a receipt to read: a regular file of at most
+ * max bytes (its size in *size).  Checked before ssh starts, so a file
+ * that cannot be sent sends nothing.
+ */
 static int
-read_whole(const char *path, struct buf *b, struct cr_err *e)
+open_file(const char *path, uint64_t max, int *fd, size_t *size,
+    struct cr_err *e)
 {
-	unsigned char chunk[65536];
-	ssize_t got;
-	int fd;
+	struct stat st;
 
-	buf_reset(b);
-	if ((fd = open(path, O_RDONLY)) < 0)
+	if ((*fd = open(path, O_RDONLY)) < 0)
 		return err_set(e, CR_ENOTFOUND, "cannot read %s: %s", path,
 		    strerror(errno));
-	while ((got = read(fd, chunk, sizeof chunk)) > 0) {
-		buf_add(b, chunk, (size_t)got);
-		if (b->len > PUSH_MAX_FILE) {
-			close(fd);
-			return err_set(e, CR_EINVAL, "%s is larger than %llu "
-			    "bytes: not a replication file", path,
-			    (unsigned long long)PUSH_MAX_FILE);
-		}
+	if (fstat(*fd, &st) != 0)
+		err_set(e, CR_EIO, "cannot read %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		err_set(e, CR_EINVAL, "%s is not a file", path);
+	else if ((uint64_t)st.st_size > max)
+		err_set(e, CR_EINVAL, "%s is %llu bytes, more than a replication "
+		    "file may have (%llu)", path,
+		    (unsigned long long)st.st_size, (unsigned long long)max);
+	else {
+		*size = (size_t)st.st_size;
+		return CR_OK;
 	}
+	close(*fd);
+	*fd = -1;
+	return e->code;
+}
+
+/* The whole of a file of at most max bytes, in one allocation. */
+static int
+read_whole(const char *path, uint64_t max, struct buf *b, struct cr_err *e)
+{
+	unsigned char more;
+	size_t size, got = 0;
+	ssize_t r = 0;
+	int fd, rc, saved;
+
+	buf_reset(b);
+	if ((rc = open_file(path, max, &fd, &size, e)) != CR_OK)
+		return rc;
+	if (size > b->cap) {
+		free(b->data);
+		b->data = xmalloc(size);
+		b->cap = size;
+	}
+	while (got < size) {
+		if ((r = read(fd, b->data + got, size - got)) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got == size)	/* and no more: it did not grow */
+		while ((r = read(fd, &more, 1)) < 0 && errno == EINTR)
+			;
+	saved = errno;
 	close(fd);
-	if (got < 0)
+	if (r < 0)
 		return err_set(e, CR_EIO, "cannot read %s: %s", path,
-		    strerror(errno));
+		    strerror(saved));
+	if (got != size || r > 0)
+		return err_set(e, CR_EIO, "%s changed while it was read: send "
+		    "it again once it is written", path);
+	b->len = size;
 	return CR_OK;
 }
 
@@ -264,7 +317,7 @@ static int
 receive_one(struct receiver *r, struct cr_err *e)
 {
 	unsigned char h[8];
-	char name[PUSH_MAX_NAME + 1], path[4600], msg[PUSH_MAX_MSG];
+	char name[PUSH_MAX_NAME + 1], path[4600], rej[4600], msg[PUSH_MAX_MSG];
 	struct sync_result res;
 	struct cr_err ie;
 	struct buf receipt;
@@ -298,7 +351,11 @@ receive_one(struct receiver *r, struct cr_err *e)
 	err_clear(&ie);
 	buf_init(&receipt);
 	rc = sync_import(&r->s, path, r->dir, &res, &ie);
-	if (rc == CR_OK) {
+	/*
+	 * A receipt path means the import committed; if the receipt could
+	 * not be written after it, the file is still applied here.
+	 */
+	if (rc == CR_OK || res.receipt_path[0]) {
 		status = PUSH_ST_APPLIED;
 		r->applied++;
 		if (res.receipt)
@@ -315,18 +372,28 @@ receive_one(struct receiver *r, struct cr_err *e)
 			    "\ngap: files %llu to %llu from %s have not been "
 			    "imported yet", (unsigned long long)res.gap_from,
 			    (unsigned long long)res.gap_to, res.from);
-		if (res.receipt_path[0]) {
-			if (read_whole(res.receipt_path, &receipt, &ie) !=
-			    CR_OK)
-				snprintf(msg + strlen(msg), sizeof msg -
-				    strlen(msg), "\nno receipt: %.500s",
-				    ie.msg);
+		if (rc != CR_OK)
+			snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
+			    "\nno receipt: %.600s", ie.msg);
+		else if (res.receipt_path[0] && read_whole(res.receipt_path,
+		    PUSH_MAX_RECEIPT, &receipt, &ie) != CR_OK)
+			snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
+			    "\nno receipt: %.500s", ie.msg);
+		if (res.receipt_path[0])
 			unlink(res.receipt_path);
-		}
 	} else {
 		status = PUSH_ST_REFUSED;
 		r->refused++;
 		snprintf(msg, sizeof msg, "%s", ie.msg);
+		/*
+		 * sync_import set the file aside in rejected/ with its
+		 * reason; of a file that came over ssh only the reason is
+		 * kept: the sender still has the file, and whoever holds
+		 * the key must not be able to fill the disk with refusals.
+		 */
+		snprintf(rej, sizeof rej, "%.4000s/rejected/%s",
+		    store_dir(r->s.store), name);
+		unlink(rej);
 		/* A damaged file is refused; a failing store stops. */
 		if (rc == CR_EDB || store_panicked(r->s.store)) {
 			unlink(path);
@@ -360,13 +427,18 @@ push_receive(struct store *st, const char *user, const char *how,
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
+	/*
+	 * The login first: a refusal is the first thing the pusher reads,
+	 * instead of the magic, so it shows the reason before it sends
+	 * anything (not a broken pipe in the middle of a big file).
+	 */
+	if ((rc = user_login_key(st, user, how, &r.s, e)) != CR_OK) {
+		send_fatal(out_fd, e);
+		goto out;
+	}
 	if (write_full(out_fd, RECV_MAGIC, MAGIC_LEN) != 0) {
 		rc = err_set(e, CR_EIO, "cannot write to standard output: %s",
 		    strerror(errno));
-		goto out;
-	}
-	if ((rc = user_login_key(st, user, how, &r.s, e)) != CR_OK) {
-		send_fatal(out_fd, e);
 		goto out;
 	}
 	got = read_full(in_fd, m, MAGIC_LEN);
@@ -660,15 +732,47 @@ remote_fatal(struct pusher *p, struct cr_err *e)
 	    p->dest, clean);
 }
 
-/* Imports the receipt of one file; says why not in r->receipt_error. */
+/* The recipient and number of a file to push, from its header (or ""). */
+static void
+file_for(const struct buf *f, char office[OFFICE_LEN], uint64_t *seq)
+{
+	/* "CIVREP", version, kind, sender[16], recipient[16], seq u64 */
+	memset(office, 0, OFFICE_LEN);
+	*seq = 0;
+	if (f->len < 48 || memcmp(f->data, "CIVREP", 6) != 0)
+		return;
+	memcpy(office, f->data + 24, OFFICE_LEN - 1);
+	*seq = be64_get(f->data + 40);
+}
+
+/*
+ * Imports the receipt of one file; says why not in r->receipt_error.
+ * What came back is imported only if it is a receipt signed by the
+ * office the file was for, for that file: anything else (a remote
+ * answering with a file of changes, say) is not a receipt, and nothing
+ * of it is imported.
+ */
 static void
 take_receipt(struct session *s, const char *tmpdir, const char *name,
-    const struct buf *b, struct push_result *r)
+    const struct buf *file, const struct buf *b, struct push_result *r)
 {
-	char path[4600];
+	struct repfile_head h;
+	char path[4600], office[OFFICE_LEN];
 	struct cr_err e;
+	uint64_t seq;
 	int fd, ok;
 
+	file_for(file, office, &seq);
+	err_clear(&e);
+	if (repfile_verify(b->data, b->len, &h, &e) != CR_OK ||
+	    h.kind != RF_RECEIPT || office[0] == '\0' ||
+	    strcmp(h.sender, office) != 0 || h.seq != seq) {
+		snprintf(r->receipt_error, sizeof r->receipt_error, "what came "
+		    "back is not a receipt from office %s for file %llu%s%.700s; "
+		    "nothing of it was imported", office[0] ? office : "?",
+		    (unsigned long long)seq, e.msg[0] ? ": " : "", e.msg);
+		return;
+	}
 	snprintf(path, sizeof path, "%s/%s.receipt", tmpdir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ok = fd >= 0 && write_full(fd, b->data, b->len) == 0;
@@ -680,7 +784,6 @@ take_receipt(struct session *s, const char *tmpdir, const char *name,
 		unlink(path);
 		return;
 	}
-	err_clear(&e);
 	if (sync_import(s, path, tmpdir, &r->ack, &e) == CR_OK &&
 	    r->ack.receipt)
 		r->receipt = 1;
@@ -688,6 +791,8 @@ take_receipt(struct session *s, const char *tmpdir, const char *name,
 		snprintf(r->receipt_error, sizeof r->receipt_error, "%.1000s",
 		    e.msg[0] ? e.msg : "what came back is not a receipt");
 	unlink(path);
+	if (r->ack.receipt_path[0])
+		unlink(r->ack.receipt_path);
 }
 
 /* Sends one file and reads its answer. */
@@ -739,7 +844,7 @@ push_one(struct pusher *p, struct session *s, const char *tmpdir,
 	r->status = status == PUSH_ST_APPLIED ? PUSH_APPLIED : PUSH_REFUSED;
 	printable_lines(r->reason, sizeof r->reason, msg, ml);
 	if (r->status == PUSH_APPLIED && receipt.len)
-		take_receipt(s, tmpdir, name, &receipt, r);
+		take_receipt(s, tmpdir, name, file, &receipt, r);
 	buf_free(&receipt);
 	return CR_OK;
 }
@@ -758,6 +863,27 @@ push_audit_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    a->detail, e);
 }
 
+/* The name a file is sent as (STORE/rejected/NAME.reason there). */
+static char *
+send_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *name;
+	size_t j;
+
+	base = base ? base + 1 : path;
+	name = xstrdup(base);
+	for (j = 0; name[j] && j < PUSH_MAX_NAME; j++)
+		if (!name_char((unsigned char)name[j]))
+			name[j] = '_';
+	name[j] = '\0';
+	if (j == 0 || name[0] == '.') {
+		free(name);
+		name = xstrdup("file.crf");
+	}
+	return name;
+}
+
 int
 push_files(struct session *s, const char *const *files, size_t n,
     const char *dest, const struct push_opts *o,
@@ -766,12 +892,12 @@ push_files(struct session *s, const char *const *files, size_t n,
 	struct sigaction ign, old;
 	struct pusher p;
 	struct push_audit pa;
-	struct buf *bufs = NULL;
+	struct buf file;
+	struct cr_err fe;
 	char **names = NULL, tmpdir[4200], why[160], detail[600], clean[200];
-	const char *base;
 	unsigned char m[MAGIC_LEN];
-	size_t i, j, sent = 0, applied = 0, refused = 0;
-	int rc = CR_OK, got = 0;
+	size_t i, size, sent = 0, applied = 0, refused = 0;
+	int rc = CR_OK, got = 0, fd, sigs = 0;
 
 	for (i = 0; i < n; i++)
 		memset(&results[i], 0, sizeof results[i]);
@@ -779,62 +905,77 @@ push_files(struct session *s, const char *const *files, size_t n,
 		audit_denied(s, NULL, e);
 		return rc;
 	}
-	if (n == 0)
-		return err_set(e, CR_EINVAL, "no file to push: give the files "
+	memset(&p, 0, sizeof p);
+	p.to = p.from = -1;
+	p.dest = dest;
+	tmpdir[0] = '\0';
+	buf_init(&file);
+	/* From here on, whatever happens is audited. */
+	if (n == 0) {
+		rc = err_set(e, CR_EINVAL, "no file to push: give the files "
 		    "'civreg export' wrote");
-	if (dest == NULL || !dest_valid(dest, why, sizeof why))
-		return err_set(e, CR_EINVAL, "'%s' is not a destination: %s; "
+		goto audit;
+	}
+	if (dest == NULL || !dest_valid(dest, why, sizeof why)) {
+		rc = err_set(e, CR_EINVAL, "'%s' is not a destination: %s; "
 		    "write [USER@]HOST", dest ? dest : "", why);
-	if (o && (o->port < 0 || o->port > 65535))
-		return err_set(e, CR_EINVAL, "port %d is not a TCP port (1 to "
+		goto audit;
+	}
+	if (o && (o->port < 0 || o->port > 65535)) {
+		rc = err_set(e, CR_EINVAL, "port %d is not a TCP port (1 to "
 		    "65535)", o->port);
-	if (o && o->known_hosts && !word_valid(o->known_hosts))
-		return err_set(e, CR_EINVAL, "the known hosts file name '%s' "
+		goto audit;
+	}
+	if (o && o->known_hosts && !word_valid(o->known_hosts)) {
+		rc = err_set(e, CR_EINVAL, "the known hosts file name '%s' "
 		    "holds a space or a quote: ssh cannot take it",
 		    o->known_hosts);
-	/* Every file read first: an unreadable one sends nothing. */
-	bufs = xcalloc(n, sizeof *bufs);
-	names = xcalloc(n, sizeof *names);
-	for (i = 0; i < n && rc == CR_OK; i++) {
-		buf_init(&bufs[i]);
-		rc = read_whole(files[i], &bufs[i], e);
-		base = strrchr(files[i], '/');
-		base = base ? base + 1 : files[i];
-		names[i] = xstrdup(base);
-		/* Sent as the file's name there (STORE/rejected/NAME). */
-		for (j = 0; names[i][j] && j < PUSH_MAX_NAME; j++)
-			if (!name_char((unsigned char)names[i][j]))
-				names[i][j] = '_';
-		names[i][j] = '\0';
-		if (j == 0 || names[i][0] == '.') {
-			free(names[i]);
-			names[i] = xstrdup("file.crf");
-		}
+		goto audit;
 	}
-	if (rc != CR_OK)
-		goto out;
+	/*
+	 * Every file checked first (readable, a file, not too big): one
+	 * that is not sends nothing.  Each is read only when its turn
+	 * comes, and freed after: a push of many big files holds one.
+	 */
+	names = xcalloc(n, sizeof *names);
+	for (i = 0; i < n; i++) {
+		if ((rc = open_file(files[i], PUSH_MAX_FILE, &fd, &size, e)) !=
+		    CR_OK)
+			goto audit;
+		close(fd);
+		names[i] = send_name(files[i]);
+	}
 	snprintf(tmpdir, sizeof tmpdir, "%.4000s/.push-XXXXXX",
 	    store_dir(s->store));
 	if (mkdtemp(tmpdir) == NULL) {
 		rc = err_set(e, CR_EIO, "cannot make a directory in the store "
 		    "for the receipts (%s): %s", tmpdir, strerror(errno));
-		goto out;
+		tmpdir[0] = '\0';
+		goto audit;
 	}
 
-	memset(&p, 0, sizeof p);
-	p.to = p.from = -1;
-	p.dest = dest;
 	memset(&ign, 0, sizeof ign);
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
+	sigs = 1;
 	if ((rc = start_ssh(&p, dest, o, e)) != CR_OK)
-		goto restore;
+		goto audit;
+	/*
+	 * The receiver answers with its magic once it has logged in, or
+	 * with 'X' and why it will not.
+	 */
 	if (write_full(p.to, PUSH_MAGIC, MAGIC_LEN) != 0 ||
-	    (got = read_full(p.from, m, MAGIC_LEN)) == 1) {
+	    (got = read_full(p.from, m, 1)) == 1) {
 		rc = transport_error(&p, "the connection closed at once", e);
-		goto restore;
+		goto audit;
 	}
+	if (got == 0 && m[0] == 'X') {
+		rc = remote_fatal(&p, e);
+		goto audit;
+	}
+	if (got == 0)
+		got = read_full(p.from, m + 1, MAGIC_LEN - 1) == 0 ? 0 : -1;
 	if (got != 0 || memcmp(m, RECV_MAGIC, MAGIC_LEN) != 0) {
 		char heard[MAGIC_LEN + 1], what[300];
 
@@ -847,11 +988,22 @@ push_files(struct session *s, const char *const *files, size_t n,
 		    "its authorized_keys (doc/replication.md, \"Over SSH\")",
 		    clean);
 		rc = transport_error(&p, what, e);
-		goto restore;
+		goto audit;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = push_one(&p, s, tmpdir, names[i], &bufs[i],
-		    &results[i], e)) != CR_OK)
+		/* Gone or changed since the check: not sent, and on. */
+		err_clear(&fe);
+		if (read_whole(files[i], PUSH_MAX_FILE, &file, &fe) != CR_OK) {
+			snprintf(results[i].reason, sizeof results[i].reason,
+			    "%.1000s", fe.msg);
+			if (o && o->progress)
+				o->progress(o->arg, i, &results[i]);
+			continue;
+		}
+		rc = push_one(&p, s, tmpdir, names[i], &file, &results[i], e);
+		buf_free(&file);
+		buf_init(&file);
+		if (rc != CR_OK)
 			break;
 		sent++;
 		if (results[i].status == PUSH_APPLIED)
@@ -880,12 +1032,14 @@ push_files(struct session *s, const char *const *files, size_t n,
 			}
 		}
 	}
-restore:
-	sigaction(SIGPIPE, &old, NULL);
+audit:
+	if (sigs)
+		sigaction(SIGPIPE, &old, NULL);
 	if (p.log)
 		fclose(p.log);
-	rmdir(tmpdir);
-	str_printable(clean, sizeof clean, dest);
+	if (tmpdir[0])
+		rmdir(tmpdir);
+	str_printable(clean, sizeof clean, dest ? dest : "");
 	snprintf(detail, sizeof detail, "push to %s: %zu of %zu files "
 	    "answered, %zu applied, %zu refused%s%.200s", clean, sent, n,
 	    applied, refused, rc != CR_OK ? "; failed: " : "",
@@ -898,14 +1052,9 @@ restore:
 		err_clear(&ae);
 		(void)store_run(s->store, push_audit_txn, &pa, &ae);
 	}
-out:
-	for (i = 0; i < n; i++) {
-		if (bufs)
-			buf_free(&bufs[i]);
-		if (names)
-			free(names[i]);
-	}
-	free(bufs);
+	buf_free(&file);
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
 	free(names);
 	return rc;
 }

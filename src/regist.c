@@ -210,46 +210,70 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
  * A declaration that names a health notice takes it out of the notices
  * queue: the notice becomes linked, in the same transaction.
  */
+/* A notice's new status, linked to (or unlinked from) declaration id. */
 static int
-link_notices(struct txn *tx, struct session *s, const struct record *r,
-    const struct record *prev, struct cr_err *e)
+set_notice(struct txn *tx, struct session *s, const char *nid, int status,
+    const char *id, struct cr_err *e)
 {
-	const struct form *f = form_by_code(r->kind), *nf;
 	char detail[96];
 	struct record n;
 	struct buf b;
-	size_t i;
-	int rc = CR_OK;
+	int rc;
 
 	buf_init(&b);
-	for (i = 0; f && rc == CR_OK && i < f->nfields; i++) {
-		const struct form_field *ff = &f->fields[i];
-		const char *v = rec_value(r, ff->key);
-
-		if (ff->type != FT_REF || v == NULL || ff->refkind == NULL ||
-		    unchanged(prev, ff->key, v) ||
-		    (nf = form_by_key(ff->refkind)) == NULL ||
-		    nf->cls != FC_NOTICE)
-			continue;
-		if ((rc = store_get(tx, ST_RECORDS, v, strlen(v), &b, 1, e)) !=
-		    CR_OK || (rc = rec_decode(b.data, b.len, &n, e)) != CR_OK)
-			break;
-		n.status = RS_LINKED;
+	rec_init(&n);
+	if ((rc = store_get(tx, ST_RECORDS, nid, strlen(nid), &b, 1, e)) ==
+	    CR_OK && (rc = rec_decode(b.data, b.len, &n, e)) == CR_OK) {
+		n.status = status;
 		n.action = RA_LINK;
 		n.rev++;
 		n.time = (int64_t)cr_now();
 		snprintf(n.author, sizeof n.author, "%s", s->user);
 		free(n.note);
-		n.note = xstrdup(r->id);
+		snprintf(detail, sizeof detail, "%s%s", status == RS_LINKED ?
+		    "" : "unlinked from ", id);
+		n.note = xstrdup(detail);
 		rec_vv_bump(&n, s->office);
 		rc = regist_put_revision(tx, &n, 0, e);
-		rec_free(&n);
-		snprintf(detail, sizeof detail, "link: now linked to %s", r->id);
-		if (rc == CR_OK)
-			rc = audit_append(tx, s->user, s->office, AU_WORKFLOW, v,
-			    detail, e);
 	}
+	snprintf(detail, sizeof detail, status == RS_LINKED ? "link: now "
+	    "linked to %s" : "unlink: now notified again; %s no longer names "
+	    "it", id);
+	if (rc == CR_OK)
+		rc = audit_append(tx, s->user, s->office, AU_WORKFLOW, nid,
+		    detail, e);
+	rec_free(&n);
 	buf_free(&b);
+	return rc;
+}
+
+/*
+ * The health notices a declaration names are linked to it; amending,
+ * a notice it no longer names goes back to the queue (notified), and
+ * one it names anew is linked.
+ */
+static int
+link_notices(struct txn *tx, struct session *s, const struct record *r,
+    const struct record *prev, struct cr_err *e)
+{
+	const struct form *f = form_by_code(r->kind), *nf;
+	size_t i;
+	int rc = CR_OK;
+
+	for (i = 0; f && rc == CR_OK && i < f->nfields; i++) {
+		const struct form_field *ff = &f->fields[i];
+		const char *v = rec_value(r, ff->key);
+		const char *was = prev ? rec_value(prev, ff->key) : NULL;
+
+		if (ff->type != FT_REF || ff->refkind == NULL ||
+		    (nf = form_by_key(ff->refkind)) == NULL ||
+		    nf->cls != FC_NOTICE)
+			continue;
+		if (was && (v == NULL || strcmp(v, was) != 0))
+			rc = set_notice(tx, s, was, RS_NOTIFIED, r->id, e);
+		if (rc == CR_OK && v && !unchanged(prev, ff->key, v))
+			rc = set_notice(tx, s, v, RS_LINKED, r->id, e);
+	}
 	return rc;
 }
 

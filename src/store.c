@@ -196,12 +196,15 @@ st_fail(struct store *st, struct cr_err *e, int rc, const char *what,
 }
 
 /*
- * Secondary key extraction: BDB calls this on every put and delete, once
- * per index with the same record.  Decoding the record is most of the
- * work, so the last one decoded is kept (by its bytes: the DBT's memory
- * is not ours to trust from one call to the next) and the four other
- * calls reuse it.  Berkeley DB calls back in the thread that writes, and
- * civreg writes from one thread.
+ * Secondary key extraction: BDB calls this once per index for a record
+ * written or deleted, and for a record replaced once per index with the
+ * new record, then once per index with the old one (libdb 5.3,
+ * __dbc_put_primary: it keeps the new keys and compares).  Decoding the
+ * record is most of the work, so the last one decoded is kept (by its
+ * bytes: the DBT's memory is not ours to trust from one call to the
+ * next) and the four other calls for it reuse it: an update decodes each
+ * of its two records once.  Berkeley DB calls back in the thread that
+ * writes, and civreg writes from one thread.
  */
 static struct {
 	struct buf	 enc;
@@ -357,9 +360,16 @@ st_check_dir(const char *dir, int flags, struct cr_err *e)
 				return err_set(e, CR_EEXIST, "%s is not empty: "
 				    "init creates a store only in a new or empty "
 				    "directory", dir);
-		} else if (mkdir(dir, 0770) != 0)
+		} else if (mkdir(dir, 0770) != 0) {
+			/* Made by someone else meanwhile: not ours either. */
+			if (errno == EEXIST)
+				return err_set(e, CR_EEXIST, "%s was created "
+				    "by someone else meanwhile: init creates a "
+				    "store only in a new or empty directory",
+				    dir);
 			return err_set(e, CR_EIO, "cannot create the store "
 			    "directory %s: %s", dir, strerror(errno));
+		}
 		return CR_OK;
 	}
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
@@ -483,8 +493,17 @@ st_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 		if (st_open_db(st, &st->idx[i], index_files[i], 1, e) != CR_OK)
 			goto fail;
 		st->idx[i]->app_private = (void *)(intptr_t)i;
+		/*
+		 * DB_CREATE builds an empty index from the records, which
+		 * Berkeley DB does on every open while the index is empty
+		 * (a store with no identity codes yet has an empty
+		 * idx_kidc.db): a full scan per command.  The indexes are
+		 * made with the store; later, an empty one that should not
+		 * be is damage, which verify reports.
+		 */
 		rc = st->db[ST_RECORDS]->associate(st->db[ST_RECORDS], NULL,
-		    st->idx[i], st_index_cb, DB_CREATE);
+		    st->idx[i], st_index_cb, flags & STORE_CREATE ? DB_CREATE :
+		    0);
 		if (rc != 0) {
 			st_fail(st, e, rc, "cannot attach index", index_files[i]);
 			goto fail;

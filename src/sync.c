@@ -360,13 +360,22 @@ export_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    detail, e);
 }
 
+/* An office code: 2, 4 or 6 digits (00, the national office, too). */
+static int
+code_valid(const char *code)
+{
+	size_t n = strspn(code, "0123456789");
+
+	return code[n] == '\0' && (n == 2 || n == 4 || n == 6);
+}
+
 int
 sync_export(struct session *s, const char *to, const char *dir,
     struct sync_result *res, struct cr_err *e)
 {
 	struct export x;
 	struct stat st;
-	char why[160];
+	char shown[48];
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -374,9 +383,13 @@ sync_export(struct session *s, const char *to, const char *dir,
 		audit_denied(s, NULL, e);
 		return rc;
 	}
-	if (office_code_valid(to, 0, why, sizeof why) != 0)
-		return err_set(e, CR_EINVAL, "'%s' is not an office code: %s",
-		    to, why);
+	if (!code_valid(to)) {
+		str_printable(shown, sizeof shown, to);
+		return err_set(e, CR_EINVAL, "'%s%s' is not an office code: "
+		    "give the code of the office to export to, 2, 4 or 6 "
+		    "digits (00 for the national office)", shown,
+		    strlen(to) >= sizeof shown ? "..." : "");
+	}
 	if (strcmp(to, s->office) == 0)
 		return err_set(e, CR_EINVAL, "%s is this office: export to "
 		    "another office", to);
@@ -734,7 +747,18 @@ apply_entry(void *arg, int type, const void *data, size_t len,
 	case PE_REVOCATION:
 		if ((rc = keys_revocation_decode(data, len, &kr, e)) != CR_OK)
 			return rc;
-		return keys_apply_revocation(im->tx, &kr, e);
+		/*
+		 * One that cannot be checked here (its issuer's key is not
+		 * known, or revoked) is passed over: it is news for other
+		 * offices, it comes again with every export, and refusing
+		 * the file would refuse every file of the sender for ever.
+		 */
+		rc = keys_apply_revocation(im->tx, &kr, e);
+		if (rc == CR_ENOTFOUND) {
+			err_clear(e);
+			rc = CR_OK;
+		}
+		return rc;
 	case PE_RECEIPT:
 		buf_reset(&im->receipt);
 		buf_add(&im->receipt, data, len);
@@ -932,9 +956,11 @@ write_receipt(struct session *s, struct import *im, const char *dir,
 	    "%.3900s/%s-receipt-%s-%06llu.crf", dir, s->office, im->h.sender,
 	    (unsigned long long)im->h.seq);
 	if (rc == CR_OK && (rc = write_new(res->receipt_path, &file, tmp,
-	    sizeof tmp, e)) == CR_OK && rename(tmp, res->receipt_path) != 0)
+	    sizeof tmp, e)) == CR_OK && rename(tmp, res->receipt_path) != 0) {
 		rc = err_set(e, CR_EIO, "cannot write %s: %s",
 		    res->receipt_path, strerror(errno));
+		unlink(tmp);
+	}
 	buf_free(&p);
 	buf_free(&file);
 	return rc;

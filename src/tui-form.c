@@ -419,8 +419,10 @@ spread_errors(struct fstate *s, const struct cr_err *e)
 			    strncmp(p, s->f->fields[i].key, kl) == 0) {
 				char msg[600];
 
-				snprintf(msg, sizeof msg, "%.*s", (int)(n - kl -
-				    2), p + kl + 2);
+				/* "key: reason"; a bare "key:" has none */
+				snprintf(msg, sizeof msg, "%.*s", n >= kl + 2 ?
+				    (int)(n - kl - 2) : 0, n >= kl + 2 ?
+				    p + kl + 2 : "");
 				if (strncmp(msg, "missing:", 8) == 0)
 					snprintf(msg, sizeof msg, "%s",
 					    _("required: fill it in"));

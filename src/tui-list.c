@@ -788,9 +788,14 @@ tui_record_open(const char *id)
 		const struct form_field *ff = f ? form_field(f, r.fields[i].key) :
 		    NULL;
 
-		view_add(v, "  %-30s %s", ff ? tui_label(ff->label_km,
-		    ff->label_en) : r.fields[i].key, tui_label(
-		    form_value_km(ff, r.fields[i].value), r.fields[i].value));
+		const char *label = ff ? tui_label(ff->label_km,
+		    ff->label_en) : r.fields[i].key;
+		int pad = 30 - tui_cols(label);
+
+		/* Padded by screen columns: a Khmer letter is 3 bytes, 1 column. */
+		view_add(v, "  %s%*s %s", label, pad > 0 ? pad : 0, "",
+		    tui_label(form_value_km(ff, r.fields[i].value),
+		    r.fields[i].value));
 		if (ff && ff->type == FT_KIDC) {
 			v->codes = xrealloc(v->codes, (v->ncodes + 1) *
 			    sizeof *v->codes);

@@ -1078,6 +1078,7 @@ push_run(struct puview *v)
 	const char **files;
 	char **paths, *dest, *shown, *dir, *colon, line[300];
 	size_t i, n = 0, marked = 0, applied = 0, refused = 0, unsent = 0;
+	long port;
 	int rc;
 
 	dir = tedit_utf8(&v->dir);
@@ -1100,7 +1101,18 @@ push_run(struct puview *v)
 	/* host:port */
 	if ((colon = strrchr(dest, ':')) != NULL && colon[1] &&
 	    colon[1 + strspn(colon + 1, "0123456789")] == '\0') {
-		o.port = atoi(colon + 1);
+		errno = 0;
+		port = strtol(colon + 1, NULL, 10);
+		if (errno != 0 || port < 1 || port > 65535) {
+			err_set(&e, CR_EINVAL, "port %.20s: give a TCP port "
+			    "number, 1 to 65535, after the ':'", colon + 1);
+			v->focus = 2;
+			tui_error("%s", e.msg);
+			free(dest);
+			free(shown);
+			return;
+		}
+		o.port = (int)port;
 		*colon = '\0';
 	}
 	for (i = 0; i < v->fl.n; i++)

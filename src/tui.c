@@ -271,6 +271,8 @@ help_key(struct tui_screen *s, int k)
 {
 	struct help *h = s->data;
 
+	if (k == TUI_IDLE)		/* a pause is not a key */
+		return 1;
 	if (k == TUI_KEY(KEY_DOWN) || k == TUI_CTRL('n'))
 		h->first++;
 	else if ((k == TUI_KEY(KEY_UP) || k == TUI_CTRL('p')) && h->first > 0)
@@ -564,6 +566,9 @@ login_key(struct tui_screen *s, int k)
 		tui_push(&menu_ops, xcalloc(1, sizeof(struct menu)));
 	}
 	crypto_wipe(p, strlen(p));
+	/* The typed password is not kept while the session lasts. */
+	crypto_wipe(l->pw.buf, l->pw.cap * sizeof *l->pw.buf);
+	tedit_kill(&l->pw);
 	free(u);
 	free(p);
 	return 1;

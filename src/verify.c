@@ -89,7 +89,7 @@ record_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
 		problem(v, "history.db: revision %u of %s differs from the "
 		    "current record", (unsigned)r.rev, id);
 	for (i = 0; i < SI_NINDEX; i++) {
-		index_keys(i, val, vl, &kls);
+		index_keys_record(i, &r, &kls);
 		v->keys[i] += kls.n;
 		keylist_free(&kls);
 	}
@@ -419,8 +419,13 @@ verify_store(struct session *s, FILE *out, struct cr_err *e)
 	 * Each table is read with read-committed isolation, so that a big
 	 * register neither fills the lock table nor stops the terminals.
 	 * A terminal writing meanwhile can make one pass see a record and
-	 * not yet its index entry; real damage stays, so a finding is only
-	 * reported if a second pass finds it too.
+	 * not yet its index entry.  So when the first pass finds anything,
+	 * a second pass is made and only its findings are reported: what a
+	 * write in progress showed the first pass is gone by then, real
+	 * damage is still there.  (The two reports are not compared line by
+	 * line: a count such as an index's entries moves with every write,
+	 * so real damage would read differently twice.  A write during the
+	 * second pass can still show; running verify again tells.)
 	 */
 	if ((rc = verify_pass(s, &v, &report, &audit_n, e)) != CR_OK)
 		return rc;

@@ -98,9 +98,13 @@ static const struct wf_rule {
 	  R(ROLE_DISTRICT), 1, "appeal", WC_DISTRICT },
 	{ "dismiss", RA_DECIDE, S(RS_DECLARED), RS_DISMISSED,
 	  R(ROLE_PROVINCE), 1, "appeal", WC_PROVINCE },
+	/*
+	 * Archived means a valid record put away: the person register and
+	 * the ID-card lists still count it.  A refusal stays a refusal.
+	 */
 	{ "archive", RA_ARCHIVE, S(RS_REGISTERED) | S(RS_CERTIFIED) |
-	  S(RS_REJECTED) | S(RS_ISSUED) | S(RS_APPROVED) | S(RS_GRANTED) |
-	  S(RS_DISMISSED), RS_ARCHIVED, R(ROLE_REGISTRAR), 0, NULL, WC_ANY },
+	  S(RS_ISSUED) | S(RS_APPROVED) | S(RS_GRANTED), RS_ARCHIVED,
+	  R(ROLE_REGISTRAR), 0, NULL, WC_ANY },
 };
 #define NRULES (sizeof wf_rules / sizeof wf_rules[0])
 
@@ -129,12 +133,15 @@ workflow_period(struct txn *tx, const struct form *f, struct cr_err *e)
 {
 	char name[64];
 	uint64_t v;
+	int rc;
 
 	snprintf(name, sizeof name, "period.%s", f->key);
-	if (tx && meta_get_u64(tx, name, &v, 0, e) == CR_OK && v > 0 &&
-	    v <= 3650)
-		return (int)v;
-	return workflow_period_default(f);
+	if (tx == NULL)
+		return workflow_period_default(f);
+	/* Unset is 0; a failed read is an error, not the default period. */
+	if ((rc = meta_get_u64(tx, name, &v, 0, e)) != CR_OK)
+		return -rc;
+	return v > 0 && v <= 3650 ? (int)v : workflow_period_default(f);
 }
 
 int
@@ -161,7 +168,8 @@ workflow_period_of(struct session *s, const struct form *f)
 		return workflow_period_default(f);
 	days = workflow_period(tx, f, &e);
 	store_abort(tx);	/* read only */
-	return days;
+	/* For a mark on a list, the law's default if the store fails. */
+	return days > 0 ? days : workflow_period_default(f);
 }
 
 struct period_set {
@@ -178,8 +186,8 @@ period_set_txn(struct txn *tx, void *arg, struct cr_err *e)
 	int was, rc;
 
 	snprintf(name, sizeof name, "period.%s", p->f->key);
-	was = workflow_period(tx, p->f, e);
-	err_clear(e);
+	if ((was = workflow_period(tx, p->f, e)) < 0)
+		return -was;
 	if ((rc = meta_put_u64(tx, name, (uint64_t)p->days, e)) != CR_OK)
 		return rc;
 	snprintf(detail, sizeof detail, "%s = %d days (was %d)", name,
@@ -406,8 +414,8 @@ registration(struct txn *tx, const struct form *f, struct record *r,
 	int t = WT_CURRENT, y, m, d, period;
 	char why[128], day[16];
 
-	period = workflow_period(tx, f, e);
-	err_clear(e);
+	if ((period = workflow_period(tx, f, e)) < 0)
+		return -period;
 	if (ev && date_parse(ev, &y, &m, &d, why, sizeof why) == 0)
 		t = workflow_timeliness(date_days(y, m, d), today, period);
 	if (strict && t == WT_LATE && (rq->reason == NULL || !*rq->reason))
@@ -584,6 +592,46 @@ out:
 	rec_free(&t);
 	rec_free(&o);
 	return rc;
+}
+
+/*
+ * A step that only changes the status, inside a caller's transaction:
+ * printing a registered record's first certificate certifies it, by the
+ * same rule, role and history as 'civreg certify'.  On a refusal by
+ * role, who names the roles that may.
+ */
+int
+workflow_step(struct txn *tx, struct session *s, struct record *r,
+    const char *verb, const char *note, char *who, size_t whosz,
+    struct cr_err *e)
+{
+	const struct form *f = form_by_code(r->kind);
+	const struct wf_rule *rule;
+	struct match m;
+	char detail[300];
+	int cond, rc;
+
+	who[0] = '\0';
+	if ((rc = record_cond(tx, r, &cond, e)) != CR_OK)
+		return rc;
+	rule = find_rule(verb, f, cond, r->status, s->role, &m);
+	if (!m.kind || !m.status)
+		return err_set(e, CR_EINVAL, "%s is %s: '%s' does not apply",
+		    r->id, rec_status_name(r->status), verb);
+	if (rule == NULL) {
+		rules_list(verb, f, cond, r->status, 1, who, whosz);
+		return err_set(e, CR_EPERM, "user %s (role %s) may not %s %s: "
+		    "this needs the role %s", s->user, user_role_name(s->role),
+		    verb, r->id, who);
+	}
+	if (rule->action == RA_REGISTER || rule->to == RS_APPROVED ||
+	    rule->to == RS_GRANTED)
+		return err_set(e, CR_EINVAL, "'%s' is not a plain step",
+		    verb);
+	r->status = rule->to;
+	snprintf(detail, sizeof detail, "%s: now %s; %.200s", verb,
+	    rec_status_name(r->status), note);
+	return put_next(tx, s, r, rule->action, note, detail, e);
 }
 
 struct act {

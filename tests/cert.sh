@@ -48,7 +48,12 @@ golden() {
 		fail "$1 differs from the golden file"
 	}
 }
-listed() { as_reg certificate list "$1" | grep -c . || true; }
+# listed ID: how many papers were printed for ID ("" if listing failed,
+# which makes the numeric test that uses it fail too).
+listed() {
+	as_reg certificate list "$1" > "$T/listed" || return 0
+	grep -c . "$T/listed" || true
+}
 
 b1=$(as_clerk register birth name_km="សុខ ដារ៉ា" name_latin="Sok Dara" \
     sex=female date_of_birth=2026-11-03 time_of_birth=07:45 \
@@ -69,6 +74,14 @@ err_has "user clerk (role clerk) may not print the first certificate of $b1: tha
 [ "$(listed "$b1")" -eq 0 ] || fail "the clerk's refusal was recorded"
 run 0 as_admin audit
 grep -q "	clerk	denied	$b1	" "$T/out" || fail "refusal not audited"
+printf 'district-password\n' > "$T/dist.pw"
+run_in 0 "$ADMIN_PW
+district-password
+" "$CIVREG" -d "$S" -u admin user add dist --role district
+run 5 env CIVREG_PASSWORD_FILE="$T/dist.pw" "$CIVREG" -d "$S" -u dist \
+    certificate print "$b1"
+err_has "user dist (role district) may not print the first certificate of $b1: that certifies it, which needs the role registrar"
+[ "$(listed "$b1")" -eq 0 ] || fail "the district's refusal was recorded"
 run 5 as_admin certificate print "$b1"
 err_has "user admin (role admin) may not print certificates: this needs the role clerk, registrar, district, province"
 ok "a clerk may not certify by printing; the refusal is audited, nothing recorded"

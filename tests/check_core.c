@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <sys/time.h>
+
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -780,6 +783,45 @@ START_TEST(test_repfile_every_byte)
 }
 END_TEST
 
+static void
+t_on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A signal that interrupts the wait for the helper process (a terminal's
+ * timer, a resize) must not turn a right password into a failure: a
+ * timer fires every millisecond, without SA_RESTART, while it hashes.
+ */
+START_TEST(test_argon2_isolated_signals)
+{
+	static const unsigned char salt[CRYPTO_SALTLEN] = "0123456789abcdef";
+	struct itimerval every = { { 0, 1000 }, { 0, 1000 } }, off;
+	struct sigaction sa, old;
+	unsigned char want[32], got[32];
+	struct cr_err e;
+	int rc;
+
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	ck_assert_int_eq(crypto_argon2id("password-1", 10, salt, sizeof salt,
+	    2, 8192, 1, want, sizeof want, &e), CR_OK);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = t_on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, &old), 0);
+	memset(&off, 0, sizeof off);
+	setitimer(ITIMER_REAL, &every, NULL);
+	rc = crypto_argon2id_isolated("password-1", 10, salt, sizeof salt, 2,
+	    8192, 1, got, sizeof got, &e);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	ck_assert_msg(rc == CR_OK, "%s", e.msg);
+	ck_assert_mem_eq(got, want, sizeof want);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -787,6 +829,7 @@ core_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_crypto_vectors);
+	tcase_add_test(tc, test_argon2_isolated_signals);
 	tcase_add_test(tc, test_err_quotes_itself);
 	tcase_add_test(tc, test_repfile_every_byte);
 	tcase_add_test(tc, test_record_round_trip);

@@ -255,6 +255,58 @@ START_TEST(test_roles_in_core)
 }
 END_TEST
 
+/* Which claims differ: for registrars; a clerk's result holds no names. */
+START_TEST(test_authenticate_detail)
+{
+	static const struct kv card[] = {
+		{ "kidc", "293847561021" }, { "name_km", "សុខ ដារ៉ា" },
+		{ "name_latin", "Sok Dara" }, { "sex", "male" },
+		{ "date_of_birth", "1990-05-01" },
+		{ "usual_residence", "120101" },
+		{ "application_type", "first_issue" },
+		{ "card_number", "110203040" }, { "issue_date", "2026-11-01" },
+		{ "expiry_date", "2036-11-01" },
+		{ "issuing_office", "Phnom Penh" }
+	};
+	static const struct kv claims[] = {
+		{ "name_latin", "SOK  dara" }, { "date_of_birth", "1990-05-02" }
+	};
+	static const char zero[sizeof ((struct auth_result *)0)->differ];
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session admin, clerk, reg;
+	struct auth_result res;
+	struct cr_err e;
+
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	t_add_user(&admin, "reg", ROLE_REGISTRAR, "registrar-password");
+	t_login(dir, "reg", "registrar-password", &reg);
+	t_login(dir, "clerk", T_CLERK_PW, &clerk);
+	ck_assert_msg(regist_declare(&clerk, "id_card", card,
+	    sizeof card / sizeof card[0], id, &e) == CR_OK, "%s", e.msg);
+
+	ck_assert_int_eq(identity_authenticate(&reg, "2938 4756 1021", claims,
+	    2, &res, &e), CR_OK);
+	ck_assert_int_eq(res.match, 0);
+	ck_assert_uint_eq(res.ndiffer, 1);
+	ck_assert_str_eq(res.differ[0], "date_of_birth");
+
+	memset(&res, 0x55, sizeof res);
+	ck_assert_int_eq(identity_authenticate(&clerk, "2938 4756 1021",
+	    claims, 2, &res, &e), CR_OK);
+	ck_assert_int_eq(res.match, 0);
+	ck_assert_uint_eq(res.ndiffer, 0);
+	ck_assert(memcmp(res.differ, zero, sizeof zero) == 0);
+	ck_assert_int_eq(identity_authenticate(&clerk, "293847561021",
+	    claims, 1, &res, &e), CR_OK);
+	ck_assert_int_eq(res.match, 1);
+
+	store_close(reg.store);
+	store_close(clerk.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 START_TEST(test_declare_show_search)
 {
 	char *dir = t_store_new(), id[REC_IDLEN], id2[REC_IDLEN];
@@ -1257,6 +1309,154 @@ START_TEST(test_keys_chains)
 }
 END_TEST
 
+/* A revocation of office's key id, signed by issuer's own key. */
+static void
+k_revocation(struct session *issuer, const char *office,
+    const unsigned char id[KEY_ID_LEN], struct key_revocation *rv)
+{
+	struct office_keys k;
+	struct txn *tx;
+	struct cr_err e;
+	struct buf b;
+
+	ck_assert_int_eq(store_begin_read(issuer->store, &tx, &e), CR_OK);
+	ck_assert_int_eq(keys_own(tx, &k, &e), CR_OK);
+	store_abort(tx);
+	memset(rv, 0, sizeof *rv);
+	snprintf(rv->office, sizeof rv->office, "%s", office);
+	memcpy(rv->id, id, KEY_ID_LEN);
+	memcpy(rv->issuer, k.office, OFFICE_LEN);
+	keys_id(k.sign_pk, rv->issuer_id);
+	rv->time = (int64_t)cr_now();
+	buf_init(&b);
+	keys_revocation_encode(rv, &b);
+	ck_assert_int_eq(crypto_ed25519_sign(k.sign_sk, k.sign_pk, b.data,
+	    b.len - KEY_SIG_LEN, rv->sig, &e), CR_OK);
+	crypto_wipe(&k, sizeof k);
+	buf_free(&b);
+}
+
+/* Applies rv in a write transaction of s; returns the status. */
+static int
+k_apply(struct session *s, const struct key_revocation *rv, struct cr_err *e)
+{
+	struct txn *tx;
+	int rc;
+
+	ck_assert_int_eq(store_begin(s->store, &tx, e), CR_OK);
+	rc = keys_apply_revocation(tx, rv, e);
+	if (rc == CR_OK)
+		ck_assert_int_eq(store_commit(tx, e), CR_OK);
+	else
+		store_abort(tx);
+	return rc;
+}
+
+/* s's own chain, leaf first. */
+static size_t
+k_chain(struct session *s, struct office_cert ch[KEYS_MAX_CHAIN])
+{
+	struct txn *tx;
+	struct cr_err e;
+	size_t n;
+
+	ck_assert_int_eq(store_begin_read(s->store, &tx, &e), CR_OK);
+	ck_assert_msg(keys_own_chain(tx, ch, &n, &e) == CR_OK, "%s", e.msg);
+	store_abort(tx);
+	return n;
+}
+
+/*
+ * A revocation counts only against the certificate it names: its key,
+ * its office, its issuer's key.  A province signing "office 120101's key
+ * X is revoked" with X the national root's, another province's or a
+ * sibling's key id revokes none of them; a revocation whose issuer is
+ * not known here is CR_ENOTFOUND (import passes it over).
+ */
+START_TEST(test_keys_revocation_scope)
+{
+	struct session nat, prov, com, com2, p13;
+	struct office_cert ch[KEYS_MAX_CHAIN], ch2[KEYS_MAX_CHAIN];
+	struct office_cert ch13[KEYS_MAX_CHAIN];
+	struct key_revocation f, rv;
+	unsigned char id[KEY_ID_LEN];
+	struct txn *tx;
+	struct cr_err e;
+	struct buf root, cert;
+	char tmpl[] = "/tmp/civreg-krev-XXXXXX", fpr[KEYS_FPR_HEX + 1];
+	char cmd[200];
+	size_t n, n2, n13;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	k_office(tmpl, "nat", "00", LV_NATIONAL, &nat);
+	k_office(tmpl, "prov", "12", LV_PROVINCE, &prov);
+	k_office(tmpl, "p13", "13", LV_PROVINCE, &p13);
+	k_office(tmpl, "com", "120101", LV_COMMUNE, &com);
+	k_office(tmpl, "com2", "120102", LV_COMMUNE, &com2);
+	buf_init(&root);
+	buf_init(&cert);
+	ck_assert_int_eq(keys_export(&nat, &root, &ch[0], &e), CR_OK);
+	k_fpr(&nat, fpr);
+	k_join(&nat, &prov, &root, fpr, &cert);
+	k_join(&nat, &p13, &root, fpr, &cert);
+	k_join(&prov, &com, &root, fpr, &cert);
+	k_join(&prov, &com2, &root, fpr, &cert);
+	n = k_chain(&com, ch);
+	n2 = k_chain(&com2, ch2);
+	n13 = k_chain(&p13, ch13);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_msg(k_verify(&com2, ch13, n13, &e) == CR_OK, "%s", e.msg);
+
+	/* Signed by 12, within its area, but naming other offices' keys. */
+	keys_id(ch[2].sign_pk, id);			/* the national root */
+	k_revocation(&prov, "120101", id, &f);
+	ck_assert_msg(k_apply(&com2, &f, &e) == CR_OK, "%s", e.msg);
+	keys_id(ch13[0].sign_pk, id);			/* province 13 */
+	k_revocation(&prov, "120101", id, &f);
+	ck_assert_msg(k_apply(&com2, &f, &e) == CR_OK, "%s", e.msg);
+	keys_id(ch2[0].sign_pk, id);			/* commune 120102 */
+	k_revocation(&prov, "120101", id, &f);
+	ck_assert_msg(k_apply(&com2, &f, &e) == CR_OK, "%s", e.msg);
+	ck_assert_msg(k_verify(&com2, ch, n, &e) == CR_OK, "%s", e.msg);
+	ck_assert_msg(k_verify(&com2, ch13, n13, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(store_begin_read(com2.store, &tx, &e), CR_OK);
+	ck_assert_msg(keys_own_chain(tx, ch2, &n2, &e) == CR_OK, "%s", e.msg);
+	store_abort(tx);
+
+	/* A wrong one filed under 120101's key id first: the right one wins. */
+	keys_id(ch[0].sign_pk, id);
+	k_revocation(&prov, "120103", id, &f);
+	ck_assert_msg(k_apply(&com2, &f, &e) == CR_OK, "%s", e.msg);
+	ck_assert_msg(k_verify(&com2, ch, n, &e) == CR_OK, "%s", e.msg);
+	ck_assert_msg(keys_revoke(&prov, "120101", &rv, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_msg(k_apply(&com2, &rv, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(k_verify(&com2, ch, n, &e), CR_EPERM);
+	ck_assert_ptr_nonnull(strstr(e.msg, "was revoked by office 12"));
+	ck_assert_msg(k_apply(&com2, &f, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(k_verify(&com2, ch, n, &e), CR_EPERM);
+	/* The issuer itself refuses it too. */
+	ck_assert_int_eq(k_verify(&prov, ch, n, &e), CR_EPERM);
+
+	/* At province 13, which does not know province 12's key. */
+	ck_assert_int_eq(k_apply(&p13, &rv, &e), CR_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not known here"));
+	ck_assert_int_eq(store_begin_read(p13.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(keys_revoked(tx, rv.id), 0);
+	store_abort(tx);
+
+	buf_free(&root);
+	buf_free(&cert);
+	store_close(nat.store);
+	store_close(prov.store);
+	store_close(p13.store);
+	store_close(com.store);
+	store_close(com2.store);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -1268,6 +1468,7 @@ store_suite(void)
 	tcase_add_test(tc, test_init_refuses);
 	tcase_add_test(tc, test_login_lockout);
 	tcase_add_test(tc, test_roles_in_core);
+	tcase_add_test(tc, test_authenticate_detail);
 	tcase_add_test(tc, test_declare_show_search);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_store_checks_references);
@@ -1285,6 +1486,7 @@ store_suite(void)
 	tcase_set_timeout(keys, 60);
 	tcase_add_test(keys, test_keys_encoding);
 	tcase_add_test(keys, test_keys_chains);
+	tcase_add_test(keys, test_keys_revocation_scope);
 	suite_add_tcase(s, keys);
 	return s;
 }

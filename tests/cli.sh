@@ -46,6 +46,27 @@ err_has "not valid UTF-8"
 [ ! -e "$T/new" ] || fail "a refused init left a directory behind"
 ok "init refuses existing stores and bad arguments, touching nothing"
 
+# An init that fails while making the environment (here: files may not
+# grow, so the region files cannot be written) removes what it made: a
+# new directory entirely, an empty one's contents; init then just works.
+mkdir "$T/empty"
+for d in "$T/new" "$T/empty"; do
+	set +e
+	printf '%s\n' "$ADMIN_PW" | (trap '' XFSZ; ulimit -f 8;
+	    exec "$CIVREG" -d "$d" init --office 120101 --level commune \
+	    --admin admin) > "$T/out" 2> "$T/err"
+	got=$?
+	set -e
+	[ "$got" -ne 0 ] || fail "init succeeded with files limited to 4 KB"
+	err_has "cannot open"
+done
+[ ! -e "$T/new" ] || fail "a failed init left its new directory: $(ls -A "$T/new")"
+[ -z "$(ls -A "$T/empty")" ] || fail "a failed init left files: $(ls -A "$T/empty")"
+run_in 0 "$ADMIN_PW
+" "$CIVREG" -d "$T/empty" init --office 120101 --level commune --admin admin
+rm -rf "$T/new" "$T/empty"
+ok "a failed init removes what it made and can be run again"
+
 run 0 as_admin user list
 out_has "clerk	clerk	active"
 out_has "admin	admin	active"

@@ -92,6 +92,15 @@ for id in $B $D $G1 $G2 $I $J $K1 $K2; do
 done
 ok "the table shows the same cards, with the count of expired ones"
 
+# Archiving G's new card puts it away; it still supersedes the old one.
+run 0 as_reg archive "$G2"
+run 0 as_clerk id-cards 120101 --from 2026-11-01 --to 2026-12-31
+grep -q "$G1" "$T/out" && fail "the card G renewed came back when the new one was archived"
+out_has "5 cards, 3 expired"
+run 0 as_clerk id-cards 120101 --from 2036-11-01 --to 2036-11-30
+out_has "$G2"
+ok "an archived card is still the person's card"
+
 run 0 as_clerk id-cards 1201 --from 2026-11-01 --to 2026-12-31
 out_has "ID cards of district 1201"
 out_has "6 cards, 3 expired"

@@ -5,10 +5,21 @@
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 . "${TESTS_SRCDIR:-$(dirname "$0")}/replib.sh"
 
-# Every output of this test, to look for secrets at the end.
+# Every output of this test, to look for secrets at the end: every
+# civreg run here (through run, run_in, at, $(...)) goes through this
+# wrapper, which keeps what it printed in $LOG.
 LOG=$T/all-output
 : > "$LOG"
-keep() { cat "$T/out" "$T/err" >> "$LOG"; }
+CIVREG_BIN=$CIVREG
+civreg_logged() {
+	_rc=0
+	"$CIVREG_BIN" "$@" > "$T/cmd.out" 2> "$T/cmd.err" || _rc=$?
+	cat "$T/cmd.out" "$T/cmd.err" >> "$LOG"
+	cat "$T/cmd.out"
+	cat "$T/cmd.err" >&2
+	return $_rc
+}
+CIVREG=civreg_logged
 
 # flip FILE OFFSET [XOR]: changes one byte of FILE (xor 1 by default).
 flip() {
@@ -25,13 +36,11 @@ office com2 120102 commune
 office dist 1201 district
 
 run 0 at com keys show
-keep
 out_has "office: 120101 (commune)"
 out_has "certified by: no one yet"
 out_has "trusted root: none"
 grep -Eq '^fingerprint: [0-9a-f]{64}$' "$T/out" || fail "fingerprint"
 run 0 at nat keys show
-keep
 out_has "this is the national root"
 out_has "trusted root: office 00"
 run 6 at com keys generate
@@ -40,21 +49,18 @@ run 0 reg_at com keys show
 run 5 reg_at com keys generate
 err_has "may not manage the office keys"
 run 0 at com keys list
-keep
 grep -q "^120101	commune	[0-9a-f]\{16\}	120101	valid	this office$" "$T/out" ||
     fail "list own"
 ok "init makes keys: show, list; generate refuses existing keys; registrars only look"
 
 # The national root and a wrong fingerprint.
 tree_root nat
-keep
 good=$ROOT_FPR
 case $good in
 0*) bad=1${good#?} ;;
 *) bad=0${good#?} ;;
 esac
 run 5 at prov keys trust "$ROOT_KEYS" --fingerprint "$bad"
-keep
 err_has "not the one given"
 err_has "nothing was trusted"
 run 2 at prov keys trust "$ROOT_KEYS" --fingerprint 1234
@@ -65,18 +71,14 @@ ok "a wrong or mistyped fingerprint is refused and nothing is trusted"
 
 # The tree: 00 -> 12 -> 1201, 120101, 120102.
 tree_join nat prov
-keep
 tree_join prov dist
 tree_join prov com
-keep
 tree_join prov com2
 run 0 at com keys show
-keep
 out_has "certified by: office 12"
 out_has "chain: 120101 <- 12 <- 00"
 out_has "status: valid"
 run 0 at prov keys list
-keep
 for c in 00 1201 120101 120102; do
 	grep -q "^$c	" "$T/out" || fail "province lacks $c"
 done
@@ -88,14 +90,29 @@ ok "trust, export, certify, install: each office has its chain, its parent, the 
 # A certified export carries the chain.
 rm -f "$T/keys/again.keys"
 run 0 at com keys export --out "$T/keys/again.keys"
-keep
 [ "$(wc -c < "$T/keys/again.keys")" -eq $((4 + 3 * 180)) ] || fail "chain size"
 run 6 at com keys export --out "$T/keys/again.keys"
 err_has "already exists"
 run 0 at com2 keys install "$T/keys/again.keys"
-keep
 out_has "installed the certificate of office 120101"
 ok "export writes the certified chain; install takes a peer's chain"
+
+# Interrupted at the password: no file left to block the next run.
+rm -f "$T/int.keys"
+mkfifo "$T/fifo"
+exec 3<> "$T/fifo"	# a writer that never writes: the prompt waits
+"$CIVREG_BIN" -d "$T/com" -u admin keys export --out "$T/int.keys" \
+    < "$T/fifo" > /dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid" || :
+exec 3>&-
+[ ! -e "$T/int.keys" ] || fail "an interrupted export left $T/int.keys"
+run 0 at com keys export --out "$T/int.keys"
+[ "$(wc -c < "$T/int.keys")" -eq $((4 + 3 * 180)) ] || fail "export after"
+ls "$T" | grep -q 'int\.keys\.tmp' && fail "a temporary file was left"
+ok "an export interrupted at the password leaves no file; the next one works"
 
 # The authority rule.
 rm -f "$T/x.cert"
@@ -120,7 +137,6 @@ ok "a commune certifies no one; a province only inside its area; national only p
 cp "$T/keys/com.cert" "$T/forged1"
 flip "$T/forged1" $((4 + 116 + 10))
 run 5 at com keys install "$T/forged1"
-keep
 err_has "is not valid"
 err_has "altered or forged"
 cp "$T/keys/com.cert" "$T/forged2"
@@ -169,7 +185,6 @@ err_has "not known here"
 run 5 at prov keys revoke 00
 err_has "certified by office 00, not by this office"
 run 0 at prov keys revoke 120101
-keep
 out_has "revoked office 120101's key"
 run 6 at prov keys revoke 120101
 err_has "already revoked"
@@ -183,7 +198,6 @@ err_has "was revoked"
 ok "an issuer revokes what it certified; a revoked key is refused"
 
 run 0 at prov audit
-keep
 grep -q "	admin	keys	-	certified office 120101 (commune), key " "$T/out" ||
     fail "certify audited"
 grep -q "	admin	keys	-	revoked office 120101's key " "$T/out" ||
@@ -193,7 +207,6 @@ ok "key changes are audited"
 # No secret anywhere: not in outputs, key files or audit logs.
 for o in nat prov com; do
 	run 0 at "$o" audit
-	keep
 	db5.3_dump -h "$T/$o" keys.db > "$T/dump" 2>/dev/null ||
 	    fail "db5.3_dump keys.db of $o"
 	own=$(awk '$1 == "6f776e" { getline; print $1 }' "$T/dump")
@@ -212,5 +225,6 @@ for o in nat prov com; do
 		    fail "part of a secret key of $o was printed"
 	done
 done
+grep -q "already has office keys" "$LOG" || fail "not every output was kept"
 ok "secret keys are never printed, exported or audited"
 echo "$ntest passed, 0 failed"

@@ -151,6 +151,10 @@ run 2 as clerk amend "$b" name_km="សុខា"
 err_has "$b is declared: only a rejected declaration is amended"
 run 2 as district grant "$a3" --reason again
 err_has "$a3 is granted: 'grant' applies only to a record that is declared"
+r=$(birth)
+run 0 as registrar reject "$r" --reason "no such mother"
+run 2 as registrar archive "$r"
+err_has "$r is rejected: 'archive' applies only to a record that is registered or certified or approved or granted or issued"
 run 1 as registrar frobnicate "$b"
 ok "a step the status or the kind does not allow is refused, saying why"
 
@@ -268,6 +272,15 @@ run 0 as clerk amend "$b" name_km="សុខា"
 [ "$(rev "$nt")" = "$nrev" ] || fail "the notice was linked again"
 [ "$(status "$nt")" = linked ] || fail "the notice is no longer linked"
 ok "an amended declaration keeps its health notice linked"
+
+run 0 as registrar reject "$b" --reason "not from this notice"
+run 0 as clerk amend "$b" notice_ref=
+[ "$(status "$nt")" = notified ] || fail "the notice stayed linked to a declaration that no longer names it"
+run 0 as clerk queue notices
+out_has "$nt	birth_notice	notified"
+run 0 as registrar show "$nt"
+out_has "	link	notified	clerk	unlinked from $b"
+ok "a notice the amended declaration no longer names goes back to the queue"
 
 # --- appeals ------------------------------------------------------------
 b=$(birth)

@@ -128,6 +128,12 @@ out_has "current residence: 120110"
 out_has "  $DEATH	death	subject	registered	2026-11-15"
 ok "a registered death makes the person deceased"
 
+run 0 as_reg archive "$DEATH"
+run 0 as_clerk person "$Q"
+out_has "deceased: 2026-11-15 (death $DEATH)"
+out_has "current residence: 120110"
+ok "an archived death still makes the person deceased, and still gives the residence"
+
 run 3 as_clerk person 384756102936
 err_has "no record in this store names the identity code 3847 5610 2936: check the code"
 run 2 as_clerk person 293847561022

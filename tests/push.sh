@@ -150,8 +150,9 @@ out_has "$T/tampered.crf	refused at $DEST: "
 grep -q "signature" "$T/out" || fail "the reason does not name the signature"
 err_has "1 of 1 files not applied at $DEST"
 [ "$(records prov)" = "$before" ] || fail "a tampered file applied something"
-[ -f "$T/prov/rejected/tampered.crf.reason" ] || fail "not set aside at the province"
-ok "a tampered file is refused with the remote's reason, nothing applied, set aside there"
+[ -f "$T/prov/rejected/tampered.crf.reason" ] || fail "no reason kept at the province"
+[ -e "$T/prov/rejected/tampered.crf" ] && fail "the refused file was kept whole at the province"
+ok "a tampered file is refused with the remote's reason, nothing applied, only the reason kept there"
 
 # The good one and a replay of the first in one session: one applied, one refused.
 # shellcheck disable=SC2086
@@ -176,7 +177,13 @@ ok "an unknown host key is refused (batch mode: no question asked)"
 
 run 8 reg_at c1 push "$good" "$DEST" --port "$PORT" --identity "$D/regkey" --known-hosts "$D/known_hosts"
 err_has "the remote office at $DEST refused: login refused: user reg has the role registrar: only a user of role replication may receive without a password"
-ok "a forced command naming a user who is not of role replication is refused"
+# A big file: the refusal comes before anything is sent, not a broken pipe.
+head -c 16000000 /dev/zero > "$T/big.crf"
+run 8 reg_at c1 push "$T/big.crf" "$DEST" --port "$PORT" --identity "$D/regkey" --known-hosts "$D/known_hosts"
+err_has "the remote office at $DEST refused: login refused: user reg has the role registrar"
+out_has "$T/big.crf	not sent"
+rm -f "$T/big.crf"
+ok "a forced command naming a user who is not of role replication is refused, before any file is sent"
 
 # shellcheck disable=SC2086
 run 2 reg_at c1 push $KEYS "$good" -- "-oProxyCommand=touch $T/pwned"
@@ -212,6 +219,54 @@ run 8 reg_at c1 push "$good" "$DEST" $KEYS
 err_has "login refused: the account sync is disabled"
 run 0 at prov user enable sync
 ok "disabling the replication user cuts its key off"
+
+# Files that cannot be sent: nothing is sent, and the push is audited.
+run 3 reg_at c1 push "$T/missing.crf" "$DEST" $KEYS
+err_has "cannot read $T/missing.crf"
+truncate -s 600M "$T/huge.crf"
+# shellcheck disable=SC2086
+run 2 reg_at c1 push "$good" "$T/huge.crf" "$DEST" $KEYS
+err_has "$T/huge.crf is 629145600 bytes, more than a replication file may have (536870912)"
+rm -f "$T/huge.crf"
+run 0 at c1 audit
+out_has "push to $DEST: 0 of 1 files answered, 0 applied, 0 refused; failed: cannot read $T/missing.crf"
+out_has "push to $DEST: 0 of 2 files answered, 0 applied, 0 refused; failed: $T/huge.crf is 629145600 bytes"
+ok "an unreadable or too big file sends nothing, and the push is audited"
+
+# A remote that answers with a file of changes instead of a receipt:
+# nothing of it is imported.
+be() {	# be N BYTES: N as BYTES big-endian bytes
+	_n=$1
+	_i=$2
+	_o=
+	while [ "$_i" -gt 0 ]; do
+		_o="$(printf '\\%03o' $((_n % 256)))$_o"
+		_n=$((_n / 256))
+		_i=$((_i - 1))
+	done
+	# shellcheck disable=SC2059
+	printf "$_o"
+}
+changes=$(export_to prov 120101)
+msg="file 9 from 120101: 1 applied, 0 ignored, 0 conflicts"
+{
+	printf 'CIVRECV1A\001'
+	be ${#msg} 4
+	printf '%s' "$msg"
+	be "$(stat -c %s "$changes")" 8
+	cat "$changes"
+	printf 'E'
+} > "$D/answer"
+ssh-keygen -q -t ed25519 -N '' -C liar -f "$D/liarkey"
+printf 'command="cat %s; cat > /dev/null",restrict %s\n' "$D/answer" \
+    "$(cat "$D/liarkey.pub")" >> "$D/authorized_keys"
+run 2 reg_at c1 push "$good" "$DEST" --port "$PORT" --identity "$D/liarkey" --known-hosts "$D/known_hosts"
+out_has "$good	applied at $DEST: $msg"
+out_has "$good	receipt not imported: what came back is not a receipt from office 12 for file "
+run 0 reg_at c1 import "$changes"
+out_has "applied: file "
+ls -a "$T/c1" | grep -q '^\.push-' && fail "push left its directory"
+ok "what comes back is imported only if it is the receipt for the file"
 
 run 1 reg_at prov receive now
 err_has "usage: civreg [-d DIR] [-u USER] receive"

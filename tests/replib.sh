@@ -6,7 +6,7 @@
 #   office com 120101 commune
 #   trust_tree nat prov com          # 00 -> 12 -> 120101 (and more children)
 #   at com keys show                 # as admin of office com
-#   reg_at com sync ...              # as its registrar
+#   reg_at com export --to 12        # as its registrar
 #
 # After trust_tree every office trusts the national root (checked by
 # fingerprint), has its own certified chain installed, and knows the

@@ -143,6 +143,23 @@ out_has "rejected: the signer is not trusted"
 grep -qi "revoked" "$T/out" || fail "the reason does not say revoked"
 ok "a file signed with a revoked key is refused"
 
+# A revocation that cannot be checked here does not refuse the file: the
+# national office passes 12's revocation of 120102 on to province 13,
+# which does not know province 12's key.
+office p13 13 province
+tree_root nat
+tree_join nat p13
+f=$(export_to prov 00)
+run 0 reg_at nat import "$f"
+f=$(export_to nat 13)
+run 0 reg_at p13 import "$f"
+out_has "applied: file 1 from 00: "
+if command -v db5.3_dump > /dev/null; then	# "rev" NUL key id: it went on
+	db5.3_dump -h "$T/nat" keys.db | grep -q '^ 72657600' ||
+	    fail "the national office did not keep 12's revocation"
+fi
+ok "a revocation whose issuer is not known here is passed over; the file applies"
+
 # --- concurrent edits -> conflict -> resolution everywhere ---------------
 f=$(export_to prov 120101)
 run 0 reg_at c1 import "$f"
@@ -188,6 +205,26 @@ openssl pkeyutl -verify -pubin -inkey "$T/pub.pem" -rawin -in "$T/digest" \
     -sigfile "$T/sig" > "$T/out" 2>&1 && fail "openssl accepted a changed file"
 ok "the signature checks with stock openssl as doc/replication.md shows"
 
+# Receipts written elsewhere (--receipts), or not at all.
+b6=$(birth_at c1 "សុភ័ក្ត្រ")
+f=$(export_to c1 12)
+run 8 reg_at prov import --receipts "$T/nowhere" "$f"
+out_has "applied: file"
+out_has "no receipt: the file is imported, but its receipt could not be written"
+err_has "applied without a receipt for the sender: nothing is lost"
+[ -d "$T/prov/rejected" ] && ls "$T/prov/rejected" | grep -q "$(basename "$f")" &&
+	fail "an applied file was set aside"
+[ "$(content prov "$b6")" = "$(content c1 "$b6")" ] || fail "b6 not applied"
+f=$(export_to c1 12)	# not acknowledged: carries b6 again
+mkdir "$T/rcpts"
+run 0 reg_at prov import --receipts "$T/rcpts" "$f"
+r=$(ls "$T/rcpts"/12-receipt-120101-*.crf)
+run 0 reg_at c1 import "$r"
+out_has "receipt from 12"
+run 0 reg_at c1 export --to 12 --out "$USB"
+out_has "0 revisions"
+ok "import --receipts DIR writes the receipt there; when it cannot, the file is still applied and said so"
+
 # An export never replaces a file already on the stick.
 last=$(ls "$USB"/120101-to-12-*.crf | sort | tail -n 1)
 n=$(basename "$last" .crf | sed 's/.*-0*//')
@@ -199,6 +236,14 @@ err_has "could not be written (File exists): export again"
 ls "$USB" | grep -q '\.tmp' && fail "a temporary file was left"
 run 0 reg_at c1 export --to 12 --out "$USB"
 ok "an export never replaces a file of the same name, and leaves no temporary file"
+
+run 2 reg_at c1 export --to 1234567890123456789012345678901234567890 --out "$USB"
+err_has "'1234567890123456789012345678901234567890' is not an office code: give the code of the office to export to, 2, 4 or 6 digits"
+for to in 999 12x "" 1201011; do
+	run 2 reg_at c1 export --to "$to" --out "$USB"
+	err_has "is not an office code"
+done
+ok "export --to takes only an office code (a long one no longer overflows)"
 
 for o in nat prov c1 c2; do
 	run 0 at "$o" verify

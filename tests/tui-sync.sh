@@ -97,7 +97,12 @@ keys C-u
 text "999"
 keys C-x
 wait_for "Nothing was exported:"
-wait_for "no certified key of office 999 is known here"
+wait_for "'999' is not an office code"
+keys C-u
+text "1299"
+keys C-x
+wait_for "Nothing was exported:"
+wait_for "no certified key of office 1299 is known here"
 keys Escape Escape
 wait_for "Main menu"
 ok "a wrong office code: nothing exported, the reason shown"

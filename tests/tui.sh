@@ -71,6 +71,9 @@ ok "redraws when the terminal is resized, and says when it is too small"
 
 keys '?'
 wait_for "The main menu lists what your role may do"
+sleep 1		# idle ticks (every 0.3 s) must not close the help
+screen | grep -qF "The main menu lists what your role may do" ||
+	fail "the help closed by itself"
 keys x
 wait_for "Declare an event or notice"
 keys 1

@@ -67,6 +67,20 @@ one(const char *path)
 	got = fuzz_one(b.data ? b.data : (const uint8_t *)"", b.len);
 	buf_free(&b);
 	files++;
+	/* A damaged seed must be refused before anything is opened. */
+	{
+		const char *base = strrchr(path, '/');
+
+		base = base ? base + 1 : path;
+		if ((strncmp(base, "bad-", 4) == 0 ||
+		    strncmp(base, "cut-", 4) == 0) &&
+		    (got & (FZ_VERIFIED | FZ_OPENED)) == (FZ_VERIFIED |
+		    FZ_OPENED)) {
+			fprintf(stderr, "replay: %s: a damaged file was "
+			    "verified and opened\n", path);
+			failed = 1;
+		}
+	}
 	if ((want = expected(path)) != 0) {
 		valid++;
 		if ((got & want) != want) {
@@ -136,7 +150,7 @@ main(int argc, char **argv)
 	}
 	printf("replay: %zu files, %zu valid seeds: %s\n", files, valid,
 	    failed ? "FAILED" : "all passed");
-	if (files == 0)
+	if (files == 0 || valid == 0)	/* an empty corpus proves nothing */
 		return 1;
 	return failed;
 }
