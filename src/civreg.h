@@ -188,6 +188,7 @@ enum st_index {		/* secondaries of ST_RECORDS */
 
 struct store;
 struct txn;
+struct record;
 
 /* A visitor returns 0 to go on, 1 to stop, or a negative CR status. */
 typedef int (*store_visit_fn)(void *arg, const void *key, size_t klen,
@@ -214,6 +215,11 @@ int	store_put(struct txn *, int table, const void *key, size_t klen,
 	    const void *val, size_t vlen, int no_overwrite, struct cr_err *);
 int	store_del(struct txn *, int table, const void *key, size_t klen,
 	    struct cr_err *);
+/* A record new to records.db (CR_EEXIST if not): enc is its encoding and
+ * r the same decoded.  Its index entries are written sorted, in the same
+ * transaction, before anything can read the indexes. */
+int	store_put_fresh(struct txn *, const struct record *r, const void *enc,
+	    size_t len, struct cr_err *);
 int	store_scan(struct txn *, int table, const void *prefix, size_t plen,
 	    store_visit_fn, void *arg, struct cr_err *);
 int	store_last(struct txn *, int table, struct buf *key, struct buf *val,
@@ -287,6 +293,8 @@ extern const struct form *const form_table[];	/* forms-gen.c, NULL-ended */
 const struct form *form_by_key(const char *);
 const struct form *form_by_code(int);
 const struct form_field *form_field(const struct form *, const char *key);
+const struct form_field *form_field_next(const struct form *, const char *key,
+	    size_t *hint);
 const char *form_type_name(int);
 const char *form_class_name(int);
 int	form_allows_role(const struct form *, int role);

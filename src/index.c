@@ -188,7 +188,7 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 {
 	const struct form *f;
 	unsigned char k[4];
-	size_t i;
+	size_t i, hint = 0;
 
 	kl->n = 0;
 	kl->keys = NULL;
@@ -202,8 +202,8 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 	case SI_NAME:
 	case SI_KIDC:
 		for (i = 0; f && i < r->nfields; i++) {
-			const struct form_field *ff = form_field(f,
-			    r->fields[i].key);
+			const struct form_field *ff = form_field_next(f,
+			    r->fields[i].key, &hint);
 			char code[KIDC_LEN + 1], why[128];
 
 			if (ff == NULL)

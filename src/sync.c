@@ -631,7 +631,7 @@ merge(struct import *im, struct txn *tx, const void *enc, size_t len,
 	 * A record new here (most of a big first file) is written at once:
 	 * trying the write first spares a lookup of every new record.
 	 */
-	rc = store_put(tx, ST_RECORDS, in.id, strlen(in.id), enc, len, 1, e);
+	rc = store_put_fresh(tx, &in, enc, len, e);
 	if (rc == CR_OK) {
 		if ((rc = put_incoming(im, tx, &in, enc, len, 0, e)) == CR_OK)
 			im->res->applied++;

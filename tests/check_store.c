@@ -408,6 +408,152 @@ START_TEST(test_search)
 }
 END_TEST
 
+/* The ids of the records indexed under a name token, inside tx. */
+static size_t
+token_ids(struct txn *tx, const char *token, const char *want)
+{
+	struct keylist kl = { 0, NULL };
+	struct cr_err e;
+	size_t i, n;
+	int found = 0;
+
+	ck_assert_msg(store_index_scan(tx, SI_NAME, token, strlen(token),
+	    keylist_collect, &kl, &e) == CR_OK, "%s", e.msg);
+	for (i = 0; i < kl.n; i++)
+		if (want && strcmp((char *)kl.keys[i].data, want) == 0)
+			found = 1;
+	n = kl.n;
+	keylist_free(&kl);
+	ck_assert(want == NULL || found || n == 0);
+	return n;
+}
+
+/* A copy of record id under a new id and Latin name, encoded. */
+static void
+fresh_copy(struct session *s, const char *id, const char *newid,
+    const char *latin, struct record *r, struct buf *enc)
+{
+	struct txn *tx;
+	struct cr_err e;
+	struct buf b;
+
+	buf_init(&b);
+	ck_assert_int_eq(store_begin(s->store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_get(tx, ST_RECORDS, id, strlen(id), &b, 0, &e),
+	    CR_OK);
+	store_abort(tx);
+	rec_init(r);
+	ck_assert_int_eq(rec_decode(b.data, b.len, r, &e), CR_OK);
+	snprintf(r->id, sizeof r->id, "%s", newid);
+	rec_set(r, "name_latin", latin);
+	buf_reset(enc);
+	rec_encode(r, enc);
+	buf_free(&b);
+}
+
+/* History and change log of a revision written by hand, as regist does. */
+static void
+log_rev(struct txn *tx, const struct record *r, const struct buf *enc)
+{
+	unsigned char rv[4], seqk[8];
+	struct cr_err e;
+	struct buf k;
+	uint64_t seq;
+
+	buf_init(&k);
+	buf_add_cstr(&k, r->id);
+	be32_put(rv, r->rev);
+	buf_add(&k, rv, 4);
+	ck_assert_int_eq(store_put(tx, ST_HISTORY, k.data, k.len, enc->data,
+	    enc->len, 1, &e), CR_OK);
+	ck_assert_int_eq(meta_next(tx, "seq.change", &seq, &e), CR_OK);
+	be64_put(seqk, seq);
+	ck_assert_int_eq(store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1,
+	    &e), CR_OK);
+	buf_free(&k);
+}
+
+/*
+ * store_put_fresh (imports of big files): the record is written at once,
+ * its index entries before anything reads an index, before records.db is
+ * written through the indexes, and at commit; an abort leaves nothing;
+ * verify finds the indexes exactly as Berkeley DB would have kept them.
+ */
+START_TEST(test_store_put_fresh)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session s, admin;
+	struct record r, r2;
+	struct buf enc, enc2;
+	struct txn *tx;
+	struct cr_err e;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e),
+	    CR_OK);
+	buf_init(&enc);
+	buf_init(&enc2);
+	fresh_copy(&s, id, "120101-00000050", "Veasna Rith", &r, &enc);
+
+	/* Read in the same transaction: the entries are there. */
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len, &e),
+	    CR_OK);
+	ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len, &e),
+	    CR_EEXIST);
+	ck_assert_uint_eq(token_ids(tx, "veasna", "120101-00000050"), 1);
+	ck_assert_uint_eq(token_ids(tx, "sokh", NULL), 1);
+	store_abort(tx);
+	/* Aborted: neither the record nor its entries. */
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_get(tx, ST_RECORDS, r.id, strlen(r.id), NULL,
+	    0, &e), CR_ENOTFOUND);
+	ck_assert_uint_eq(token_ids(tx, "veasna", NULL), 0);
+	store_abort(tx);
+
+	/* Committed unread: written at the commit. */
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len, &e),
+	    CR_OK);
+	log_rev(tx, &r, &enc);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_uint_eq(search(&s, "veasna rith", NULL), 1);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	/*
+	 * Replaced through the indexed handle in the same transaction: the
+	 * fresh entries are written first, so Berkeley DB finds and removes
+	 * them; none is left behind for the old name.
+	 */
+	fresh_copy(&s, id, "120101-00000051", "Kosal Mony", &r2, &enc2);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_put_fresh(tx, &r2, enc2.data, enc2.len, &e),
+	    CR_OK);
+	log_rev(tx, &r2, &enc2);
+	rec_set(&r2, "name_latin", "Sophal Mony");
+	r2.rev = 2;
+	buf_reset(&enc2);
+	rec_encode(&r2, &enc2);
+	ck_assert_int_eq(store_put(tx, ST_RECORDS, r2.id, strlen(r2.id),
+	    enc2.data, enc2.len, 0, &e), CR_OK);
+	log_rev(tx, &r2, &enc2);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_uint_eq(search(&s, "kosal", NULL), 0);
+	ck_assert_uint_eq(search(&s, "sophal mony", NULL), 1);
+	ck_assert_uint_eq(search(&s, "sokh dara", NULL), 1);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	rec_free(&r);
+	rec_free(&r2);
+	buf_free(&enc);
+	buf_free(&enc2);
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 START_TEST(test_store_checks_references)
 {
 	char *dir = t_store_new(), id[REC_IDLEN], gz[4200];
@@ -1472,6 +1618,7 @@ store_suite(void)
 	tcase_add_test(tc, test_declare_show_search);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_store_checks_references);
+	tcase_add_test(tc, test_store_put_fresh);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
