@@ -319,6 +319,11 @@ int	kidc_normalize(const char *in, char out[KIDC_LEN + 1], char *why,
 int	kidc_verhoeff_check(const char *digits);	/* 1 if valid */
 int	kidc_verhoeff_digit(const char *digits);	/* check digit to append */
 void	kidc_format(const char *digits, char out[KIDC_LEN + 3]);
+/* The five rules of an issued code (kidc.c); 0 if digits passes. */
+int	kidc_filter(const char *digits, char *why, size_t whysz);
+void	kidc_generate(char out[KIDC_LEN + 1]);	/* needs crypto_init() */
+/* 'civreg kidc check': format, check digit and filters; 0 if valid. */
+int	kidc_check(const char *in, char *why, size_t whysz);
 
 /* ---------------------------------------------------------------- record.c */
 /* Statuses, actions and flags are fixed on-disk codes. */
@@ -533,7 +538,8 @@ enum audit_action {
 	AU_CERT_PRINT = 19, AU_CERT_VERIFY = 20, AU_PERSON = 21,
 	AU_IDCARD_LIST = 22, AU_CONFIG = 23,
 	AU_KEYS = 24,
-	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27, AU_PUSH = 28
+	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27, AU_PUSH = 28,
+	AU_KIDC = 29
 };
 
 struct audit_entry {
@@ -983,6 +989,20 @@ typedef int (*repfile_entry_fn)(void *, int type, const void *, size_t,
 int	repfile_payload(const void *, size_t, uint64_t *hw,
 	    uint64_t *audit_hw, repfile_entry_fn, void *, struct cr_err *);
 
+/* ------------------------------------------------------------- kidc-pool.c */
+#define KIDC_GENERATE_MAX	10000000	/* per call */
+struct kidc_stats {
+	size_t	generated;	/* national: codes ever generated */
+	size_t	redrawn;	/* drawn again: the code existed already */
+	size_t	free;		/* national: not yet allocated */
+	size_t	allocated;	/* national: handed to offices */
+};
+typedef void (*kidc_progress_fn)(void *, size_t done, size_t total);
+int	kidc_pool_generate(struct session *, size_t count, kidc_progress_fn,
+	    void *, struct kidc_stats *, struct cr_err *);
+int	kidc_pool_stats(struct session *, struct kidc_stats *,
+	    struct cr_err *);
+
 /* ------------------------------------------------------------------ sync.c */
 struct sync_result {
 	int		kind;		/* RF_CHANGES or RF_RECEIPT */
@@ -1218,6 +1238,7 @@ int	cmd_import(struct cli *);
 int	cmd_conflicts(struct cli *);
 int	cmd_resolve(struct cli *);
 int	cmd_keys(struct cli *);
+int	cmd_kidc(struct cli *);
 int	cmd_push(struct cli *);
 int	cmd_receive(struct cli *);
 

@@ -200,6 +200,13 @@ const struct cli_verb cli_verbs[] = {
 	  "checking its fingerprint by telephone.  revoke: withdraw a key\n"
 	  "this office certified.  Administrators; show, list and export\n"
 	  "also supervisors.  Changes are audited." },
+	{ "kidc", cmd_kidc, "kidc check CODE... | generate --count N | stats",
+	  "Identity codes (doc/kidc.md).  check: whether each code is valid\n"
+	  "(12 digits, spaces allowed, the Verhoeff check digit, the rules that\n"
+	  "keep codes from being guessed or confused), or why not; exit 2 if\n"
+	  "one is not; needs no store.  generate: the national office draws N\n"
+	  "new codes and keeps them, never one it drew before (role national).\n"
+	  "stats: how many codes the store has generated and allocated." },
 	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
 	{ "version", cmd_version, "version", "Print the version." },
 	{ NULL, NULL, NULL, NULL }

@@ -1,8 +1,8 @@
 /*
  * check_core.c -- unit tests of the core that need no store: record
  * encoding, form validation, the Khmer labels of choice values,
- * identity-code check digits, dates, UTF-8, name normalization and the
- * role table.
+ * identity codes (check digits, filters, generation), dates, UTF-8, name
+ * normalization and the role table.
  */
 #include "config.h"
 
@@ -185,6 +185,190 @@ START_TEST(test_verhoeff_vectors)
 	ck_assert_ptr_nonnull(strstr(why, "11 digits"));
 	ck_assert_int_eq(kidc_normalize("2938-4756-1021", code, why,
 	    sizeof why), -1);
+}
+END_TEST
+
+/* kidc_filter's reason for digits, or "" if they pass. */
+static const char *
+filter_why(const char *digits)
+{
+	static char why[200];
+
+	if (kidc_filter(digits, why, sizeof why) == 0)
+		return "";
+	return why;
+}
+
+START_TEST(test_kidc_filter_rules)
+{
+	/* 1: no leading 0 or 1. */
+	ck_assert_str_eq(filter_why("294736258039"), "");
+	ck_assert_str_eq(filter_why("194736258039"), "starts with 0 or 1");
+	ck_assert_str_eq(filter_why("094736258039"), "starts with 0 or 1");
+	/* 2: no run of three by +1 or -1; 8,9,0 and 0,9,8 are not runs. */
+	ck_assert_str_eq(filter_why("293468170628"), "");
+	ck_assert_str_eq(filter_why("289053746125"), "");
+	ck_assert_str_eq(filter_why("209853746125"), "");
+	ck_assert_str_eq(filter_why("293458170628"),
+	    "digits 3-5 (345) run upward");
+	ck_assert_str_eq(filter_why("297658130428"),
+	    "digits 3-5 (765) run downward");
+	ck_assert_str_eq(filter_why("293468150789"),
+	    "digits 10-12 (789) run upward");
+	/* 3: no digit repeated within two places. */
+	ck_assert_str_eq(filter_why("293847561021"), "");
+	ck_assert_str_eq(filter_why("293368470528"), "digit 4 repeats digit 3");
+	ck_assert_str_eq(filter_why("292846175038"), "digit 3 repeats digit 1");
+	ck_assert_str_eq(filter_why("293847561022"),
+	    "digit 12 repeats digit 11");
+	/* 4: no two-digit block twice. */
+	ck_assert_str_eq(filter_why("294736258039"), "");
+	ck_assert_str_eq(filter_why("294736295081"),
+	    "block 29 appears at places 1 and 7");
+	ck_assert_str_eq(filter_why("294736158047"),
+	    "block 47 appears at places 3 and 11");
+	/* 5: halves neither equal nor mirrored (reported before 3 and 4). */
+	ck_assert_str_eq(filter_why("791836953286"), "");
+	ck_assert_str_eq(filter_why("294736294736"), "its halves are equal");
+	ck_assert_str_eq(filter_why("294736637492"),
+	    "its first half mirrors the second");
+	/* Not 12 digits. */
+	ck_assert_str_eq(filter_why("29473625803"), "is not 12 digits");
+	ck_assert_str_eq(filter_why("2947362580391"), "is not 12 digits");
+	ck_assert_str_eq(filter_why("2947 3625 8039"), "is not 12 digits");
+}
+END_TEST
+
+START_TEST(test_kidc_check)
+{
+	char why[200];
+
+	ck_assert_int_eq(kidc_check("7918 3695 3286", why, sizeof why), 0);
+	ck_assert_int_eq(kidc_check("791836953286", why, sizeof why), 0);
+	ck_assert_int_eq(kidc_check("293847561021", why, sizeof why), 0);
+	/* kidc_normalize's reasons. */
+	ck_assert_int_eq(kidc_check("7918 3695 3287", why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "check digit"));
+	ck_assert_int_eq(kidc_check("7918 3695 328", why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "11 digits"));
+	ck_assert_int_eq(kidc_check("7918-3695-3286", why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "only digits"));
+	/* Verhoeff-valid, but never issued. */
+	ck_assert(kidc_verhoeff_check("194736258039"));
+	ck_assert_int_eq(kidc_check("1947 3625 8039", why, sizeof why), -1);
+	ck_assert_str_eq(why, "is not an issued identity code: starts with "
+	    "0 or 1");
+	ck_assert(kidc_verhoeff_check("294736295081"));
+	ck_assert_int_eq(kidc_check("294736295081", why, sizeof why), -1);
+	ck_assert_str_eq(why, "is not an issued identity code: block 29 "
+	    "appears at places 1 and 7");
+}
+END_TEST
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+#define KIDC_MANY	1000000
+#define KIDC_SPACE	4032456991.0	/* valid codes, doc/kidc.md */
+
+/*
+ * Assertions in the loops are plain ifs: every ck_assert() records its
+ * place through a file, a system call, which would make these minutes.
+ */
+START_TEST(test_kidc_generate_million)
+{
+	struct cr_err e;
+	char code[KIDC_LEN + 1], why[200];
+	uint64_t *v;
+	size_t first[10] = { 0 }, i, dup = 0;
+	double expect;
+	int k;
+
+	err_clear(&e);
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	v = xcalloc(KIDC_MANY, sizeof *v);
+	for (i = 0; i < KIDC_MANY; i++) {
+		kidc_generate(code);
+		if (strlen(code) != KIDC_LEN)
+			ck_abort_msg("\"%s\" is not 12 digits", code);
+		v[i] = 0;
+		for (k = 0; k < KIDC_LEN; k++) {
+			if (code[k] < '0' || code[k] > '9')
+				ck_abort_msg("\"%s\" is not 12 digits", code);
+			v[i] = v[i] * 10 + (uint64_t)(code[k] - '0');
+		}
+		if (!kidc_verhoeff_check(code))
+			ck_abort_msg("%s: bad check digit", code);
+		if (kidc_filter(code, why, sizeof why) != 0)
+			ck_abort_msg("%s: %s", code, why);
+		first[code[0] - '0']++;
+	}
+	/*
+	 * Distinct, as far as chance allows: n codes drawn uniformly from N
+	 * make n(n-1)/2N equal pairs on average (the birthday problem), 124
+	 * for a million of 4,032,456,991, Poisson with a standard deviation
+	 * of 11.  Outside 70..180 (about 5 deviations) the draw is not
+	 * uniform, or the code space is smaller than it should be.  Keeping
+	 * every code issued in kidc.db is what makes issued codes unique.
+	 */
+	qsort(v, KIDC_MANY, sizeof *v, cmp_u64);
+	for (i = 1; i < KIDC_MANY; i++)
+		dup += v[i] == v[i - 1];
+	free(v);
+	expect = (double)KIDC_MANY * (KIDC_MANY - 1) / (2 * KIDC_SPACE);
+	ck_assert_msg(expect > 123 && expect < 125, "%f", expect);
+	ck_assert_msg(dup >= 70 && dup <= 180, "%zu equal pairs in %d codes, "
+	    "%.0f expected", dup, KIDC_MANY, expect);
+	/* First digits 2..9 only, each of them seen. */
+	ck_assert_uint_eq(first[0], 0);
+	ck_assert_uint_eq(first[1], 0);
+	for (k = 2; k <= 9; k++)
+		ck_assert_uint_gt(first[k], 0);
+}
+END_TEST
+
+/* Every single-digit error and adjacent swap of a new code is caught. */
+START_TEST(test_kidc_generate_errors_caught)
+{
+	struct cr_err e;
+	char code[KIDC_LEN + 1], bad[KIDC_LEN + 1];
+	int n, k;
+	char c;
+
+	err_clear(&e);
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	for (n = 0; n < 100000; n++) {
+		kidc_generate(code);
+		memcpy(bad, code, sizeof bad);
+		for (k = 0; k < KIDC_LEN; k++) {
+			for (c = '0'; c <= '9'; c++) {
+				if (c == code[k])
+					continue;
+				bad[k] = c;
+				if (kidc_verhoeff_check(bad))
+					ck_abort_msg("%s -> %s passes", code,
+					    bad);
+			}
+			bad[k] = code[k];
+		}
+		for (k = 0; k + 1 < KIDC_LEN; k++) {
+			if (code[k] == code[k + 1])
+				continue;
+			bad[k] = code[k + 1];
+			bad[k + 1] = code[k];
+			if (kidc_verhoeff_check(bad))
+				ck_abort_msg("%s -> %s passes", code, bad);
+			bad[k] = code[k];
+			bad[k + 1] = code[k + 1];
+		}
+		if (!kidc_verhoeff_check(bad))
+			ck_abort_msg("%s fails", code);
+	}
 }
 END_TEST
 
@@ -826,7 +1010,7 @@ Suite *
 core_suite(void)
 {
 	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("core"), *kidc = tcase_create("kidc");
 
 	tcase_add_test(tc, test_crypto_vectors);
 	tcase_add_test(tc, test_argon2_isolated_signals);
@@ -837,6 +1021,8 @@ core_suite(void)
 	tcase_add_test(tc, test_record_decode_random_bytes);
 	tcase_add_test(tc, test_record_id);
 	tcase_add_test(tc, test_verhoeff_vectors);
+	tcase_add_test(tc, test_kidc_filter_rules);
+	tcase_add_test(tc, test_kidc_check);
 	tcase_add_test(tc, test_dates);
 	tcase_add_test(tc, test_utf8);
 	tcase_add_test(tc, test_validation);
@@ -851,5 +1037,10 @@ core_suite(void)
 	tcase_add_test(tc, test_timeliness);
 	tcase_add_test(tc, test_cert_code);
 	suite_add_tcase(s, tc);
+	/* A million codes: seconds, longer under AddressSanitizer. */
+	tcase_set_timeout(kidc, 600);
+	tcase_add_test(kidc, test_kidc_generate_million);
+	tcase_add_test(kidc, test_kidc_generate_errors_caught);
+	suite_add_tcase(s, kidc);
 	return s;
 }
