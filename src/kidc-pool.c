@@ -99,17 +99,14 @@ gen_txn(struct txn *tx, void *arg, struct cr_err *e)
 	while (n < batch) {
 		kidc_generate(code);
 		code_key(&k, 'K', code);
-		rc = store_get(tx, ST_KIDC, k.data, k.len, NULL, 0, e);
-		if (rc == CR_OK) {		/* drawn before: draw again */
+		gen_encode(&v, KS_FREE, now, "", 0);
+		rc = store_put(tx, ST_KIDC, k.data, k.len, v.data, v.len, 1, e);
+		if (rc == CR_EEXIST) {		/* drawn before: draw again */
+			err_clear(e);
 			redrawn++;
 			continue;
 		}
-		if (rc != CR_ENOTFOUND)
-			goto out;
-		err_clear(e);
-		gen_encode(&v, KS_FREE, now, "", 0);
-		if ((rc = store_put(tx, ST_KIDC, k.data, k.len, v.data, v.len,
-		    1, e)) != CR_OK)
+		if (rc != CR_OK)
 			goto out;
 		if ((rc = meta_next(tx, "seq.kidc", &seq, e)) != CR_OK)
 			goto out;
@@ -178,30 +175,27 @@ count_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	return 0;
 }
 
-static int
-stats_txn(struct txn *tx, void *arg, struct cr_err *e)
-{
-	struct kidc_stats *st = arg;
-	size_t all = 0;
-	int rc;
-
-	if ((rc = store_scan(tx, ST_KIDC, "K", 1, count_visit, &all, e)) !=
-	    CR_OK ||
-	    (rc = store_scan(tx, ST_KIDC, "F", 1, count_visit, &st->free,
-	    e)) != CR_OK)
-		return rc;
-	st->generated = all;
-	st->allocated = all - st->free;
-	return CR_OK;
-}
-
+/*
+ * Counted by reading every entry: read-committed, so that counting the
+ * millions of codes of a national store holds no locks on them.
+ */
 int
 kidc_pool_stats(struct session *s, struct kidc_stats *st, struct cr_err *e)
 {
+	struct txn *tx;
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	if ((rc = authz_check(s, AZ_READ, NULL, e)) != CR_OK)
+	if ((rc = authz_check(s, AZ_READ, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
 		return rc;
-	return store_run(s->store, stats_txn, st, e);
+	}
+	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
+		return rc;
+	if ((rc = store_scan(tx, ST_KIDC, "K", 1, count_visit, &st->generated,
+	    e)) == CR_OK)
+		rc = store_scan(tx, ST_KIDC, "F", 1, count_visit, &st->free, e);
+	store_abort(tx);
+	st->allocated = st->generated - st->free;
+	return rc;
 }

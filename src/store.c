@@ -289,6 +289,15 @@ st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
 	return 0;
 }
 
+/* A DBT that only passes bytes in (keys and values we write). */
+static void
+st_dbt(DBT *t, const void *p, size_t n)
+{
+	memset(t, 0, sizeof *t);
+	t->data = (void *)p;
+	t->size = (u_int32_t)n;
+}
+
 /*
  * Fresh records in bulk.  An import of a big file writes tens of thousands
  * of records that are new here, each with some 16 index entries; written
@@ -304,15 +313,6 @@ st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
  * written or deleted through the indexed handle (which would look for the
  * entries of the record it replaces), and whenever 16 MB are waiting.
  */
-/* A DBT that only passes bytes in (keys and values we write). */
-static void
-st_dbt(DBT *t, const void *p, size_t n)
-{
-	memset(t, 0, sizeof *t);
-	t->data = (void *)p;
-	t->size = (u_int32_t)n;
-}
-
 #define ST_RUN_MAX	(16u * 1024 * 1024)
 
 static void

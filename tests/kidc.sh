@@ -26,6 +26,8 @@ ok "kidc check: valid, a mistyped digit, a swap, too short, bad characters; exit
 # A code with a right check digit that breaks a rule was never issued.
 run 2 "$CIVREG" kidc check 123456789010
 out_has "is not an issued identity code"
+run 1 "$CIVREG" kidc check
+err_has "usage: civreg"
 ok "kidc check: a code that breaks the generation rules is not an issued code"
 
 # --- generate ---------------------------------------------------------------
@@ -51,6 +53,8 @@ run 1 as_nat kidc generate
 err_has "usage: civreg"
 run 0 as_nat kidc stats
 out_has "generated	0"
+run 5 as_nadmin kidc stats
+err_has "read civil records"
 ok "only the national office's national officers generate; a bad count is refused"
 
 run 0 as_nat kidc generate --count 25000
