@@ -284,6 +284,8 @@ struct form {
 	const char		*date_field;
 	const char		*place_field;
 	const char		*residence_field;
+	const char		*issue_field;	/* kidc field registration
+						   fills (forms/README) */
 	size_t			 nfields;
 	const struct form_field	*fields;
 };
@@ -341,7 +343,7 @@ enum rec_action {
 	RA_DECLARE = 1, RA_NOTIFY = 2, RA_REGISTER = 3, RA_REJECT = 4,
 	RA_CORRECT = 5, RA_CERTIFY = 6, RA_ARCHIVE = 7, RA_APPROVE = 8,
 	RA_LINK = 9, RA_MERGE = 10, RA_IMPORT = 11, RA_ANNUL = 12,
-	RA_ISSUE = 13, RA_DECIDE = 14, RA_AMEND = 15
+	RA_ISSUE = 13, RA_DECIDE = 14, RA_AMEND = 15, RA_ASSIGN = 16
 };
 
 #define REC_ENCODING_VERSION	1
@@ -587,6 +589,9 @@ int	regist_search(struct session *, const char *text, size_t limit,
 	    regist_hit_fn, void *, struct cr_err *);
 int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 	    struct cr_err *);
+/* The current revision of record id (CR_ENOTFOUND names it). */
+int	regist_load(struct txn *, const char *id, struct record *, int upd,
+	    struct cr_err *);
 int	regist_put_revision(struct txn *, const struct record *, int create,
 	    struct cr_err *);
 int	regist_overdue(struct session *, const struct record *);
@@ -612,6 +617,7 @@ int	office_init(const struct office_init *, struct cr_err *);
 int	office_info(struct txn *, char office[OFFICE_LEN], int *level,
 	    struct cr_err *);
 int	office_code_valid(const char *, int level, char *why, size_t);
+int	office_code_shape(const char *);	/* 1 if 2, 4 or 6 digits */
 
 /* ------------------------------------------------------------ gazetteer.c */
 struct place {
@@ -650,12 +656,15 @@ void	draft_free(struct draft *);
 
 /* -------------------------------------------------------------- workflow.c */
 enum wf_timeliness { WT_CURRENT = 1, WT_LATE = 2, WT_DELAYED = 3 };
+struct kidc_issue;
 struct wf_request {
 	const char	*verb;		/* register approve reject certify issue
 					   grant dismiss archive */
 	const char	*id;
 	const char	*reason;
 	const char	*evidence;
+	struct kidc_issue *issued;	/* if not NULL: the code registration
+					   issued, or that it is pending */
 };
 int	workflow_act(struct session *, const struct wf_request *,
 	    struct record *after, struct cr_err *);
@@ -960,7 +969,8 @@ int	keys_list(struct session *, keys_visit_fn, void *, struct cr_err *);
 #define OFFICE_CERT_LEN	180	/* encoded certificate, version 1 */
 
 /* --------------------------------------------------------------- repfile.c */
-enum { RF_CHANGES = 1, RF_RECEIPT = 2 };	/* file kinds, on the wire */
+/* File kinds, on the wire. */
+enum { RF_CHANGES = 1, RF_RECEIPT = 2, RF_ALLOCATION = 3 };
 struct repfile_head {
 	int			kind;
 	char			sender[OFFICE_LEN];
@@ -983,7 +993,10 @@ int	repfile_open(const void *file, size_t n, const struct office_keys *,
 size_t	repfile_signer_key_offset(void);
 /* Payload entry types, on the wire (doc/replication.md). */
 #define REPFILE_PAYLOAD_VERSION	1
-enum { PE_REVISION = 1, PE_AUDIT = 2, PE_REVOCATION = 4, PE_RECEIPT = 5 };
+enum { PE_REVISION = 1, PE_AUDIT = 2, PE_REVOCATION = 4, PE_RECEIPT = 5,
+	PE_KIDC_POOL = 6 };
+void	repfile_payload_start(struct buf *, uint64_t hw, uint64_t audit_hw);
+void	repfile_entry_add(struct buf *, int type, const void *, size_t);
 typedef int (*repfile_entry_fn)(void *, int type, const void *, size_t,
 	    struct cr_err *);
 int	repfile_payload(const void *, size_t, uint64_t *hw,
@@ -991,27 +1004,74 @@ int	repfile_payload(const void *, size_t, uint64_t *hw,
 
 /* ------------------------------------------------------------- kidc-pool.c */
 #define KIDC_GENERATE_MAX	10000000	/* per call */
+#define KIDC_ALLOCATE_MAX	1000000		/* per allocation file */
+#define KIDC_WARN_DEFAULT	100	/* config kidc.warn: unused codes */
 struct kidc_stats {
 	size_t	generated;	/* national: codes ever generated */
 	size_t	redrawn;	/* drawn again: the code existed already */
 	size_t	free;		/* national: not yet allocated */
 	size_t	allocated;	/* national: handed to offices */
+	size_t	unused;		/* this office's pool: not yet issued */
+	size_t	issued;		/* issued, not yet confirmed upstream */
+	size_t	confirmed;	/* issued and acknowledged upstream */
+	size_t	pending;	/* registrations waiting for a code */
+	size_t	warn;		/* the kidc.warn threshold */
+};
+/* What a registration did about its identity code. */
+struct kidc_issue {
+	char	code[KIDC_LEN + 1];	/* the code issued; "" if none */
+	int	pending;	/* the pool is empty: the code comes later */
+	size_t	left;		/* unused codes left in the pool */
+	int	low;		/* left is below the warning threshold */
+};
+struct kidc_alloc {
+	uint64_t	number;		/* allocation number to that office */
+	size_t		count;
+	char		path[4096];	/* the allocation file written */
 };
 typedef void (*kidc_progress_fn)(void *, size_t done, size_t total);
 int	kidc_pool_generate(struct session *, size_t count, kidc_progress_fn,
 	    void *, struct kidc_stats *, struct cr_err *);
+int	kidc_pool_allocate(struct session *, const char *to, size_t count,
+	    const char *dir, struct kidc_alloc *, struct cr_err *);
 int	kidc_pool_stats(struct session *, struct kidc_stats *,
 	    struct cr_err *);
+int	kidc_pool_warn_get(struct session *);
+int	kidc_pool_warn_set(struct session *, const char *value,
+	    struct cr_err *);
+/*
+ * Issuance, inside the registering transaction: kidc_pool_issue before
+ * the revision is written (fills the form's issue field from the pool,
+ * or notes the record as waiting), kidc_pool_issued after it (ties the
+ * code to the change that carries it).  Nothing if the form issues no
+ * code or the field is filled already.
+ */
+int	kidc_pool_issue(struct txn *, struct record *, struct kidc_issue *,
+	    struct cr_err *);
+int	kidc_pool_issued(struct txn *, const struct record *,
+	    const struct kidc_issue *, struct cr_err *);
+/* An allocation file's codes (sync.c, after its checks of the file). */
+int	kidc_pool_receive(struct txn *, struct session *, const char *sender,
+	    uint64_t number, const void *codes, size_t len, size_t *ncodes,
+	    size_t *assigned, struct cr_err *);
+/* An upstream office acknowledged the change log up to hw. */
+int	kidc_pool_confirm(struct txn *, uint64_t hw, size_t *confirmed,
+	    struct cr_err *);
+/* verify: kidc.db's entries and lists agree; the number of problems. */
+int	kidc_pool_check_store(struct txn *, struct cr_err *report);
 
 /* ------------------------------------------------------------------ sync.c */
 struct sync_result {
-	int		kind;		/* RF_CHANGES or RF_RECEIPT */
+	int		kind;		/* RF_CHANGES, RF_RECEIPT, RF_ALLOCATION */
 	char		from[OFFICE_LEN];
 	uint64_t	seq;
 	size_t		records, audit;			/* exported */
 	size_t		applied, ignored, conflicts;	/* imported */
 	uint64_t	gap_from, gap_to;		/* files not yet seen */
 	int		receipt;	/* a receipt was imported */
+	size_t		codes;		/* identity codes received */
+	size_t		assigned;	/* of them given to waiting records */
+	size_t		confirmed;	/* issued codes now confirmed */
 	char		path[4096];		/* the file written */
 	char		receipt_path[4096];	/* the receipt written */
 };
@@ -1027,6 +1087,13 @@ int	sync_conflicts(struct session *, const char *id, sync_conflict_fn,
 typedef void (*sync_progress_fn)(void *, const char *path, size_t done,
 	    size_t total);
 void	sync_set_progress(sync_progress_fn, void *);
+/* For other kinds of file (kidc-pool.c): seal, write beside, place. */
+int	sync_seal(struct txn *, struct session *, const char *to, int kind,
+	    uint64_t seq, const struct buf *payload, struct buf *file,
+	    struct cr_err *);
+int	sync_write_new(const char *path, const struct buf *, char *tmp,
+	    size_t tmpsz, struct cr_err *);
+int	sync_place_new(const char *tmp, const char *path);
 int	sync_resolve(struct session *, const char *id, int keep_other,
 	    const char *reason, struct record *after, struct cr_err *);
 

@@ -60,7 +60,8 @@ const struct cli_verb cli_verbs[] = {
 	  "one line\nper record: id, kind, status, event date, names." },
 	{ "forms", cmd_forms, "forms [KIND]",
 	  "List the forms (key, title), or the fields of one form:\n"
-	  "key<TAB>type<TAB>required|optional<TAB>allowed values or -" },
+	  "key<TAB>type<TAB>required|optional|issued<TAB>allowed values or -\n"
+	  "(issued: the identity code registration fills from the pool)." },
 	{ "verify", cmd_verify, "verify",
 	  "Check every database, every index and the audit chain; exits 7 "
 	  "naming the\ndamage if anything is wrong." },
@@ -145,7 +146,8 @@ const struct cli_verb cli_verbs[] = {
 	  "List the store's settings, or set one (administrators): the legal\n"
 	  "period of an event kind in days, period.KIND (defaults: birth 30,\n"
 	  "death and fetal_death 15, others 30).  Registration timeliness and\n"
-	  "the OVERDUE mark on health notices follow it.  Setting is audited." },
+	  "the OVERDUE mark on health notices follow it.  kidc.warn: warn when\n"
+	  "fewer unused identity codes are left (default 100).  Audited." },
 	{ "export", cmd_export, "export --to OFFICE [--out DIR]",
 	  "Write one replication file for OFFICE holding every change it has\n"
 	  "not acknowledged (record revisions, audit entries, revocations),\n"
@@ -200,13 +202,19 @@ const struct cli_verb cli_verbs[] = {
 	  "checking its fingerprint by telephone.  revoke: withdraw a key\n"
 	  "this office certified.  Administrators; show, list and export\n"
 	  "also supervisors.  Changes are audited." },
-	{ "kidc", cmd_kidc, "kidc check CODE... | generate --count N | stats",
+	{ "kidc", cmd_kidc, "kidc check CODE... | generate --count N |\n"
+	  "       allocate --to OFFICE --count N [--out DIR] | stats",
 	  "Identity codes (doc/kidc.md).  check: whether each code is valid\n"
 	  "(12 digits, spaces allowed, the Verhoeff check digit, the rules that\n"
 	  "keep codes from being guessed or confused), or why not; exit 2 if\n"
 	  "one is not; needs no store.  generate: the national office draws N\n"
 	  "new codes and keeps them, never one it drew before (role national).\n"
-	  "stats: how many codes the store has generated and allocated." },
+	  "allocate: the national office gives N unused codes to OFFICE as a\n"
+	  "signed, encrypted allocation file in DIR (default: here); OFFICE\n"
+	  "imports it with 'civreg import'.  stats: codes generated and\n"
+	  "allocated (national), and this office's pool: unused, issued,\n"
+	  "confirmed upstream, registrations waiting for a code, and the\n"
+	  "warning threshold (config kidc.warn)." },
 	{ "help", cmd_help, "help [VERB]", "Describe the verbs." },
 	{ "version", cmd_version, "version", "Print the version." },
 	{ NULL, NULL, NULL, NULL }

@@ -33,7 +33,9 @@ cmd_forms(struct cli *c)
 		const struct form_field *ff = &f->fields[i];
 
 		printf("%s\t%s\t%s\t", ff->key, form_type_name(ff->type),
-		    ff->required ? "required" : "optional");
+		    ff->required ? "required" : f->issue_field &&
+		    strcmp(f->issue_field, ff->key) == 0 ? "issued" :
+		    "optional");
 		if (ff->values)
 			for (j = 0; ff->values[j]; j++)
 				printf("%s%s", j ? "," : "", ff->values[j]);
@@ -133,7 +135,8 @@ cmd_gazetteer(struct cli *c)
 }
 
 /*
- * The store's settings: the legal period of each event kind.  Listing
+ * The store's settings: the legal period of each event kind, and the
+ * identity-code pool's warning threshold.  Listing
  * them needs a login (any role); changing one, an administrator.
  */
 int
@@ -151,7 +154,10 @@ cmd_config(struct cli *c)
 		return rc;
 	err_clear(&e);
 	if (c->argc == 4) {
-		rc = workflow_period_set(&s, c->argv[2], c->argv[3], &e);
+		if (strcmp(c->argv[2], "kidc.warn") == 0)
+			rc = kidc_pool_warn_set(&s, c->argv[3], &e);
+		else
+			rc = workflow_period_set(&s, c->argv[2], c->argv[3], &e);
 		cli_logout(&s);
 		if (rc != CR_OK)
 			return cli_fail(&e);
@@ -167,6 +173,9 @@ cmd_config(struct cli *c)
 		printf("period.%s\t%d\t%s\n", f->key, days,
 		    days == workflow_period_default(f) ? "default" : "set");
 	}
+	days = kidc_pool_warn_get(&s);
+	printf("kidc.warn\t%d\t%s\n", days, days == KIDC_WARN_DEFAULT ?
+	    "default" : "set");
 	cli_logout(&s);
 	return 0;
 }

@@ -3,6 +3,9 @@
  *
  *   kidc check CODE...        valid, or why not; needs no store
  *   kidc generate --count N   national office: draw N new codes
+ *   kidc allocate --to OFFICE --count N [--out DIR]
+ *                             national office: a pool for an office, as
+ *                             a signed allocation file it imports
  *   kidc stats                what the store holds of codes
  *
  * check exits 0 when every code is valid and 2 when one is not, so a
@@ -98,6 +101,60 @@ kidc_cmd_generate(struct cli *c)
 }
 
 static int
+kidc_cmd_allocate(struct cli *c)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct kidc_alloc a;
+	struct session s;
+	struct cr_err e;
+	const char *to = NULL, *dir = ".";
+	char *end;
+	long long n = -1;
+	int ch, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(c->argc - 1, c->argv + 1, "", opts, NULL)) !=
+	    -1)
+		switch (ch) {
+		case 't':
+			to = optarg;
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		case 'n':
+			n = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 1 ||
+			    n > KIDC_ALLOCATE_MAX) {
+				fprintf(stderr, "civreg: --count '%s': give a "
+				    "whole number from 1 to %d\n", optarg,
+				    KIDC_ALLOCATE_MAX);
+				return 2;
+			}
+			break;
+		default:
+			return kidc_usage();
+		}
+	if (n < 0 || to == NULL || optind != c->argc - 1)
+		return kidc_usage();
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	rc = kidc_pool_allocate(&s, to, (size_t)n, dir, &a, &e);
+	cli_logout(&s);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	printf("allocation %llu: %zu identity codes for office %s\t%s\n",
+	    (unsigned long long)a.number, a.count, to, a.path);
+	return 0;
+}
+
+static int
 kidc_cmd_stats(struct cli *c)
 {
 	struct kidc_stats st;
@@ -114,8 +171,20 @@ kidc_cmd_stats(struct cli *c)
 	cli_logout(&s);
 	if (rc != CR_OK)
 		return cli_fail(&e);
-	printf("generated\t%zu\nnot allocated\t%zu\nallocated\t%zu\n",
-	    st.generated, st.free, st.allocated);
+	if (s.level == LV_NATIONAL || st.generated > 0)
+		printf("generated\t%zu\nnot allocated\t%zu\nallocated\t"
+		    "%zu\n", st.generated, st.free, st.allocated);
+	printf("pool unused\t%zu\npool issued\t%zu\npool confirmed\t%zu\n"
+	    "registrations waiting\t%zu\nwarn below\t%zu\n", st.unused,
+	    st.issued, st.confirmed, st.pending, st.warn);
+	if (st.pending > 0)
+		fprintf(stderr, "civreg: %zu registered record(s) wait for an "
+		    "identity code: ask the national office for a pool "
+		    "('civreg kidc allocate' there)\n", st.pending);
+	else if (s.level != LV_NATIONAL && st.unused < st.warn)
+		fprintf(stderr, "civreg: only %zu unused identity codes left, "
+		    "fewer than %zu: ask the national office for a pool\n",
+		    st.unused, st.warn);
 	return 0;
 }
 
@@ -127,7 +196,7 @@ cmd_kidc(struct cli *c)
 		int		(*run)(struct cli *);
 	} verbs[] = {
 		{ "check", kidc_cmd_check }, { "generate", kidc_cmd_generate },
-		{ "stats", kidc_cmd_stats },
+		{ "allocate", kidc_cmd_allocate }, { "stats", kidc_cmd_stats },
 	};
 	size_t i;
 

@@ -150,8 +150,17 @@ cmd_show(struct cli *c)
 		    "occurred outside this office's area" : "occurred in this "
 		    "office's area", r.flags & REC_F_RESIDENT_ELSEWHERE ?
 		    "usual residence outside it" : "usual residence in it");
-	for (i = 0; i < r.nfields; i++)
-		printf("%s=%s\n", r.fields[i].key, r.fields[i].value);
+	for (i = 0; i < r.nfields; i++) {
+		const struct form_field *ff = f ? form_field(f,
+		    r.fields[i].key) : NULL;
+		char grouped[KIDC_LEN + 3];
+
+		if (ff && ff->type == FT_KIDC) {	/* 1234 5678 9012 */
+			kidc_format(r.fields[i].value, grouped);
+			printf("%s=%s\n", r.fields[i].key, grouped);
+		} else
+			printf("%s=%s\n", r.fields[i].key, r.fields[i].value);
+	}
 	printf("history:\n");
 	for (i = 0; i < h.n; i++) {
 		time_format((time_t)h.revs[i].time, when, sizeof when);
@@ -250,10 +259,12 @@ cmd_act(struct cli *c)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct wf_request rq;
+	struct kidc_issue is;
 	struct session s;
 	struct record r;
 	struct cr_err e;
 	const char *verb = c->argv[0];
+	char code[KIDC_LEN + 3];
 	int ch, rc;
 
 	memset(&rq, 0, sizeof rq);
@@ -276,6 +287,8 @@ cmd_act(struct cli *c)
 	if ((rc = cli_login(c, &s)) != 0)
 		return rc;
 	err_clear(&e);
+	memset(&is, 0, sizeof is);
+	rq.issued = &is;
 	rc = workflow_act(&s, &rq, &r, &e);
 	cli_logout(&s);
 	if (rc != CR_OK)
@@ -283,6 +296,19 @@ cmd_act(struct cli *c)
 	printf("%s\t%s\t%s\n", r.id, rec_status_name(r.status),
 	    rec_value(&r, "_timeliness") ? rec_value(&r, "_timeliness") : "-");
 	rec_free(&r);
+	if (is.code[0]) {
+		kidc_format(is.code, code);
+		printf("%s\tidentity code %s\n", rq.id, code);
+	}
+	if (is.pending)
+		fprintf(stderr, "civreg: %s is registered without an identity "
+		    "code: this office's pool is empty; the code is given "
+		    "when the next allocation from the national office is "
+		    "imported\n", rq.id);
+	else if (is.low)
+		fprintf(stderr, "civreg: only %zu unused identity codes left "
+		    "in this office's pool: ask the national office for "
+		    "more\n", is.left);
 	return 0;
 }
 

@@ -114,9 +114,20 @@ cmd_import(struct cli *c)
 		}
 		if (res.receipt) {
 			printf("%s\treceipt from %s: file %llu acknowledged "
-			    "(%zu applied, %zu ignored, %zu conflicts there)\n",
+			    "(%zu applied, %zu ignored, %zu conflicts there)",
 			    c->argv[i], res.from, (unsigned long long)res.seq,
 			    res.applied, res.ignored, res.conflicts);
+			if (res.confirmed)
+				printf("; %zu identity codes confirmed",
+				    res.confirmed);
+			putchar('\n');
+			continue;
+		}
+		if (res.kind == RF_ALLOCATION) {
+			printf("%s\tapplied: allocation %llu from %s: %zu "
+			    "identity codes; %zu waiting registrations given "
+			    "one\n", c->argv[i], (unsigned long long)res.seq,
+			    res.from, res.codes, res.assigned);
 			continue;
 		}
 		printf("%s\tapplied: file %llu from %s: %zu applied, %zu "

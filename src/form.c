@@ -460,6 +460,12 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
 		}
 		if (kv[i].value[0] == '\0')
 			continue;	/* empty is the same as not given */
+		if (f->issue_field && strcmp(ff->key, f->issue_field) == 0) {
+			err_add(e, CR_EINVAL, "%s: the identity code of a %s is "
+			    "issued from the office's pool when the record is "
+			    "registered: leave it empty", ff->key, f->key);
+			continue;
+		}
 		if (form_check_value(ff, kv[i].value, why, sizeof why) != 0)
 			err_add(e, CR_EINVAL, "%s: '%s' %s", ff->key, shown, why);
 	}

@@ -46,6 +46,15 @@ office_code_valid(const char *code, int level, char *why, size_t n)
 	return 1;
 }
 
+/* An office code of any level: 2, 4 or 6 digits (00: national). */
+int
+office_code_shape(const char *code)
+{
+	size_t n = strspn(code, "0123456789");
+
+	return code[n] == '\0' && (n == 2 || n == 4 || n == 6);
+}
+
 int
 office_info(struct txn *tx, char office[OFFICE_LEN], int *level,
     struct cr_err *e)

@@ -362,6 +362,11 @@ receive_one(struct receiver *r, struct cr_err *e)
 			snprintf(msg, sizeof msg, "receipt from %s: file %llu "
 			    "acknowledged", res.from,
 			    (unsigned long long)res.seq);
+		else if (res.kind == RF_ALLOCATION)
+			snprintf(msg, sizeof msg, "allocation %llu from %s: "
+			    "%zu identity codes; %zu waiting registrations "
+			    "given one", (unsigned long long)res.seq, res.from,
+			    res.codes, res.assigned);
 		else
 			snprintf(msg, sizeof msg, "file %llu from %s: %zu "
 			    "applied, %zu ignored, %zu conflicts",

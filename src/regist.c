@@ -68,6 +68,23 @@ history_key(struct buf *k, const char *id, uint32_t rev)
  * (no office accepts it), so that office would disagree for ever.
  */
 int
+regist_load(struct txn *tx, const char *id, struct record *r, int upd,
+    struct cr_err *e)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	rc = store_get(tx, ST_RECORDS, id, strlen(id), &b, upd, e);
+	if (rc == CR_ENOTFOUND)
+		rc = err_set(e, CR_ENOTFOUND, "no record %s in this store", id);
+	if (rc == CR_OK)
+		rc = rec_decode(b.data, b.len, r, e);
+	buf_free(&b);
+	return rc;
+}
+
+int
 regist_put_revision(struct txn *tx, const struct record *r, int create,
     struct cr_err *e)
 {

@@ -201,7 +201,8 @@ repfile_verify(const void *file, size_t n, struct repfile_head *h,
 	if ((rc = lay_out(p, n, &l, e)) != CR_OK)
 		return rc;
 	h->kind = p[7];
-	if ((h->kind != RF_CHANGES && h->kind != RF_RECEIPT) ||
+	if ((h->kind != RF_CHANGES && h->kind != RF_RECEIPT &&
+	    h->kind != RF_ALLOCATION) ||
 	    get_office(p + 8, h->sender) != 0 ||
 	    get_office(p + 24, h->recipient) != 0)
 		return err_set(e, CR_ECORRUPT, "the file's header is damaged "
@@ -265,6 +266,25 @@ size_t
 repfile_signer_key_offset(void)
 {
 	return HEAD_LEN + 2 + 1 + OFFICE_LEN + 1;
+}
+
+/* A payload's start: "CP", version, the two high-water marks. */
+void
+repfile_payload_start(struct buf *p, uint64_t hw, uint64_t audit_hw)
+{
+	buf_reset(p);
+	buf_add(p, "CP", 2);
+	buf_add_u8(p, REPFILE_PAYLOAD_VERSION);
+	buf_add_u64(p, hw);
+	buf_add_u64(p, audit_hw);
+}
+
+void
+repfile_entry_add(struct buf *p, int type, const void *data, size_t n)
+{
+	buf_add_u8(p, (unsigned)type);
+	buf_add_u32(p, (uint32_t)n);
+	buf_add(p, data, n);
 }
 
 /*

@@ -135,24 +135,6 @@ le64_put(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static void
-entry_add(struct buf *p, int type, const void *data, size_t n)
-{
-	buf_add_u8(p, (unsigned)type);
-	buf_add_u32(p, (uint32_t)n);
-	buf_add(p, data, n);
-}
-
-static void
-payload_start(struct buf *p, uint64_t hw, uint64_t audit_hw)
-{
-	buf_reset(p);
-	buf_add(p, "CP", 2);
-	buf_add_u8(p, REPFILE_PAYLOAD_VERSION);
-	buf_add_u64(p, hw);
-	buf_add_u64(p, audit_hw);
-}
-
 /* --- export -------------------------------------------------------------- */
 
 struct export {
@@ -199,7 +181,7 @@ export_change(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	 */
 	if (rc == CR_OK && keys_authority(x->s->office,
 	    owner_of(v, vl, owner))) {
-		entry_add(&x->payload, PE_REVISION, rev.data, rev.len);
+		repfile_entry_add(&x->payload, PE_REVISION, rev.data, rev.len);
 		x->res->records++;
 	}
 	buf_free(&rev);
@@ -213,7 +195,7 @@ export_audit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 {
 	struct export *x = arg;
 
-	entry_add(&x->payload, PE_AUDIT, v, vl);
+	repfile_entry_add(&x->payload, PE_AUDIT, v, vl);
 	x->res->audit++;
 	if (kl == 8)
 		x->audit_hw = be64_get(k);
@@ -228,14 +210,14 @@ export_revocation(void *arg, const struct key_revocation *r)
 
 	buf_init(&b);
 	keys_revocation_encode(r, &b);
-	entry_add(&x->payload, PE_REVOCATION, b.data, b.len);
+	repfile_entry_add(&x->payload, PE_REVOCATION, b.data, b.len);
 	buf_free(&b);
 	return 0;
 }
 
 /* Writes a file beside its final name, then links it into place. */
-static int
-write_new(const char *path, const struct buf *b, char *tmp, size_t tmpsz,
+int
+sync_write_new(const char *path, const struct buf *b, char *tmp, size_t tmpsz,
     struct cr_err *e)
 {
 	size_t off;
@@ -265,8 +247,8 @@ write_new(const char *path, const struct buf *b, char *tmp, size_t tmpsz,
  * link(2), or rename(2) where the file system has no links (FAT sticks),
  * after checking that the name is free.
  */
-static int
-place_new(const char *tmp, const char *path)
+int
+sync_place_new(const char *tmp, const char *path)
 {
 	struct stat st;
 
@@ -279,8 +261,8 @@ place_new(const char *tmp, const char *path)
 	return rename(tmp, path);
 }
 
-static int
-seal_for(struct txn *tx, struct session *s, const char *to, int kind,
+int
+sync_seal(struct txn *tx, struct session *s, const char *to, int kind,
     uint64_t seq, const struct buf *payload, struct buf *file,
     struct cr_err *e)
 {
@@ -331,7 +313,7 @@ export_txn(struct txn *tx, void *arg, struct cr_err *e)
 		return rc;
 	x->hw = po.acked_hw;
 	x->audit_hw = po.acked_audit;
-	payload_start(&x->payload, 0, 0);	/* high waters set below */
+	repfile_payload_start(&x->payload, 0, 0);	/* high waters set below */
 	be64_put(from, po.acked_hw + 1);
 	if ((rc = store_scan_from(tx, ST_CHANGES, from, 8, export_change, x,
 	    e)) != CR_OK)
@@ -347,7 +329,7 @@ export_txn(struct txn *tx, void *arg, struct cr_err *e)
 	seq = po.next_seq++;
 	if ((rc = peer_out_put(tx, x->to, &po, e)) != CR_OK)
 		return rc;
-	if ((rc = seal_for(tx, x->s, x->to, RF_CHANGES, seq, &x->payload,
+	if ((rc = sync_seal(tx, x->s, x->to, RF_CHANGES, seq, &x->payload,
 	    &x->file, e)) != CR_OK)
 		return rc;
 	x->res->seq = seq;
@@ -358,15 +340,6 @@ export_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    x->res->audit);
 	return audit_append(tx, x->s->user, x->s->office, AU_EXPORT, "",
 	    detail, e);
-}
-
-/* An office code: 2, 4 or 6 digits (00, the national office, too). */
-static int
-code_valid(const char *code)
-{
-	size_t n = strspn(code, "0123456789");
-
-	return code[n] == '\0' && (n == 2 || n == 4 || n == 6);
 }
 
 int
@@ -383,7 +356,7 @@ sync_export(struct session *s, const char *to, const char *dir,
 		audit_denied(s, NULL, e);
 		return rc;
 	}
-	if (!code_valid(to)) {
+	if (!office_code_shape(to)) {
 		str_printable(shown, sizeof shown, to);
 		return err_set(e, CR_EINVAL, "'%s%s' is not an office code: "
 		    "give the code of the office to export to, 2, 4 or 6 "
@@ -409,8 +382,8 @@ sync_export(struct session *s, const char *to, const char *dir,
 	 * spent and the recipient reports a gap, but nothing is lost -- the
 	 * next export carries every change not acknowledged.
 	 */
-	if (rc == CR_OK && ((rc = write_new(res->path, &x.file, x.tmp,
-	    sizeof x.tmp, e)) != CR_OK || place_new(x.tmp, res->path) != 0))
+	if (rc == CR_OK && ((rc = sync_write_new(res->path, &x.file, x.tmp,
+	    sizeof x.tmp, e)) != CR_OK || sync_place_new(x.tmp, res->path) != 0))
 		rc = err_set(e, CR_EIO, "the export is recorded but %s could "
 		    "not be written (%s): export again", res->path,
 		    e->msg[0] ? e->msg : strerror(errno));
@@ -437,6 +410,7 @@ struct import {
 	const char		*path;
 	const unsigned char	*pbase;		/* the payload, for progress */
 	size_t			 plen, next_report;
+	int			 pools;		/* allocations in the file */
 };
 
 /*
@@ -739,7 +713,19 @@ apply_entry(void *arg, int type, const void *data, size_t len,
 	int rc;
 
 	progress(im, data);
+	/* An allocation file holds one allocation and nothing else. */
+	if ((im->h.kind == RF_ALLOCATION) != (type == PE_KIDC_POOL))
+		return err_set(e, CR_ECORRUPT, "the file holds an entry of type "
+		    "%d, which does not belong in %s file", type,
+		    im->h.kind == RF_ALLOCATION ? "an allocation" :
+		    "a changes or receipt");
 	switch (type) {
+	case PE_KIDC_POOL:
+		if (im->pools++ > 0)
+			return err_set(e, CR_ECORRUPT, "the file holds more "
+			    "than one allocation of identity codes");
+		return kidc_pool_receive(im->tx, im->s, im->h.sender, im->h.seq,
+		    data, len, &im->res->codes, &im->res->assigned, e);
 	case PE_REVISION:
 		return merge(im, im->tx, data, len, e);
 	case PE_AUDIT:
@@ -798,7 +784,13 @@ apply_receipt(struct import *im, struct txn *tx, struct cr_err *e)
 		po.acked_audit = ahw;
 	im->res->seq = seq;
 	im->res->receipt = 1;
-	return peer_out_put(tx, im->h.sender, &po, e);
+	if ((rc = peer_out_put(tx, im->h.sender, &po, e)) != CR_OK)
+		return rc;
+	/* Codes issued here are confirmed once an office above has them. */
+	if (strcmp(im->h.sender, im->s->office) != 0 &&
+	    keys_authority(im->h.sender, im->s->office))
+		rc = kidc_pool_confirm(tx, po.acked_hw, &im->res->confirmed, e);
+	return rc;
 }
 
 static int
@@ -816,6 +808,8 @@ import_txn(struct txn *tx, void *arg, struct cr_err *e)
 	buf_init(&payload);
 	memset(&own, 0, sizeof own);
 	im->res->applied = im->res->ignored = im->res->conflicts = 0;
+	im->res->codes = im->res->assigned = im->res->confirmed = 0;
+	im->pools = 0;
 	im->res->gap_from = im->res->gap_to = 0;
 	/* Trust before anything of the payload is read. */
 	if ((rc = keys_verify_chain(tx, im->h.chain, im->h.nchain, e)) !=
@@ -831,6 +825,12 @@ import_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    !crypto_memeq(id, im->h.recipient_id, KEY_ID_LEN)) {
 		rc = err_set(e, CR_EPERM, "the file is for office %s, not for "
 		    "this office (%s)", im->h.recipient, im->s->office);
+		goto out;
+	}
+	if (im->h.kind == RF_ALLOCATION && strcmp(im->h.sender, "00") != 0) {
+		rc = err_set(e, CR_EPERM, "identity codes are allocated only by "
+		    "the national office (00), and this allocation file is "
+		    "signed by office %s", im->h.sender);
 		goto out;
 	}
 	if (im->h.kind == RF_CHANGES) {
@@ -869,6 +869,17 @@ import_txn(struct txn *tx, void *arg, struct cr_err *e)
 			goto out;
 		snprintf(detail, sizeof detail, "receipt from %s for file %llu",
 		    im->h.sender, (unsigned long long)im->res->seq);
+	} else if (im->h.kind == RF_ALLOCATION) {
+		if (im->pools == 0) {
+			rc = err_set(e, CR_ECORRUPT, "the allocation file holds "
+			    "no identity codes");
+			goto out;
+		}
+		im->res->seq = im->h.seq;
+		snprintf(detail, sizeof detail, "allocation %llu from %s: %zu "
+		    "identity codes, %zu waiting registrations given one",
+		    (unsigned long long)im->h.seq, im->h.sender,
+		    im->res->codes, im->res->assigned);
 	} else {
 		memset(&sn, 0, sizeof sn);
 		peer_key(&k, 'I', im->h.sender);
@@ -913,14 +924,14 @@ set_aside(struct session *s, const char *path, const struct buf *file,
 	snprintf(dir, sizeof dir, "%s/rejected", store_dir(s->store));
 	mkdir(dir, 0700);
 	snprintf(dst, sizeof dst, "%s/%s", dir, base);
-	if (write_new(dst, file, tmp, sizeof tmp, &(struct cr_err){ 0 }) ==
+	if (sync_write_new(dst, file, tmp, sizeof tmp, &(struct cr_err){ 0 }) ==
 	    CR_OK && rename(tmp, dst) != 0)
 		unlink(tmp);
 	buf_init(&r);
 	buf_add(&r, why, strlen(why));
 	buf_add(&r, "\n", 1);
 	snprintf(dst, sizeof dst, "%s/%s.reason", dir, base);
-	if (write_new(dst, &r, tmp, sizeof tmp, &(struct cr_err){ 0 }) ==
+	if (sync_write_new(dst, &r, tmp, sizeof tmp, &(struct cr_err){ 0 }) ==
 	    CR_OK && rename(tmp, dst) != 0)
 		unlink(tmp);
 	buf_free(&r);
@@ -938,7 +949,7 @@ write_receipt(struct session *s, struct import *im, const char *dir,
 
 	buf_init(&p);
 	buf_init(&file);
-	payload_start(&p, 0, 0);
+	repfile_payload_start(&p, 0, 0);
 	buf_add_u8(&p, PE_RECEIPT);
 	buf_add_u32(&p, 8 + 8 + 8 + 12);
 	buf_add_u64(&p, im->h.seq);
@@ -948,14 +959,14 @@ write_receipt(struct session *s, struct import *im, const char *dir,
 	buf_add_u32(&p, (uint32_t)res->ignored);
 	buf_add_u32(&p, (uint32_t)res->conflicts);
 	if ((rc = store_begin_read(s->store, &tx, e)) == CR_OK) {
-		rc = seal_for(tx, s, im->h.sender, RF_RECEIPT, im->h.seq, &p,
+		rc = sync_seal(tx, s, im->h.sender, RF_RECEIPT, im->h.seq, &p,
 		    &file, e);
 		store_abort(tx);
 	}
 	snprintf(res->receipt_path, sizeof res->receipt_path,
 	    "%.3900s/%s-receipt-%s-%06llu.crf", dir, s->office, im->h.sender,
 	    (unsigned long long)im->h.seq);
-	if (rc == CR_OK && (rc = write_new(res->receipt_path, &file, tmp,
+	if (rc == CR_OK && (rc = sync_write_new(res->receipt_path, &file, tmp,
 	    sizeof tmp, e)) == CR_OK && rename(tmp, res->receipt_path) != 0) {
 		rc = err_set(e, CR_EIO, "cannot write %s: %s",
 		    res->receipt_path, strerror(errno));

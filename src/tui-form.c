@@ -62,6 +62,13 @@ set_err(struct fstate *s, int i, const char *msg)
 	s->err[i] = msg ? xstrdup(msg) : NULL;
 }
 
+/* The field registration fills with an identity code: not typed. */
+static int
+issued_field(const struct form *f, const struct form_field *ff)
+{
+	return f->issue_field && strcmp(ff->key, f->issue_field) == 0;
+}
+
 static void
 check_field(struct fstate *s, int i)
 {
@@ -284,6 +291,12 @@ leave_field(struct fstate *s)
 static void
 go(struct fstate *s, int to)
 {
+	int step = to > s->focus ? 1 : -1;
+
+	/* The field registration fills is passed over: nothing to type. */
+	while (to >= 0 && to < (int)s->f->nfields &&
+	    issued_field(s->f, &s->f->fields[to]))
+		to += step;
 	if (to < 0 || to >= (int)s->f->nfields || to == s->focus)
 		return;
 	check_field(s, s->focus);
@@ -572,6 +585,8 @@ form_key(struct tui_screen *sc, int k)
 		s->dirty = 1;
 	} else if (k == '?' && (!typed_text(ff) || t->len == 0))
 		return 0;	/* help; inside free text, '?' is text */
+	else if (k > 0 && k < 0x1000000 && issued_field(s->f, ff))
+		return 1;	/* not reached by go(); nothing to type here */
 	else if (k > 0 && k < 0x1000000 && ff->type != FT_CHOICE) {
 		if (tedit_insert(t, (wchar_t)k, (size_t)form_field_max(ff) *
 		    4) != 0)
@@ -693,8 +708,11 @@ tui_form_open(const struct form *f)
 	s->err = xcalloc(f->nfields, sizeof *s->err);
 	s->note = xcalloc(f->nfields, sizeof *s->note);
 	s->leased = xcalloc(f->nfields, sizeof *s->leased);
-	for (i = 0; i < f->nfields; i++)
+	for (i = 0; i < f->nfields; i++) {
 		tedit_init(&s->val[i]);
+		if (issued_field(f, &f->fields[i]))
+			s->note[i] = xstrdup(_("issued at registration"));
+	}
 	err_clear(&e);
 	if (draft_load(&tui_session, f->key, &s->offer, &e) == CR_OK)
 		s->offering = 1;

@@ -503,22 +503,40 @@ static void
 view_act(struct view *v, const char *evidence)
 {
 	struct wf_request rq;
+	struct kidc_issue is;
 	struct record r;
 	struct cr_err e;
-	char id[REC_IDLEN];
+	char id[REC_IDLEN], code[KIDC_LEN + 3];
 
 	memset(&rq, 0, sizeof rq);
 	rq.verb = v->verb;
 	rq.id = v->id;
 	rq.reason = v->reason && *v->reason ? v->reason : NULL;
 	rq.evidence = evidence;
+	memset(&is, 0, sizeof is);
+	rq.issued = &is;
 	err_clear(&e);
 	if (workflow_act(&tui_session, &rq, &r, &e) == CR_OK) {
 		snprintf(id, sizeof id, "%s", v->id);
 		tui_pop();			/* v is gone: show it again */
 		tui_record_open(id);
-		tui_message(_("%s is now %s."), r.id,
-		    rec_status_name(r.status));
+		kidc_format(is.code, code);
+		if (is.pending)
+			tui_error(_("%s is now %s, without an identity code: "
+			    "the pool is empty; the code is given when the "
+			    "next allocation is imported."), r.id,
+			    rec_status_name(r.status));
+		else if (is.code[0] && is.low)
+			tui_error(_("%s is now %s, identity code %s.  Only %zu "
+			    "unused codes left: ask the national office for "
+			    "more."), r.id, rec_status_name(r.status), code,
+			    is.left);
+		else if (is.code[0])
+			tui_message(_("%s is now %s, identity code %s."), r.id,
+			    rec_status_name(r.status), code);
+		else
+			tui_message(_("%s is now %s."), r.id,
+			    rec_status_name(r.status));
 		rec_free(&r);
 		return;
 	}

@@ -287,7 +287,7 @@ struct crf {
 	char	*name;
 	char	 sender[OFFICE_LEN];	/* from the name; "" if it does not */
 	char	 rcpt[OFFICE_LEN];	/* follow the usual pattern */
-	int	 receipt;
+	int	 receipt;		/* 1 a receipt, 2 identity codes */
 	int	 mark;
 	char	*last;			/* what this screen did with it */
 	int	 last_attr;
@@ -300,11 +300,15 @@ struct files {
 	int		 sel;
 };
 
-/* SENDER-to-RECIPIENT-SEQ.crf or SENDER-receipt-RECIPIENT-SEQ.crf */
+/*
+ * SENDER-to-RECIPIENT-SEQ.crf, SENDER-receipt-RECIPIENT-SEQ.crf or
+ * SENDER-codes-to-RECIPIENT-SEQ.crf (identity codes: receipt 2)
+ */
 static void
 crf_parse(struct crf *c)
 {
-	static const char *const kinds[] = { "-to-", "-receipt-" };
+	static const char *const kinds[] = { "-to-", "-receipt-",
+		"-codes-to-" };
 	const char *p = c->name, *q;
 	size_t i, a, b, d;
 
@@ -312,7 +316,7 @@ crf_parse(struct crf *c)
 	a = strspn(p, "0123456789");
 	if (a == 0 || a >= OFFICE_LEN)
 		return;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (strncmp(p + a, kinds[i], strlen(kinds[i])) != 0)
 			continue;
 		q = p + a + strlen(kinds[i]);
@@ -324,7 +328,7 @@ crf_parse(struct crf *c)
 			return;
 		snprintf(c->sender, sizeof c->sender, "%.*s", (int)a, p);
 		snprintf(c->rcpt, sizeof c->rcpt, "%.*s", (int)b, q);
-		c->receipt = i == 1;
+		c->receipt = (int)i;
 		return;
 	}
 }
@@ -450,12 +454,15 @@ files_draw(const struct files *fl, int focus, int y0, int y1)
 		if (c->rcpt[0] == '\0')
 			snprintf(where, sizeof where, "%s", _("(unusual name)"));
 		else if (crf_from_us(c))
-			snprintf(where, sizeof where, c->receipt ?
-			    _("our receipt for %s") : _("ours, for %s"),
+			snprintf(where, sizeof where, c->receipt == 1 ?
+			    _("our receipt for %s") : c->receipt == 2 ?
+			    _("our codes for %s") : _("ours, for %s"),
 			    c->rcpt);
 		else if (crf_for_us(c))
-			snprintf(where, sizeof where, c->receipt ?
-			    _("receipt from %s") : _("from %s"), c->sender);
+			snprintf(where, sizeof where, c->receipt == 1 ?
+			    _("receipt from %s") : c->receipt == 2 ?
+			    _("identity codes from %s") : _("from %s"),
+			    c->sender);
 		else
 			snprintf(where, sizeof where, _("for office %s"),
 			    c->rcpt);
@@ -857,6 +864,17 @@ import_run(struct imview *v, int all)
 			    "%llu: %zu applied, %zu skipped, %zu conflicts "
 			    "there"), res.from, (unsigned long long)res.seq,
 			    res.applied, res.ignored, res.conflicts);
+			continue;
+		}
+		if (res.kind == RF_ALLOCATION) {
+			ok++;
+			crf_set_last(c, 0, _("imported"));
+			text_add(&s->t, TUI_A_BOLD, "%-34s %s", c->name,
+			    _("identity codes imported"));
+			text_add(&s->t, 0, _("    allocation %llu from office "
+			    "%s: %zu identity codes; %zu waiting registrations "
+			    "given one"), (unsigned long long)res.seq, res.from,
+			    res.codes, res.assigned);
 			continue;
 		}
 		ok++;

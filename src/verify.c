@@ -7,7 +7,9 @@
  * entry names a revision that exists; every index entry points at a
  * record that produces that key, and no key is missing; users and places
  * decode; certificate entries decode, name existing records, and their
- * code and record keys lead to them (cert.c); the audit chain is
+ * code and record keys lead to them (cert.c); identity codes are
+ * valid and kidc.db's lists agree with its entries (kidc-pool.c); the
+ * audit chain is
  * unbroken up to the head kept in meta.db.
  * Page checksums (store.c) turn flipped bytes into read errors, which are
  * reported with the file they were found in.  Each problem is one line;
@@ -367,6 +369,7 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 		uint64_t ncerts;
 
 		v.problems += cert_check_store(v.tx, report, &ncerts);
+		v.problems += kidc_pool_check_store(v.tx, report);
 	}
 	for (i = 0; i < SI_NINDEX && !store_panicked(s->store); i++) {
 		v.index = i;

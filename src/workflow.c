@@ -217,8 +217,8 @@ workflow_period_set(struct session *s, const char *name, const char *value,
 	if (strncmp(name, "period.", 7) != 0 ||
 	    (p.f = form_by_key(name + 7)) == NULL || p.f->cls != FC_EVENT)
 		return err_set(e, CR_EINVAL, "'%s' is not a setting: the "
-		    "settings are period.KIND for each event form ('civreg "
-		    "config' lists them)", name);
+		    "settings are period.KIND for each event form and "
+		    "kidc.warn ('civreg config' lists them)", name);
 	v = strtol(value, &end, 10);
 	if (end == value || *end != '\0' || v < 1 || v > 3650)
 		return err_set(e, CR_EINVAL, "%s: '%s' is not a number of days "
@@ -266,23 +266,6 @@ kind_ok(const struct wf_rule *rule, const struct form *f)
 	    (f->cls == FC_EVENT && str_in_list(rule->kinds, EVENTS));
 }
 
-static int
-load(struct txn *tx, const char *id, struct record *r, int upd,
-    struct cr_err *e)
-{
-	struct buf b;
-	int rc;
-
-	buf_init(&b);
-	rc = store_get(tx, ST_RECORDS, id, strlen(id), &b, upd, e);
-	if (rc == CR_ENOTFOUND)
-		rc = err_set(e, CR_ENOTFOUND, "no record %s in this store", id);
-	if (rc == CR_OK)
-		rc = rec_decode(b.data, b.len, r, e);
-	buf_free(&b);
-	return rc;
-}
-
 /* Which condition of the table the record meets (WC_ANY if none). */
 static int
 record_cond(struct txn *tx, const struct record *r, int *cond,
@@ -305,7 +288,7 @@ record_cond(struct txn *tx, const struct record *r, int *cond,
 	if (f == NULL || strcmp(f->key, "correction") != 0 || t == NULL)
 		return CR_OK;
 	rec_init(&tr);
-	if ((rc = load(tx, t, &tr, 0, e)) != CR_OK)
+	if ((rc = regist_load(tx, t, &tr, 0, e)) != CR_OK)
 		return rc;
 	fn = rec_value(r, "field_name");
 	tf = form_by_code(tr.kind);
@@ -459,6 +442,32 @@ put_next(struct txn *tx, struct session *s, struct record *r, int action,
 }
 
 /*
+ * put_next for a step that may register: a record that becomes
+ * registered gets its identity code now, if its form issues one
+ * (forms/README, "issue"), from this office's pool -- or waits for the
+ * next pool (kidc-pool.c).  Declaration never issues a code.
+ */
+static int
+put_registered(struct txn *tx, struct session *s, struct record *r,
+    int action, const char *note, const char *detail,
+    struct kidc_issue *issued, struct cr_err *e)
+{
+	struct kidc_issue is;
+	int rc;
+
+	memset(&is, 0, sizeof is);
+	if (r->status == RS_REGISTERED &&
+	    (rc = kidc_pool_issue(tx, r, &is, e)) != CR_OK)
+		return rc;
+	if ((rc = put_next(tx, s, r, action, note, detail, e)) != CR_OK ||
+	    (rc = kidc_pool_issued(tx, r, &is, e)) != CR_OK)
+		return rc;
+	if (issued)
+		*issued = is;
+	return CR_OK;
+}
+
+/*
  * Applies an approved correction c to the record it names.  The value
  * corrected must still be the one the request saw: if someone changed
  * it since, the request is stale and is refused, not applied blindly.
@@ -481,7 +490,7 @@ apply_correction(struct txn *tx, struct session *s, const struct record *c,
 	if (tid == NULL || fn == NULL || nv == NULL)
 		return err_set(e, CR_EINVAL, "correction %s names no record, "
 		    "field or new value", c->id);
-	if ((rc = load(tx, tid, &t, 1, e)) != CR_OK)
+	if ((rc = regist_load(tx, tid, &t, 1, e)) != CR_OK)
 		goto out;
 	tf = form_by_code(t.kind);
 	if (tf == NULL || (ff = form_field(tf, fn)) == NULL) {
@@ -542,7 +551,7 @@ reverse_refusal(struct txn *tx, struct session *s, const struct record *ap,
 	memset(&none, 0, sizeof none);
 	if (tid == NULL)
 		return err_set(e, CR_EINVAL, "appeal %s names no record", ap->id);
-	if ((rc = load(tx, tid, &t, 1, e)) != CR_OK)
+	if ((rc = regist_load(tx, tid, &t, 1, e)) != CR_OK)
 		goto out;
 	of = form_by_code(t.kind);
 	if (of && strcmp(of->key, "appeal") == 0) {
@@ -552,7 +561,7 @@ reverse_refusal(struct txn *tx, struct session *s, const struct record *ap,
 			    t.id);
 			goto out;
 		}
-		if ((rc = load(tx, tid, &o, 1, e)) != CR_OK)
+		if ((rc = regist_load(tx, tid, &o, 1, e)) != CR_OK)
 			goto out;
 		rec_free(&t);
 		t = o;
@@ -587,7 +596,7 @@ reverse_refusal(struct txn *tx, struct session *s, const struct record *ap,
 	t.status = to;
 	snprintf(detail, sizeof detail, "decide: now %s; appeal %s granted",
 	    rec_status_name(to), ap->id);
-	rc = put_next(tx, s, &t, RA_DECIDE, note, detail, e);
+	rc = put_registered(tx, s, &t, RA_DECIDE, note, detail, NULL, e);
 out:
 	rec_free(&t);
 	rec_free(&o);
@@ -653,7 +662,7 @@ act_txn(struct txn *tx, void *arg, struct cr_err *e)
 	int rc, to, cond;
 
 	rec_init(&r);
-	if ((rc = load(tx, rq->id, &r, 1, e)) != CR_OK)
+	if ((rc = regist_load(tx, rq->id, &r, 1, e)) != CR_OK)
 		goto out;
 	f = form_by_code(r.kind);
 	if ((rc = record_cond(tx, &r, &cond, e)) != CR_OK)
@@ -709,8 +718,8 @@ act_txn(struct txn *tx, void *arg, struct cr_err *e)
 	snprintf(detail, sizeof detail, "%s: now %s%s%.200s", rq->verb,
 	    rec_status_name(to), rq->reason && *rq->reason ? "; " : "",
 	    rq->reason ? rq->reason : "");
-	if ((rc = put_next(tx, a->s, &r, rule->action, rq->reason ?
-	    rq->reason : "", detail, e)) != CR_OK)
+	if ((rc = put_registered(tx, a->s, &r, rule->action, rq->reason ?
+	    rq->reason : "", detail, rq->issued, e)) != CR_OK)
 		goto out;
 	if (a->after) {
 		rec_free(a->after);
@@ -764,7 +773,7 @@ check_correction(struct txn *tx, struct record *c, struct cr_err *e)
 	rec_init(&t);
 	if (tid == NULL || fn == NULL || nv == NULL)
 		return CR_OK;		/* the form said so already */
-	if ((rc = load(tx, tid, &t, 0, e)) != CR_OK)
+	if ((rc = regist_load(tx, tid, &t, 0, e)) != CR_OK)
 		return rc;
 	tf = form_by_code(t.kind);
 	ff = tf ? form_field(tf, fn) : NULL;
@@ -773,6 +782,12 @@ check_correction(struct txn *tx, struct record *c, struct cr_err *e)
 		    "that can be corrected on a %s ('civreg forms %s' lists its "
 		    "fields)", fn, tf ? tf->title_en : "record",
 		    tf ? tf->key : "");
+		goto out;
+	}
+	if (tf->issue_field && strcmp(fn, tf->issue_field) == 0) {
+		rc = err_add(e, CR_EINVAL, "field_name: %s of a %s is the "
+		    "identity code issued at registration: a code is never "
+		    "corrected or replaced (doc/kidc.md)", fn, tf->key);
 		goto out;
 	}
 	if (form_check_value(ff, nv, why, sizeof why) != 0) {
@@ -829,7 +844,7 @@ check_appeal(struct txn *tx, const struct record *ap, struct cr_err *e)
 	rec_init(&t);
 	if (tid == NULL || level == NULL || dec == NULL)
 		return CR_OK;
-	if ((rc = load(tx, tid, &t, 0, e)) != CR_OK)
+	if ((rc = regist_load(tx, tid, &t, 0, e)) != CR_OK)
 		return rc;
 	tf = form_by_code(t.kind);
 	toprov = strcmp(level, "province") == 0;

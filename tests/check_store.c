@@ -865,6 +865,131 @@ START_TEST(test_cert_print_and_damage)
 }
 END_TEST
 
+/* Receives codes as allocation number from the national office. */
+static int
+t_receive(struct session *s, uint64_t number, const char *codes,
+    size_t *assigned, struct cr_err *e)
+{
+	struct txn *tx;
+	size_t n;
+	int rc;
+
+	if ((rc = store_begin(s->store, &tx, e)) != CR_OK)
+		return rc;
+	rc = kidc_pool_receive(tx, s, "00", number, codes, strlen(codes), &n,
+	    assigned, e);
+	if (rc == CR_OK)
+		return store_commit(tx, e);
+	store_abort(tx);
+	return rc;
+}
+
+/*
+ * The pool in the core: a registration with the pool empty waits; a
+ * pool arrives and the waiting record gets the oldest code; an
+ * allocation holding a code twice, or one not a code, changes nothing;
+ * registration takes the next code; verify agrees, and finds a pool
+ * whose unused list lost an entry.
+ */
+START_TEST(test_kidc_pool_core)
+{
+	char *dir = t_store_new(), id1[REC_IDLEN], id2[REC_IDLEN];
+	char codes[3 * KIDC_LEN + 1], bad[2 * KIDC_LEN + 1], key[9];
+	struct session admin, clerk, reg;
+	struct kidc_issue is;
+	struct kidc_stats st;
+	struct wf_request rq;
+	struct rec_history h;
+	struct record r;
+	struct cr_err e;
+	struct txn *tx;
+	size_t assigned, i;
+
+	ck_assert_int_eq(crypto_init(&e), CR_OK);
+	for (i = 0; i < 3; i++)
+		kidc_generate(codes + i * KIDC_LEN);
+	t_login(dir, "clerk", T_CLERK_PW, &clerk);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	t_add_user(&admin, "reg", ROLE_REGISTRAR, "registrar-password");
+	t_login(dir, "reg", "registrar-password", &reg);
+	ck_assert_int_eq(t_declare_birth(&clerk, "សុខ", "Sok", id1, &e), CR_OK);
+	ck_assert_int_eq(t_declare_birth(&clerk, "ចាន់", "Chan", id2, &e),
+	    CR_OK);
+	memset(&rq, 0, sizeof rq);
+	rq.verb = "register";
+	rq.id = id1;
+	rq.reason = "late";
+	rq.issued = &is;
+	ck_assert_msg(workflow_act(&reg, &rq, &r, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(is.pending, 1);
+	ck_assert_ptr_null(rec_value(&r, "kidc"));
+	rec_free(&r);
+
+	/* Refused whole: a code twice; a code with a wrong check digit. */
+	memcpy(bad, codes, KIDC_LEN);
+	memcpy(bad + KIDC_LEN, codes, KIDC_LEN);
+	bad[2 * KIDC_LEN] = '\0';
+	ck_assert_int_eq(t_receive(&reg, 1, bad, &assigned, &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "in this office's pool already"));
+	bad[2 * KIDC_LEN - 1] = bad[2 * KIDC_LEN - 1] == '0' ? '1' : '0';
+	ck_assert_int_eq(t_receive(&reg, 1, bad, &assigned, &e), CR_ECORRUPT);
+	ck_assert_int_eq(t_receive(&reg, 1, "12345", &assigned, &e),
+	    CR_ECORRUPT);
+	ck_assert_int_eq(kidc_pool_stats(&reg, &st, &e), CR_OK);
+	ck_assert_int_eq((int)st.unused, 0);
+	ck_assert_int_eq((int)st.pending, 1);
+
+	/* The pool arrives: the waiting record takes the oldest code. */
+	ck_assert_msg(t_receive(&reg, 1, codes, &assigned, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_int_eq((int)assigned, 1);
+	ck_assert_int_eq(t_receive(&reg, 1, codes + KIDC_LEN, &assigned, &e),
+	    CR_EEXIST);
+	ck_assert_int_eq(regist_show(&reg, id1, &r, &h, &e), CR_OK);
+	rec_history_free(&h);
+	ck_assert_int_eq(r.action, RA_ASSIGN);
+	ck_assert_int_eq((int)strlen(rec_value(&r, "kidc")), KIDC_LEN);
+	ck_assert_int_eq(memcmp(rec_value(&r, "kidc"), codes, KIDC_LEN), 0);
+	rec_free(&r);
+	rq.id = id2;
+	ck_assert_msg(workflow_act(&reg, &rq, &r, &e) == CR_OK, "%s", e.msg);
+	ck_assert_int_eq(is.pending, 0);
+	ck_assert_int_eq(memcmp(is.code, codes + KIDC_LEN, KIDC_LEN), 0);
+	ck_assert_int_eq((int)is.left, 1);
+	ck_assert_int_eq(is.low, 1);		/* below the default 100 */
+	ck_assert_str_eq(rec_value(&r, "kidc"), is.code);
+	rec_free(&r);
+	ck_assert_int_eq(kidc_pool_stats(&reg, &st, &e), CR_OK);
+	ck_assert_int_eq((int)st.unused, 1);
+	ck_assert_int_eq((int)st.issued, 2);
+	ck_assert_int_eq((int)st.pending, 0);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	/* An upstream receipt up to the change log's end confirms both. */
+	ck_assert_int_eq(store_begin(reg.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(kidc_pool_confirm(tx, 1000, &assigned, &e), CR_OK);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq((int)assigned, 2);
+	ck_assert_int_eq(kidc_pool_stats(&reg, &st, &e), CR_OK);
+	ck_assert_int_eq((int)st.confirmed, 2);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	/* Damage: the last unused code drops off its list. */
+	key[0] = 'U';
+	be64_put((unsigned char *)key + 1, 3);
+	ck_assert_int_eq(store_begin(reg.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_del(tx, ST_KIDC, key, 9, &e), CR_OK);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "kidc.db: 1 pool codes are unused, but 0 "
+	    "are listed as unused") != NULL, "%s", e.msg);
+	store_close(clerk.store);
+	store_close(reg.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 /*
  * Crash safety: a child declares records as fast as it can and writes
  * each id to a pipe after its commit returns; the parent kills it with
@@ -1623,6 +1748,7 @@ store_suite(void)
 	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
 	tcase_add_test(tc, test_cert_print_and_damage);
+	tcase_add_test(tc, test_kidc_pool_core);
 	tcase_add_test(tc, test_store_holds_signals);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(slow, 600);

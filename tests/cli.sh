@@ -115,6 +115,7 @@ done
 run 0 "$CIVREG" forms birth
 grep -qx "sex	choice	required	male,female" "$T/out" || fail "sex field line"
 grep -qx "name_latin	name_latin	optional	-" "$T/out" || fail "name_latin line"
+grep -qx "kidc	kidc	issued	-" "$T/out" || fail "kidc line: issued at registration"
 run 2 "$CIVREG" forms nonsense
 err_has "unknown form 'nonsense'"
 ok "forms and forms KIND"

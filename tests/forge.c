@@ -6,9 +6,14 @@
  * refuse one anyway: this program plays a commune with valid keys that
  * builds, by the format of doc/replication.md, a correctly sealed and
  * signed file holding a changed revision of a record that is not its
- * own.  It writes only the file; the store is opened read-only.
+ * own.  With "codes" instead of a record id it builds an allocation of
+ * identity codes (tests/pool.sh): from an office that is not the
+ * national one, or from the national office but holding codes it never
+ * allocated that way -- a code twice, or one that is not a code.  It
+ * writes only the file; the store is opened read-only.
  *
  * usage: forge STORE RECIPIENT RECORD_ID SEQ OUT
+ *        forge STORE RECIPIENT codes SEQ OUT CODE...
  */
 #include "config.h"
 
@@ -38,9 +43,12 @@ main(int argc, char **argv)
 	struct cr_err e;
 	struct buf v, payload, file;
 	FILE *fp;
+	int codes, i;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: forge STORE RECIPIENT RECORD_ID SEQ OUT\n");
+	codes = argc > 6 && strcmp(argv[3], "codes") == 0;
+	if (argc != 6 && !codes) {
+		fprintf(stderr, "usage: forge STORE RECIPIENT RECORD_ID SEQ OUT\n"
+		    "       forge STORE RECIPIENT codes SEQ OUT CODE...\n");
 		return 1;
 	}
 	err_clear(&e);
@@ -53,27 +61,35 @@ main(int argc, char **argv)
 	    CR_OK || store_begin_read(st, &tx, &e) != CR_OK ||
 	    keys_own(tx, &own, &e) != CR_OK ||
 	    keys_own_chain(tx, h.chain, &h.nchain, &e) != CR_OK ||
-	    keys_peer(tx, argv[2], &peer, &e) != CR_OK ||
-	    store_get(tx, ST_RECORDS, argv[3], strlen(argv[3]), &v, 0, &e) !=
-	    CR_OK || rec_decode(v.data, v.len, &r, &e) != CR_OK) {
+	    keys_peer(tx, argv[2], &peer, &e) != CR_OK || (!codes &&
+	    (store_get(tx, ST_RECORDS, argv[3], strlen(argv[3]), &v, 0, &e) !=
+	    CR_OK || rec_decode(v.data, v.len, &r, &e) != CR_OK))) {
 		fprintf(stderr, "forge: %s\n", e.msg);
 		return 1;
 	}
 	store_abort(tx);
-	/* A new revision of someone else's record, as if it were ours. */
-	rec_set(&r, "name_km", "ក្លែងក្លាយ");
-	r.rev++;
-	rec_vv_bump(&r, own.office);
-	buf_reset(&v);
-	rec_encode(&r, &v);
 	buf_add(&payload, "CP", 2);
 	buf_add_u8(&payload, 1);
 	le_add(&payload, 0, 8);
 	le_add(&payload, 0, 8);
-	buf_add_u8(&payload, 1);		/* a record revision */
+	buf_reset(&v);
+	if (codes) {
+		/* The codes as given, 12 characters each. */
+		for (i = 6; i < argc; i++)
+			buf_add(&v, argv[i], strlen(argv[i]));
+		buf_add_u8(&payload, 6);	/* identity codes */
+		h.kind = RF_ALLOCATION;
+	} else {
+		/* A new revision of someone else's record, as if ours. */
+		rec_set(&r, "name_km", "ក្លែងក្លាយ");
+		r.rev++;
+		rec_vv_bump(&r, own.office);
+		rec_encode(&r, &v);
+		buf_add_u8(&payload, 1);	/* a record revision */
+		h.kind = RF_CHANGES;
+	}
 	le_add(&payload, v.len, 4);
 	buf_add(&payload, v.data, v.len);
-	h.kind = RF_CHANGES;
 	snprintf(h.sender, sizeof h.sender, "%s", own.office);
 	snprintf(h.recipient, sizeof h.recipient, "%s", argv[2]);
 	h.seq = strtoull(argv[4], NULL, 10);

@@ -60,6 +60,31 @@ form twice 'field sex choice required "ភេទ" "Sex" values=male,female value
 refused twice "values_km= given twice for field 'sex'"
 ok "an empty, truncated or invalid UTF-8 label, or labels given twice, are refused"
 
+# issue FIELD: the optional kidc field of an event form that registration
+# fills.  The directive comes after its field here (line 8), so that the
+# refusal names line 8.
+issue_form() {
+	form "$1" "$2"
+	printf '%s\n' "$3" >> "$T/f/$1.form"
+}
+issue_form isgood 'field kidc kidc optional "លេខ" "ID code"' 'issue kidc'
+run 0 "$FORMC" "$T/f/isgood.form"
+out_has '"clerk", NULL, NULL, NULL, "kidc",'
+issue_form istext 'field kidc text optional "លេខ" "ID code"' 'issue kidc'
+run 1 "$FORMC" "$T/f/istext.form"
+err_has "$T/f/istext.form:8: issue names 'kidc', which is not an optional kidc field (registration fills it)"
+issue_form isreq 'field kidc kidc required "លេខ" "ID code"' 'issue kidc'
+run 1 "$FORMC" "$T/f/isreq.form"
+err_has "issue names 'kidc', which is not an optional kidc field"
+issue_form isnone 'field kidc kidc optional "លេខ" "ID code"' 'issue code'
+run 1 "$FORMC" "$T/f/isnone.form"
+err_has "issue names 'code', which is not an optional kidc field"
+sed 's/^class event/class workflow/' "$T/f/isgood.form" > "$T/f/iswf.form"
+sed -i 's/^form isgood/form iswf/' "$T/f/iswf.form"
+run 1 "$FORMC" "$T/f/iswf.form"
+err_has "issue is only for event forms"
+ok "issue names an optional kidc field of an event form, or the form is refused"
+
 # The forms of the tree compile, and every choice has its labels.
 run 0 "$FORMC" "$TOP_SRCDIR"/forms/*.form
 n=$(grep -c '^static const char \*const v_' "$T/out")

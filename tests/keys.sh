@@ -21,13 +21,6 @@ civreg_logged() {
 }
 CIVREG=civreg_logged
 
-# flip FILE OFFSET [XOR]: changes one byte of FILE (xor 1 by default).
-flip() {
-	_b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	# shellcheck disable=SC2059
-	printf "\\$(printf %03o $((_b ^ ${3:-1})))" |
-	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 
 office nat 00 national
 office prov 12 province

@@ -30,6 +30,14 @@ $REG_PW
 	eval "CODE_$1=$2"
 }
 
+# flip FILE OFFSET [MASK]: changes the byte at OFFSET in place (xor MASK).
+flip() {
+	_b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059
+	printf "\\$(printf %03o $((_b ^ ${3:-1})))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # code_of NAME: the office code given to office NAME.
 code_of() { eval "echo \$CODE_$1"; }
 

@@ -35,8 +35,9 @@ struct ffield {
 
 struct fform {
 	char		*file, *key, *cls, *title_km, *title_en, *roles;
-	char		*date, *place, *residence;
+	char		*date, *place, *residence, *issue;
 	int		 code, nfields, date_line, place_line, res_line;
+	int		 issue_line;
 	struct ffield	 f[MAXF];
 };
 
@@ -376,6 +377,9 @@ parse(const char *file, struct fform *fm)
 		} else if (strcmp(w[0], "residence") == 0 && n == 2) {
 			set(&fm->residence, w[1]);
 			fm->res_line = cur_line;
+		} else if (strcmp(w[0], "issue") == 0 && n == 2) {
+			set(&fm->issue, w[1]);
+			fm->issue_line = cur_line;
 		} else if (strcmp(w[0], "section") == 0 && n == 3) {
 			set(&sec_km, w[1]);
 			set(&sec_en, w[2]);
@@ -448,6 +452,15 @@ parse(const char *file, struct fform *fm)
 	    strcmp(find_field(fm, fm->residence)->type, "place")))
 		fail("residence names '%s', which is not a place field",
 		    fm->residence);
+	cur_line = fm->issue_line;
+	if (fm->issue && (!find_field(fm, fm->issue) ||
+	    strcmp(find_field(fm, fm->issue)->type, "kidc") != 0 ||
+	    find_field(fm, fm->issue)->required))
+		fail("issue names '%s', which is not an optional kidc field "
+		    "(registration fills it)", fm->issue);
+	if (fm->issue && fm->cls && strcmp(fm->cls, "event") != 0)
+		fail("issue is only for event forms: a code is issued when an "
+		    "event is registered");
 	for (i = 0; i < fm->nfields; i++) {
 		struct ffield *f = &fm->f[i], *o;
 
@@ -502,7 +515,7 @@ free_form(struct fform *fm)
 	}
 	free(fm->file); free(fm->key); free(fm->cls); free(fm->title_km);
 	free(fm->title_en); free(fm->roles); free(fm->date); free(fm->place);
-	free(fm->residence);
+	free(fm->residence); free(fm->issue);
 	free(fm);
 }
 
@@ -623,7 +636,8 @@ main(int argc, char **argv)
 		cstr(fm->roles); fputs(", ", stdout);
 		cstr(fm->date); fputs(", ", stdout);
 		cstr(fm->place); fputs(", ", stdout);
-		cstr(fm->residence);
+		cstr(fm->residence); fputs(", ", stdout);
+		cstr(fm->issue);
 		printf(",\n\t%d, f_%s\n};\n\n", fm->nfields, fm->key);
 	}
 	puts("const struct form *const form_table[] = {");
