@@ -19,7 +19,15 @@
  *            then writing the signed receipt;
  *   import+  the same for a second commune's N births, at the province
  *            that now holds the first N: the indexes are no longer empty,
- *            so their entries go between others instead of at the end.
+ *            so their entries go between others instead of at the end;
+ *   codes    identity codes coming down (doc/kidc.md, "Pools"): the
+ *            national office generates N codes (kidc_pool_generate, in
+ *            durable transactions of 10000), allocates them to the
+ *            commune as one allocation file (kidc_pool_allocate: the
+ *            ledger updated and the file sealed, signed and fsync'ed in
+ *            one transaction), and the commune imports it (sync_import:
+ *            checks, decryption, every code checked and added to the
+ *            pool in one transaction).
  *
  * Both are reported as records per second of the whole call.  The stores
  * are real ones in a scratch directory (mkdtemp under /tmp unless --dir):
@@ -32,7 +40,7 @@
  * production; the cache is the store's default (64 MB) unless
  * CIVREG_CACHE_MB says otherwise.
  *
- * usage: bench_import [--records N] [--dir DIR] [--keep]
+ * usage: bench_import [--records N] [--codes N] [--dir DIR] [--keep]
  */
 #include "config.h"
 
@@ -154,10 +162,14 @@ make_office(struct office *o)
 		die(&e, "cannot make office %s", o->code);
 }
 
-/* tests/replib.sh's tree_join, through the core calls. */
+/*
+ * tests/replib.sh's tree_join, through the core calls; the national
+ * office (nat, if not the parent) installs the child's chain too, to
+ * seal identity codes for it.
+ */
 static void
 join(struct office *parent, struct office *child, const struct buf *rootfile,
-    const char *fpr)
+    const char *fpr, struct office *nat)
 {
 	struct office_cert c;
 	struct cr_err e;
@@ -171,7 +183,8 @@ join(struct office *parent, struct office *child, const struct buf *rootfile,
 	    &e) != CR_OK || keys_export(&child->adm, &k, &c, &e) != CR_OK ||
 	    keys_certify(&parent->adm, k.data, k.len, &cert, &c, &e) !=
 	    CR_OK || keys_install(&child->adm, cert.data, cert.len, &c, &own,
-	    &e) != CR_OK)
+	    &e) != CR_OK || (nat && keys_install(&nat->adm, cert.data,
+	    cert.len, &c, &own, &e) != CR_OK))
 		die(&e, "cannot certify office %s", child->code);
 	buf_free(&k);
 	buf_free(&cert);
@@ -385,13 +398,57 @@ send(struct office *from, struct office *to, const char *usb, size_t n,
 		die(NULL, "%zu applied, not %zu", in.applied, n);
 }
 
+/* --- identity codes -------------------------------------------------------- */
+
+struct codes_run {
+	double	 gen_s, alloc_s, import_s;
+	off_t	 size;
+};
+
+/* The national office makes n codes and sends them all to office to. */
+static void
+send_codes(struct office *nat, struct office *to, const char *usb, size_t n,
+    struct codes_run *cr)
+{
+	struct session natl;
+	struct kidc_stats st;
+	struct kidc_alloc a;
+	struct sync_result in;
+	struct cr_err e;
+	struct stat sb;
+	double t;
+
+	err_clear(&e);
+	if (user_add(&nat->adm, "natl", ROLE_NATIONAL, "", REG_PW, &e) !=
+	    CR_OK || user_login(nat->adm.store, "natl", REG_PW, &natl, &e) !=
+	    CR_OK)
+		die(&e, "cannot add a national officer");
+	t = now_sec();
+	if (kidc_pool_generate(&natl, n, NULL, NULL, &st, &e) != CR_OK)
+		die(&e, "kidc generate");
+	cr->gen_s = now_sec() - t;
+	t = now_sec();
+	if (kidc_pool_allocate(&natl, to->code, n, usb, &a, &e) != CR_OK)
+		die(&e, "kidc allocate");
+	cr->alloc_s = now_sec() - t;
+	if (stat(a.path, &sb) != 0)
+		die(NULL, "no file %s", a.path);
+	cr->size = sb.st_size;
+	t = now_sec();
+	if (sync_import(&to->reg, a.path, NULL, &in, &e) != CR_OK)
+		die(&e, "import of the allocation");
+	cr->import_s = now_sec() - t;
+	if (in.codes != n)
+		die(NULL, "%zu codes received, not %zu", in.codes, n);
+}
+
 /* --- main ------------------------------------------------------------------ */
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_import [--records N] [--dir DIR] "
-	    "[--keep]\n");
+	fprintf(stderr, "usage: bench_import [--records N] [--codes N] "
+	    "[--dir DIR] [--keep]\n");
 	exit(2);
 }
 
@@ -400,6 +457,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "records", required_argument, NULL, 'n' },
+		{ "codes", required_argument, NULL, 'c' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -411,19 +469,23 @@ main(int argc, char **argv)
 	struct office com2 = { "120102", LV_COMMUNE, { 0 }, { 0 }, "" };
 	struct office_cert c;
 	struct run first, second;
+	struct codes_run codes;
 	struct cr_err e;
 	struct buf rootfile;
 	struct utsname un;
 	struct stat sb;
 	char fpr[KEYS_FPR_HEX + 1], usb[4200];
 	const char *dir = NULL;
-	size_t n = 100000, bytes;
+	size_t n = 100000, ncodes = 100000, bytes;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'n':
 			n = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			ncodes = strtoul(optarg, NULL, 10);
 			break;
 		case 'd':
 			dir = optarg;
@@ -434,7 +496,8 @@ main(int argc, char **argv)
 		default:
 			usage();
 		}
-	if (optind != argc || n == 0)
+	if (optind != argc || n == 0 || ncodes == 0 ||
+	    ncodes > KIDC_ALLOCATE_MAX)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	err_clear(&e);
@@ -463,15 +526,16 @@ main(int argc, char **argv)
 	if (keys_export(&nat.adm, &rootfile, &c, &e) != CR_OK)
 		die(&e, "keys export");
 	keys_fingerprint(c.sign_pk, fpr);
-	join(&nat, &prov, &rootfile, fpr);
-	join(&prov, &com, &rootfile, fpr);
-	join(&prov, &com2, &rootfile, fpr);
+	join(&nat, &prov, &rootfile, fpr, NULL);
+	join(&prov, &com, &rootfile, fpr, &nat);
+	join(&prov, &com2, &rootfile, fpr, &nat);
 	buf_free(&rootfile);
 
 	bytes = fill_office(&com, n);
 	fill_office(&com2, n);
 	send(&com, &prov, usb, n, &first);
 	send(&com2, &prov, usb, n, &second);
+	send_codes(&nat, &com, usb, ncodes, &codes);
 
 	uname(&un);
 	printf("bench_import: %zu births of %zu bytes (encoded), file of %.1f "
@@ -486,6 +550,12 @@ main(int argc, char **argv)
 	printf("import+  N=%-7zu %8.0f rec/s  (%.2f s, into a store of %zu; "
 	    "%.2f s CPU)\n", n, (double)n / second.import_s, second.import_s,
 	    n, second.import_cpu);
+	printf("codes    N=%-7zu generate %.0f codes/s (%.2f s); allocate "
+	    "%.0f codes/s (%.2f s, file of %.1f MB); import %.0f codes/s "
+	    "(%.2f s)\n", ncodes, (double)ncodes / codes.gen_s, codes.gen_s,
+	    (double)ncodes / codes.alloc_s, codes.alloc_s,
+	    (double)codes.size / 1e6, (double)ncodes / codes.import_s,
+	    codes.import_s);
 	store_close(nat.reg.store);
 	store_close(prov.reg.store);
 	store_close(com.reg.store);

@@ -221,3 +221,4 @@ out_has "kidc=$(echo "$c1" | sed 's/\(....\)\(....\)\(....\)/\1 \2 \3/')"
 run 0 at com verify
 run 0 at nat verify
 ok "codes carried upstream are confirmed by the province's receipt; verify agrees"
+echo "$ntest passed, 0 failed"

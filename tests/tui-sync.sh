@@ -251,6 +251,49 @@ wait_for "Main menu"
 keys 8
 sleep 0.2
 
+# --- identity codes: an allocation imported, a code issued ---------------------
+# Both births registered at the commune wait for codes: it has no pool.
+run 0 reg_at c1 kidc stats
+out_has "registrations waiting	2"
+run 0 at nat keys install "$T/keys/c1.cert"
+printf 'national-password\n' > "$T/nat.pw"
+run_in 0 "$ADMIN_PW
+national-password
+" "$CIVREG" -d "$T/nat" -u admin user add natl --role national
+natl() { CIVREG_PASSWORD_FILE=$T/nat.pw "$CIVREG" -d "$T/nat" -u natl "$@"; }
+run 0 natl kidc generate --count 20
+run 0 natl kidc allocate --to 120101 --count 20 --out "$USB"
+login c1 reg "$REG_PW"
+keys 9 2
+wait_for "00-codes-to-120101-000001.crf     identity codes from 00"
+narrow
+keys a
+wait_for "00-codes-to-120101-000001.crf      identity codes imported"
+wait_for "allocation 1 from office 00: 20 identity codes; 2 waiting"
+narrow
+[ -n "$(reg_at c1 show "$b1" | sed -n 's/^kidc=//p')" ] || fail "b1 has no code"
+ok "an allocation of identity codes is imported from the screen; waiting births get codes"
+
+keys Escape Escape Escape
+wait_for "Main menu"
+# shellcheck disable=SC2086
+b3=$(reg_at c1 register birth name_km="ធីតា" mother_name_km="ចាន់" \
+    informant_name="ចាន់" $(echo "$BIRTH" | sed 's/2026-10-01/2026-11-10/'))
+keys 4
+text "$b3"
+keys Enter
+wait_for "Record: $b3"
+keys r
+wait_for "Reason, if late:"
+keys Enter
+code=$(reg_at c1 show "$b3" | sed -n 's/^kidc=//p')
+[ -n "$code" ] || fail "no code issued at registration"
+wait_for "$b3 is now registered, identity code $code."
+narrow
+ok "registering from the screen issues the next code and shows it, grouped in fours"
+keys Escape Escape
+wait_for "Main menu"
+
 # --- roles ----------------------------------------------------------------------
 login c1 clerk "$CLERK_PW"
 keys 9
