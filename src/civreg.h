@@ -433,6 +433,9 @@ int	meta_next(struct txn *, const char *name, uint64_t *,
 	    struct cr_err *);
 const char *meta_level_name(int);
 int	meta_level_code(const char *);
+struct session;
+int	meta_setting_set(struct session *, const char *name, const char *value,
+	    long lo, long hi, long dflt, const char *unit, struct cr_err *);
 
 /* ------------------------------------------------------------------ user.c */
 /* Role codes are stored in users.db; the X-macro is shared with formc. */

@@ -47,6 +47,21 @@ kidc_cmd_check(struct cli *c)
 	return bad ? 2 : 0;
 }
 
+/* --count N, from 1 to max; -1 (said on standard error) if not. */
+static long long
+parse_count(const char *arg, long long max)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > max) {
+		fprintf(stderr, "civreg: --count '%s': give a whole number "
+		    "from 1 to %lld\n", arg, max);
+		return -1;
+	}
+	return n;
+}
+
 /* "generating: 40000 of 100000" on standard error. */
 static void
 show_progress(void *arg, size_t done, size_t total)
@@ -66,7 +81,6 @@ kidc_cmd_generate(struct cli *c)
 	struct kidc_stats st;
 	struct session s;
 	struct cr_err e;
-	char *end;
 	long long n = -1;
 	int ch, rc;
 
@@ -75,14 +89,8 @@ kidc_cmd_generate(struct cli *c)
 	    -1)
 		switch (ch) {
 		case 'n':
-			n = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 1 ||
-			    n > KIDC_GENERATE_MAX) {
-				fprintf(stderr, "civreg: --count '%s': give a "
-				    "whole number from 1 to %d\n", optarg,
-				    KIDC_GENERATE_MAX);
+			if ((n = parse_count(optarg, KIDC_GENERATE_MAX)) < 0)
 				return 2;
-			}
 			break;
 		default:
 			return kidc_usage();
@@ -113,7 +121,6 @@ kidc_cmd_allocate(struct cli *c)
 	struct session s;
 	struct cr_err e;
 	const char *to = NULL, *dir = ".";
-	char *end;
 	long long n = -1;
 	int ch, rc;
 
@@ -128,14 +135,8 @@ kidc_cmd_allocate(struct cli *c)
 			dir = optarg;
 			break;
 		case 'n':
-			n = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 1 ||
-			    n > KIDC_ALLOCATE_MAX) {
-				fprintf(stderr, "civreg: --count '%s': give a "
-				    "whole number from 1 to %d\n", optarg,
-				    KIDC_ALLOCATE_MAX);
+			if ((n = parse_count(optarg, KIDC_ALLOCATE_MAX)) < 0)
 				return 2;
-			}
 			break;
 		default:
 			return kidc_usage();

@@ -911,47 +911,18 @@ kidc_pool_warn_get(struct session *s)
 	return (int)w;
 }
 
-struct warn_set {
-	struct session	*s;
-	uint64_t	 v;
-};
-
-static int
-warn_set_txn(struct txn *tx, void *arg, struct cr_err *e)
-{
-	struct warn_set *w = arg;
-	char detail[100];
-	size_t was = warn_level(tx);
-	int rc;
-
-	if ((rc = meta_put_u64(tx, "kidc.warn", w->v, e)) != CR_OK)
-		return rc;
-	snprintf(detail, sizeof detail, "kidc.warn = %llu codes (was %zu)",
-	    (unsigned long long)w->v, was);
-	return audit_append(tx, w->s->user, w->s->office, AU_CONFIG, "",
-	    detail, e);
-}
-
 /* Warn when fewer unused codes than this are left: administrators. */
 int
 kidc_pool_warn_set(struct session *s, const char *value, struct cr_err *e)
 {
-	struct warn_set w;
-	char *end;
-	long v;
 	int rc;
 
 	if ((rc = authz_check(s, AZ_CONFIG, NULL, e)) != CR_OK) {
 		audit_denied(s, NULL, e);
 		return rc;
 	}
-	v = strtol(value, &end, 10);
-	if (end == value || *end != '\0' || v < 1 || v > KIDC_ALLOCATE_MAX)
-		return err_set(e, CR_EINVAL, "kidc.warn: '%s' is not a number "
-		    "of codes from 1 to %d", value, KIDC_ALLOCATE_MAX);
-	w.s = s;
-	w.v = (uint64_t)v;
-	return store_run(s->store, warn_set_txn, &w, e);
+	return meta_setting_set(s, "kidc.warn", value, 1, KIDC_ALLOCATE_MAX,
+	    KIDC_WARN_DEFAULT, "codes", e);
 }
 
 /* --- counts --------------------------------------------------------------- */

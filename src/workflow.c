@@ -172,30 +172,6 @@ workflow_period_of(struct session *s, const struct form *f)
 	return days > 0 ? days : workflow_period_default(f);
 }
 
-struct period_set {
-	struct session		*s;
-	const struct form	*f;
-	int			 days;
-};
-
-static int
-period_set_txn(struct txn *tx, void *arg, struct cr_err *e)
-{
-	struct period_set *p = arg;
-	char name[64], detail[128];
-	int was, rc;
-
-	snprintf(name, sizeof name, "period.%s", p->f->key);
-	if ((was = workflow_period(tx, p->f, e)) < 0)
-		return -was;
-	if ((rc = meta_put_u64(tx, name, (uint64_t)p->days, e)) != CR_OK)
-		return rc;
-	snprintf(detail, sizeof detail, "%s = %d days (was %d)", name,
-	    p->days, was);
-	return audit_append(tx, p->s->user, p->s->office, AU_CONFIG, "",
-	    detail, e);
-}
-
 /*
  * The legal period of an event kind, in days, as the law in force sets
  * it: a setting of the store, so that an amendment of the law needs no
@@ -205,9 +181,7 @@ int
 workflow_period_set(struct session *s, const char *name, const char *value,
     struct cr_err *e)
 {
-	struct period_set p;
-	char *end;
-	long v;
+	const struct form *f;
 	int rc;
 
 	if ((rc = authz_check(s, AZ_CONFIG, NULL, e)) != CR_OK) {
@@ -215,17 +189,12 @@ workflow_period_set(struct session *s, const char *name, const char *value,
 		return rc;
 	}
 	if (strncmp(name, "period.", 7) != 0 ||
-	    (p.f = form_by_key(name + 7)) == NULL || p.f->cls != FC_EVENT)
+	    (f = form_by_key(name + 7)) == NULL || f->cls != FC_EVENT)
 		return err_set(e, CR_EINVAL, "'%s' is not a setting: the "
 		    "settings are period.KIND for each event form and "
 		    "kidc.warn ('civreg config' lists them)", name);
-	v = strtol(value, &end, 10);
-	if (end == value || *end != '\0' || v < 1 || v > 3650)
-		return err_set(e, CR_EINVAL, "%s: '%s' is not a number of days "
-		    "from 1 to 3650", name, value);
-	p.s = s;
-	p.days = (int)v;
-	return store_run(s->store, period_set_txn, &p, e);
+	return meta_setting_set(s, name, value, 1, 3650,
+	    workflow_period_default(f), "days", e);
 }
 
 /* Current, late or delayed: days from the event to registration. */
