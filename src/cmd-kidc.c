@@ -182,7 +182,8 @@ kidc_cmd_stats(struct cli *c)
 		fprintf(stderr, "civreg: %zu registered record(s) wait for an "
 		    "identity code: ask the national office for a pool "
 		    "('civreg kidc allocate' there)\n", st.pending);
-	else if (s.level != LV_NATIONAL && st.unused < st.warn)
+	else if (st.unused + st.issued + st.confirmed > 0 &&
+	    st.unused < st.warn)	/* an office that issues codes */
 		fprintf(stderr, "civreg: only %zu unused identity codes left, "
 		    "fewer than %zu: ask the national office for a pool\n",
 		    st.unused, st.warn);

@@ -293,6 +293,17 @@ alloc_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    fr.keys.keys[i].len, e)) != CR_OK)
 			goto out;
 		code_key(&k, 'K', code);
+		rc = store_get(tx, ST_KIDC, k.data, k.len, &v, 1, e);
+		if (rc == CR_OK && (v.len < 4 || v.data[3] != KS_FREE))
+			rc = err_set(e, CR_ECORRUPT, "kidc.db: code %s is listed "
+			    "as not allocated but was allocated before: nothing "
+			    "is allocated; run 'civreg verify'", code);
+		else if (rc == CR_ENOTFOUND)
+			rc = err_set(e, CR_ECORRUPT, "kidc.db: code %s is listed "
+			    "as not allocated but was never generated here: "
+			    "nothing is allocated; run 'civreg verify'", code);
+		if (rc != CR_OK)
+			goto out;
 		gen_encode(&v, KS_ALLOCATED, now, a->to, number);
 		if ((rc = store_put(tx, ST_KIDC, k.data, k.len, v.data, v.len,
 		    0, e)) != CR_OK)
@@ -308,6 +319,12 @@ alloc_txn(struct txn *tx, void *arg, struct cr_err *e)
 	snprintf(a->out->path, sizeof a->out->path,
 	    "%.3900s/%s-codes-to-%s-%06llu.crf", a->dir, a->s->office, a->to,
 	    (unsigned long long)number);
+	if (access(a->out->path, F_OK) == 0) {
+		rc = err_set(e, CR_EEXIST, "%s exists already: move it away "
+		    "or give another --out directory; nothing is allocated",
+		    a->out->path);
+		goto out;
+	}
 	/* Written before the commit: a full stick allocates nothing. */
 	if ((rc = sync_write_new(a->out->path, &a->file, a->tmp,
 	    sizeof a->tmp, e)) != CR_OK) {
@@ -810,13 +827,21 @@ kidc_pool_receive(struct txn *tx, struct session *s, const char *sender,
 			err_clear(e);
 			if ((rc = pool_get(tx, code, &had, e)) != CR_OK)
 				goto out;
-			rc = err_set(e, CR_EINVAL, "identity code %s of "
-			    "allocation %llu is in this office's pool already "
-			    "(allocation %llu from office %s): a code is never "
-			    "given out twice, so the file is refused; report it "
-			    "to the national office", code,
-			    (unsigned long long)number,
-			    (unsigned long long)had.number, had.from);
+			if (had.number == number && strcmp(had.from, sender) ==
+			    0)
+				rc = err_set(e, CR_EINVAL, "identity code %s "
+				    "appears twice in allocation %llu: a code "
+				    "is never given out twice, so the file is "
+				    "refused; report it to the national office",
+				    code, (unsigned long long)number);
+			else
+				rc = err_set(e, CR_EINVAL, "identity code %s of "
+				    "allocation %llu is in this office's pool "
+				    "already (allocation %llu from office %s): a "
+				    "code is never given out twice, so the file "
+				    "is refused; report it to the national "
+				    "office", code, (unsigned long long)number,
+				    (unsigned long long)had.number, had.from);
 			goto out;
 		}
 		if (rc != CR_OK)
@@ -1060,10 +1085,14 @@ vpool_state(struct vkidc *vk, const char *code, int state, uint64_t change,
 	err_clear(&e);
 	if (pool_get(vk->tx, code, &p, &e) != CR_OK)
 		kproblem(vk, "%s: code %s: %s", what, code, e.msg);
-	else if (p.state != state || (change && p.change != change))
+	else if (p.state != state)
 		kproblem(vk, "%s: code %s is %s in the pool", what, code,
 		    p.state == KP_UNUSED ? "unused" : p.state == KP_ISSUED ?
 		    "issued" : "confirmed");
+	else if (change && p.change != change)
+		kproblem(vk, "%s: code %s is listed under change %llu, but its "
+		    "pool entry says change %llu", what, code,
+		    (unsigned long long)change, (unsigned long long)p.change);
 }
 
 /* An issued code: its record holds it in the form's issue field. */

@@ -577,11 +577,21 @@ keep_conflict(struct txn *tx, const struct record *r, const void *enc,
 	return rc;
 }
 
+/* The identity code registration issued into r, or NULL. */
+static const char *
+issued_code(const struct record *r, const struct form *f)
+{
+	const char *v = f->issue_field ? rec_value(r, f->issue_field) : NULL;
+
+	return v && *v ? v : NULL;
+}
+
 /* Merges one incoming revision by its version vector. */
 static int
 merge(struct import *im, struct txn *tx, const void *enc, size_t len,
     struct cr_err *e)
 {
+	const struct form *f;
 	struct record in, cur;
 	struct buf b;
 	int rc, same, cmp;
@@ -626,6 +636,20 @@ merge(struct import *im, struct txn *tx, const void *enc, size_t len,
 		goto out;
 	}
 	if (cmp == VV_DOMINATES) {
+		/*
+		 * An issued code is never taken away or replaced: every
+		 * revision after it carries it (resolve_txn keeps it), so
+		 * one that does not is refused with its file.
+		 */
+		f = form_by_code(cur.kind);
+		if (f && issued_code(&cur, f) && (issued_code(&in, f) == NULL ||
+		    strcmp(issued_code(&in, f), issued_code(&cur, f)) != 0)) {
+			rc = err_set(e, CR_EPERM, "the revision of %s from office "
+			    "%s removes or changes its identity code %s, which "
+			    "is never done: the file is refused", in.id,
+			    im->h.sender, issued_code(&cur, f));
+			goto out;
+		}
 		if ((rc = put_incoming(im, tx, &in, enc, len, 1, e)) != CR_OK ||
 		    (rc = conflicts_against(tx, &in, &same, e)) !=
 		    CR_OK)
@@ -1129,6 +1153,7 @@ resolve_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct resolve *rv = arg;
 	struct collect_revs c;
+	const struct form *f;
 	struct record cur, next;
 	struct buf b, k;
 	char detail[300];
@@ -1172,6 +1197,16 @@ resolve_txn(struct txn *tx, void *arg, struct cr_err *e)
 		rec_vv_merge(&next, &c.r[i]);
 		if (c.r[i].rev > rev)
 			rev = c.r[i].rev;
+	}
+	/* An identity code issued on either side stays (the local first). */
+	if ((f = form_by_code(next.kind)) && f->issue_field &&
+	    !issued_code(&next, f)) {
+		const char *code = issued_code(&cur, f);
+
+		for (i = 0; code == NULL && i < c.n; i++)
+			code = issued_code(&c.r[i], f);
+		if (code)
+			rec_set(&next, f->issue_field, code);
 	}
 	next.rev = rev + 1;
 	next.action = RA_MERGE;

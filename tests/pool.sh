@@ -179,17 +179,59 @@ run 2 reg_at com register correction target_ref="$b2" field_name=kidc \
 err_has "field_name: kidc of a birth is the identity code issued at registration: a code is never corrected or replaced"
 ok "an issued code is never corrected"
 
+# --- a pool smaller than the queue; an issued code survives a conflict -------
+b6=$(birth_at com "ហេង" "Heng") && run 0 reg_at com register-record --reason "brought in late" "$b6"
+err_has "$b6 is registered without an identity code"
+# The province gets b5 still waiting, and archives it meanwhile.
+run 0 reg_at com export --to 12 --out "$USB"
+run 0 reg_at prov import "$USB/120101-to-12-000001.crf"
+run 0 reg_at com import "$USB/12-receipt-120101-000001.crf"
+out_has "; 4 identity codes confirmed"
+run 0 reg_at prov archive "$b5"
+run 0 natl kidc allocate --to 120101 --count 1 --out "$USB"
+run 0 reg_at com import "$USB/00-codes-to-120101-000002.crf"
+out_has "applied: allocation 2 from 00: 1 identity codes; 1 waiting registrations given one"
+c5=$(code_of_record com "$b5")
+[ ${#c5} -eq 12 ] || fail "the oldest waiting record got no code"
+[ -z "$(code_of_record com "$b6")" ] || fail "a code beyond the pool"
+run 0 reg_at com kidc stats
+out_has "registrations waiting	1"
+ok "a pool smaller than the queue serves the oldest registrations; the rest wait"
+
+run 0 reg_at com export --to 12 --out "$USB"
+run 0 reg_at prov import "$USB/120101-to-12-000002.crf"
+out_has "1 conflicts"
+# The province keeps its own (archived) revision, which had no code:
+# the resolution keeps the code all the same.
+run 0 reg_at prov resolve "$b5" --keep local --reason "archived here"
+[ "$(code_of_record prov "$b5")" = "$c5" ] || fail "the resolution lost the code"
+run 0 reg_at prov export --to 120101 --out "$USB"
+run 0 reg_at com import "$USB/12-to-120101-000001.crf"
+[ "$(code_of_record com "$b5")" = "$c5" ] || fail "the commune lost the code"
+run 0 reg_at com show "$b5"
+out_has "status: archived"
+run 0 at com verify
+run 0 at prov verify
+ok "a conflict resolved for a revision without the code keeps the issued code"
+
+# One code twice in one file is refused too.
+"${FORGE:?}" "$T/nat" 120101 codes 11 "$T/twice.crf" 294758061398 \
+    294758061398 || fail "forge failed"
+run 2 reg_at com import "$T/twice.crf"
+out_has "rejected: identity code 294758061398 appears twice in allocation 11"
+ok "an allocation listing a code twice is refused"
+
 # --- another office gets other codes ----------------------------------------
-run 0 natl kidc allocate --to 120102 --count 50 --out "$USB"
+run 0 natl kidc allocate --to 120102 --count 49 --out "$USB"
 run 0 reg_at com2 import "$USB/00-codes-to-120102-000001.crf"
-out_has "applied: allocation 1 from 00: 50 identity codes; 0 waiting"
+out_has "applied: allocation 1 from 00: 49 identity codes; 0 waiting"
 run 0 natl kidc allocate --to 120101 --count 6 --out "$USB"
 run 2 natl kidc allocate --to 120101 --count 1 --out "$USB"
 err_has "only 0 identity codes are not allocated yet"
-run 0 reg_at com import "$USB/00-codes-to-120101-000002.crf"
-out_has "applied: allocation 2 from 00: 6 identity codes; 1 waiting registrations given one"
+run 0 reg_at com import "$USB/00-codes-to-120101-000003.crf"
+out_has "applied: allocation 3 from 00: 6 identity codes; 1 waiting registrations given one"
 : > "$T/codes"
-for b in "$b1" "$b2" "$b3" "$b4" "$b5"; do
+for b in "$b1" "$b2" "$b3" "$b4" "$b5" "$b6"; do
 	code_of_record com "$b" >> "$T/codes"
 done
 for n in សុខា ធីតា ដារ៉ា វណ្ណា សុភ័ក្រ ចន្ថា; do
@@ -197,28 +239,29 @@ for n in សុខា ធីតា ដារ៉ា វណ្ណា សុភ័�
 	run 0 reg_at com2 register-record --reason "brought in late" "$b"
 	code_of_record com2 "$b" >> "$T/codes"
 done
-[ "$(grep -c '^[0-9]\{12\}$' "$T/codes")" -eq 11 ] || fail "not 11 codes"
-[ "$(sort -u "$T/codes" | wc -l)" -eq 11 ] || fail "a code went to two records"
+[ "$(grep -c '^[0-9]\{12\}$' "$T/codes")" -eq 12 ] || fail "not 12 codes"
+[ "$(sort -u "$T/codes" | wc -l)" -eq 12 ] || fail "a code went to two records"
 run 0 natl kidc stats
 out_has "generated	60"
 out_has "not allocated	0"
 out_has "allocated	60"
-ok "the national office never allocates a code twice: 11 births in two communes, 11 codes"
+ok "the national office never allocates a code twice: 12 births in two communes, 12 codes"
 
 # --- confirmed upstream ------------------------------------------------------
 run 0 reg_at com export --to 12 --out "$USB"
-run 0 reg_at prov import "$USB/120101-to-12-000001.crf"
-run 0 reg_at com import "$USB/12-receipt-120101-000001.crf"
-out_has "receipt from 12: file 1 acknowledged"
-out_has "; 5 identity codes confirmed"
+run 0 reg_at prov import "$USB/120101-to-12-000003.crf"
+run 0 reg_at com import "$USB/12-receipt-120101-000003.crf"
+out_has "receipt from 12: file 3 acknowledged"
+out_has "; 2 identity codes confirmed"
 run 0 reg_at com kidc stats
 out_has "pool issued	0"
-out_has "pool confirmed	5"
+out_has "pool confirmed	6"
 out_has "pool unused	5"
 # The province holds the records with their codes.
 run 0 reg_at prov show "$b1"
 out_has "kidc=$(echo "$c1" | sed 's/\(....\)\(....\)\(....\)/\1 \2 \3/')"
 run 0 at com verify
+run 0 at prov verify
 run 0 at nat verify
 ok "codes carried upstream are confirmed by the province's receipt; verify agrees"
 echo "$ntest passed, 0 failed"
