@@ -99,6 +99,8 @@ uint32_t be32_get(const unsigned char *);
 int	 utf8_valid(const char *, size_t);
 size_t	 utf8_chars(const char *);
 int	 utf8_has_khmer(const char *);
+void	 utf8_put(struct buf *, uint32_t);
+uint32_t utf8_next(const char **);	/* of valid UTF-8 */
 void	 str_printable(char *out, size_t outsz, const char *in);
 int	 str_in_list(const char *list, const char *item);	/* "a,b,c" */
 
@@ -313,6 +315,11 @@ int	form_validate(const struct form *, const struct kv *, size_t n,
 	    struct cr_err *);
 int	form_check_value(const struct form_field *, const char *value,
 	    char *why, size_t whysz);
+
+/* ------------------------------------------------------------------ name.c */
+/* Names compared across spellings and scripts: tokens separated by ' '. */
+void	name_fold(const char *, struct buf *);	/* in its own script */
+void	name_key(const char *, struct buf *);	/* phonetic, both scripts */
 
 /* ------------------------------------------------------------------ kidc.c */
 #define KIDC_LEN	12

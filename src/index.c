@@ -85,32 +85,6 @@ fold_latin(uint32_t c)
 	return f == '?' ? c : (uint32_t)(unsigned char)f;
 }
 
-static void
-put_utf8(struct buf *b, uint32_t c)
-{
-	unsigned char u[4];
-
-	if (c < 0x80) {
-		u[0] = (unsigned char)c;
-		buf_add(b, u, 1);
-	} else if (c < 0x800) {
-		u[0] = (unsigned char)(0xc0 | c >> 6);
-		u[1] = (unsigned char)(0x80 | (c & 0x3f));
-		buf_add(b, u, 2);
-	} else if (c < 0x10000) {
-		u[0] = (unsigned char)(0xe0 | c >> 12);
-		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-		u[2] = (unsigned char)(0x80 | (c & 0x3f));
-		buf_add(b, u, 3);
-	} else {
-		u[0] = (unsigned char)(0xf0 | c >> 18);
-		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
-		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
-		u[3] = (unsigned char)(0x80 | (c & 0x3f));
-		buf_add(b, u, 4);
-	}
-}
-
 /* in: valid or invalid UTF-8; out: normalized tokens separated by ' '. */
 void
 index_normalize(const char *in, struct buf *out)
@@ -145,7 +119,7 @@ index_normalize(const char *in, struct buf *out)
 			space = 1;
 			continue;
 		}
-		put_utf8(out, fold_latin(c));
+		utf8_put(out, fold_latin(c));
 		space = 0;
 	}
 	if (out->len > 0 && out->data[out->len - 1] == ' ')

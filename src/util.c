@@ -273,6 +273,61 @@ be32_get(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Appends code point c, UTF-8 encoded. */
+void
+utf8_put(struct buf *b, uint32_t c)
+{
+	unsigned char u[4];
+
+	if (c < 0x80) {
+		u[0] = (unsigned char)c;
+		buf_add(b, u, 1);
+	} else if (c < 0x800) {
+		u[0] = (unsigned char)(0xc0 | c >> 6);
+		u[1] = (unsigned char)(0x80 | (c & 0x3f));
+		buf_add(b, u, 2);
+	} else if (c < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | c >> 12);
+		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (c & 0x3f));
+		buf_add(b, u, 3);
+	} else {
+		u[0] = (unsigned char)(0xf0 | c >> 18);
+		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		u[3] = (unsigned char)(0x80 | (c & 0x3f));
+		buf_add(b, u, 4);
+	}
+}
+
+/*
+ * The code point at *p, which must be valid UTF-8 (utf8_valid), and
+ * *p moved past it.
+ */
+uint32_t
+utf8_next(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		c = s[0];
+		*p += 1;
+	} else if (s[0] < 0xe0) {
+		c = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+		*p += 2;
+	} else if (s[0] < 0xf0) {
+		c = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
+		    (s[2] & 0x3f);
+		*p += 3;
+	} else {
+		c = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) <<
+		    12 | (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+		*p += 4;
+	}
+	return c;
+}
+
 /* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
 int
 utf8_valid(const char *s, size_t n)

@@ -1006,6 +1006,100 @@ START_TEST(test_argon2_isolated_signals)
 }
 END_TEST
 
+/* name_fold(a) == name_fold(b), or != when same is 0. */
+static void
+fold_pair(const char *a, const char *b, int same)
+{
+	struct buf x, y;
+
+	buf_init(&x);
+	buf_init(&y);
+	name_fold(a, &x);
+	name_fold(b, &y);
+	ck_assert_msg((x.len == y.len && memcmp(x.data, y.data, x.len) == 0) ==
+	    same, "fold '%s' vs '%s': '%.*s' '%.*s'", a, b, (int)x.len,
+	    (const char *)x.data, (int)y.len, (const char *)y.data);
+	buf_free(&x);
+	buf_free(&y);
+}
+
+static void
+key_is(const char *name, const char *key)
+{
+	struct buf k;
+
+	buf_init(&k);
+	name_key(name, &k);
+	buf_add_u8(&k, 0);
+	ck_assert_msg(strcmp((const char *)k.data, key) == 0,
+	    "key of '%s' is '%s', not '%s'", name, (const char *)k.data, key);
+	buf_free(&k);
+}
+
+/*
+ * Names: Khmer marks in any typing order, zero-width characters and the
+ * common variant letters fold alike; so do Latin case, diacritics and
+ * transliteration variants; the phonetic key is shared by both scripts.
+ */
+START_TEST(test_name_fold_and_key)
+{
+	struct buf b;
+
+	/* Khmer: a zero-width space, a joiner; marks typed out of order. */
+	fold_pair("សុខ ដារ៉ា", "សុ\u200bខ  ដា\u200dរ៉ា", 1);
+	fold_pair("ក្រុម", "កុ្រម", 1);			/* vowel before coeng */
+	fold_pair("ស្ត្រី", "ស្រ្តី", 1);			/* subscript ro last */
+	fold_pair("ហ៊ុន", "ហុ៊ន", 1);			/* shifter after vowel */
+	fold_pair("ម៉ៅ", "មៅ", 1);			/* shifter left out */
+	fold_pair("ណារី", "នារិ", 1);			/* ណ/ន, long/short i */
+	fold_pair("សូភា", "សុភា", 1);
+	fold_pair("ឡាង", "លាង", 1);
+	fold_pair("សុខ", "សៅ", 0);
+	fold_pair("ក្រុម", "កុម", 0);			/* a subscript is not a mark */
+	/* Latin. */
+	fold_pair("Sok Dara", "SOKH  dara", 1);
+	fold_pair("Chea", "Chia", 1);
+	fold_pair("Sophanna", "Sophana", 1);
+	fold_pair("Vanna", "Wanna", 1);
+	fold_pair("Srey", "Srei", 1);
+	fold_pair("Đàra", "dara", 1);
+	fold_pair("Sok", "Sao", 0);
+	fold_pair("Chan", "Chen", 0);
+	/* One key for both scripts and the spellings of each. */
+	key_is("សុខ ដារ៉ា", "SK TR");
+	key_is("Sokh Dara", "SK TR");
+	key_is("Sok Dara", "SK TR");
+	key_is("ចាន់ សុភា", "CN SP");
+	key_is("Chan Sophea", "CN SP");
+	key_is("វិចិត្រ", "VCT");		/* a final subscript ro is silent */
+	key_is("Vichet", "VCT");
+	key_is("ស្រី", "SR");			/* ... not one before a vowel */
+	key_is("Srey", "SR");
+	key_is("ហេង", "HG");
+	key_is("Heng", "HG");
+	key_is("កែវ", "K");
+	key_is("Keo", "K");
+	key_is("សំណាង", "SMNG");
+	key_is("Samnang", "SMNG");
+	key_is("ឈឹម", "CM");
+	key_is("Chhim", "CM");
+	key_is("បុប្ផា", "P");
+	key_is("Bopha", "P");
+	key_is("អុឹម", "AM");
+	key_is("Oeum", "AM");
+	key_is("Kim", "KM");
+	key_is("Chan", "CN");
+	/* Nothing fails: bad bytes are skipped, empty is empty. */
+	buf_init(&b);
+	name_key("", &b);
+	ck_assert_uint_eq(b.len, 0);
+	name_fold("\xff\xfeSok", &b);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_mem_eq(b.data, "sok", 3);
+	buf_free(&b);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -1032,6 +1126,7 @@ core_suite(void)
 	tcase_add_test(tc, test_forms_table);
 	tcase_add_test(tc, test_value_km);
 	tcase_add_test(tc, test_normalize);
+	tcase_add_test(tc, test_name_fold_and_key);
 	tcase_add_test(tc, test_authz);
 	tcase_add_test(tc, test_err_lines);
 	tcase_add_test(tc, test_timeliness);
