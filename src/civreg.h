@@ -230,6 +230,9 @@ int	store_scan_from(struct txn *, int table, const void *key, size_t klen,
 	    store_visit_fn, void *arg, struct cr_err *);
 int	store_index_scan(struct txn *, int index, const void *prefix,
 	    size_t plen, store_visit_fn, void *arg, struct cr_err *);
+/* An index written again from records.db (its rules changed). */
+int	store_index_rebuild(struct txn *, int index, size_t *records,
+	    struct cr_err *);
 int	store_index_share(struct txn *, int index, const void *prefix,
 	    size_t plen, double *share, struct cr_err *);
 const char *store_table_name(int table);
@@ -420,11 +423,14 @@ void	keylist_free(struct keylist *);
 int	keylist_collect(void *keylist, const void *k, size_t kl,
 	    const void *v, size_t vl);
 void	index_name_tokens(const char *text, struct keylist *);
+void	index_name_keys(const char *text, struct keylist *);
+void	index_token_key(const void *tok, size_t, struct buf *key);
 void	index_normalize(const char *in, struct buf *out);
 
 /* ------------------------------------------------------------------ meta.c */
 #define SCHEMA_VERSION	1
-#define INDEX_NAME_VERSION 1	/* name normalization rules (index.c) */
+#define INDEX_NAME_VERSION 2	/* name normalization rules (index.c) */
+#define INDEX_KEY_MARK	0x01	/* before a phonetic key in idx_name.db */
 enum office_level { LV_COMMUNE = 1, LV_DISTRICT = 2, LV_PROVINCE = 3,
 	LV_NATIONAL = 4 };
 
@@ -595,8 +601,10 @@ int	regist_show(struct session *, const char *id, struct record *,
 	    struct rec_history *, struct cr_err *);
 void	rec_history_free(struct rec_history *);
 typedef int (*regist_hit_fn)(void *, const struct record *);
+/* A search's hit and how well it matches (1 best), best first. */
+typedef int (*regist_found_fn)(void *, const struct record *, double score);
 int	regist_search(struct session *, const char *text, size_t limit,
-	    regist_hit_fn, void *, struct cr_err *);
+	    regist_found_fn, void *, struct cr_err *);
 int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 	    struct cr_err *);
 /* The current revision of record id (CR_ENOTFOUND names it). */
@@ -1162,6 +1170,7 @@ int	push_receive(struct store *, const char *user, const char *how,
 
 /* ---------------------------------------------------------------- verify.c */
 int	verify_store(struct session *, FILE *report, struct cr_err *);
+int	verify_reindex(struct session *, size_t *records, struct cr_err *);
 
 /* ------------------------------------------------------------- tui-edit.c */
 /* One line being edited, by grapheme cluster (no curses here). */
@@ -1300,6 +1309,7 @@ int	cmd_show(struct cli *);
 int	cmd_search(struct cli *);
 int	cmd_forms(struct cli *);
 int	cmd_verify(struct cli *);
+int	cmd_reindex(struct cli *);
 int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);

@@ -62,6 +62,10 @@ const struct cli_verb cli_verbs[] = {
 	  "List the forms (key, title), or the fields of one form:\n"
 	  "key<TAB>type<TAB>required|optional|issued<TAB>allowed values or -\n"
 	  "(issued: the identity code registration fills from the pool)." },
+	{ "reindex", cmd_reindex, "reindex",
+	  "Build the name index again by this civreg's name rules\n"
+	  "(administrators; one transaction, audited).  Needed once when\n"
+	  "search or verify says the index was built by older rules." },
 	{ "verify", cmd_verify, "verify",
 	  "Check every database, every index and the audit chain; exits 7 "
 	  "naming the\ndamage if anything is wrong." },

@@ -63,6 +63,27 @@ cmd_verify(struct cli *c)
 	return rc == CR_OK ? 0 : cli_fail(&e);
 }
 
+int
+cmd_reindex(struct cli *c)
+{
+	struct session s;
+	struct cr_err e;
+	size_t n;
+	int rc;
+
+	if (c->argc != 1)
+		return cli_usage("reindex");
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	rc = verify_reindex(&s, &n, &e);
+	cli_logout(&s);
+	if (rc != CR_OK)
+		return cli_fail(&e);
+	printf("idx_name.db rebuilt from %zu records\n", n);
+	return 0;
+}
+
 static int
 print_audit(void *arg, const struct audit_entry *a)
 {

@@ -178,8 +178,9 @@ cmd_show(struct cli *c)
 	return 0;
 }
 
+/* KIND STATUS EVENT_DATE NAMES, after the id if with_id. */
 static int
-print_hit(void *arg, const struct record *r)
+print_line(void *arg, const struct record *r, int with_id)
 {
 	const struct form *f = form_by_code(r->kind);
 	const char *date = f && f->date_field ? rec_value(r, f->date_field) :
@@ -187,7 +188,9 @@ print_hit(void *arg, const struct record *r)
 	size_t i;
 	int first = 1;
 
-	printf("%s\t%s\t%s%s\t%s\t", r->id, f ? f->key : "?",
+	if (with_id)
+		printf("%s\t", r->id);
+	printf("%s\t%s%s\t%s\t", f ? f->key : "?",
 	    rec_status_name(r->status), regist_overdue(arg, r) ? " OVERDUE" : "",
 	    date ? date : "-");
 	for (i = 0; f && i < r->nfields; i++) {
@@ -201,6 +204,20 @@ print_hit(void *arg, const struct record *r)
 	}
 	putchar('\n');
 	return 0;
+}
+
+static int
+print_hit(void *arg, const struct record *r)
+{
+	return print_line(arg, r, 1);
+}
+
+/* A search's hit: the record's line with its score after the id. */
+static int
+print_found(void *arg, const struct record *r, double score)
+{
+	printf("%s\t%.2f\t", r->id, score);
+	return print_line(arg, r, 0);
 }
 
 int
@@ -242,7 +259,7 @@ cmd_search(struct cli *c)
 		return rc;
 	}
 	err_clear(&e);
-	rc = regist_search(&s, (const char *)q.data, (size_t)limit, print_hit,
+	rc = regist_search(&s, (const char *)q.data, (size_t)limit, print_found,
 	    &s, &e);
 	cli_logout(&s);
 	buf_free(&q);

@@ -10,8 +10,11 @@
  * zero-width characters and soft hyphens vanish; Latin letters (Basic,
  * Latin-1, Extended-A/B, Additional: Vietnamese too) lose case and
  * diacritics; hyphens, dots and spaces separate tokens; apostrophes join.
- * Issue 7 adds Khmer mark ordering, spelling variants and a phonetic key;
- * changing these rules means rebuilding the name index.
+ * Version 2 indexes each token as name_fold gives it (Khmer marks in
+ * order, variant letters and transliterations folded) and its phonetic
+ * key (name_key, after a byte 1), so that a search sees through
+ * spellings and scripts; changing these rules means rebuilding the name
+ * index ('civreg reindex').
  */
 #include "config.h"
 
@@ -126,6 +129,7 @@ index_normalize(const char *in, struct buf *out)
 		out->len--;
 }
 
+/* The tokens of a name as the index holds them: name_fold's (name.c). */
 void
 index_name_tokens(const char *text, struct keylist *kl)
 {
@@ -133,13 +137,55 @@ index_name_tokens(const char *text, struct keylist *kl)
 	size_t i, start = 0;
 
 	buf_init(&b);
-	index_normalize(text, &b);
-	for (i = 0; i <= b.len; i++)
+	name_fold(text, &b);
+	for (i = 0; b.len > 0 && i <= b.len; i++)
 		if (i == b.len || b.data[i] == ' ') {
 			keylist_add(kl, b.data + start, i - start);
 			start = i + 1;
 		}
 	buf_free(&b);
+}
+
+/*
+ * The phonetic key of one folded token (name_key) as the index holds
+ * it: after a byte 1, which no folded token begins with; empty if the
+ * token has none.
+ */
+void
+index_token_key(const void *tok, size_t len, struct buf *key)
+{
+	struct buf t, k;
+
+	buf_init(&t);
+	buf_init(&k);
+	buf_reset(key);
+	buf_add(&t, tok, len);
+	buf_add_u8(&t, 0);
+	name_key((const char *)t.data, &k);
+	if (k.len > 0) {
+		buf_add_u8(key, INDEX_KEY_MARK);
+		buf_add(key, k.data, k.len);
+	}
+	buf_free(&t);
+	buf_free(&k);
+}
+
+/* The phonetic keys of a name's tokens, for idx_name.db. */
+void
+index_name_keys(const char *text, struct keylist *kl)
+{
+	struct keylist t = { 0, NULL };
+	struct buf k;
+	size_t i;
+
+	buf_init(&k);
+	index_name_tokens(text, &t);
+	for (i = 0; i < t.n; i++) {
+		index_token_key(t.keys[i].data, t.keys[i].len, &k);
+		keylist_add(kl, k.data, k.len);
+	}
+	keylist_free(&t);
+	buf_free(&k);
 }
 
 void
@@ -183,8 +229,10 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 			if (ff == NULL)
 				continue;
 			if (index == SI_NAME && (ff->type == FT_NAME_KM ||
-			    ff->type == FT_NAME_LATIN))
+			    ff->type == FT_NAME_LATIN)) {
 				index_name_tokens(r->fields[i].value, kl);
+				index_name_keys(r->fields[i].value, kl);
+			}
 			else if (index == SI_KIDC && ff->type == FT_KIDC &&
 			    kidc_normalize(r->fields[i].value, code, why,
 			    sizeof why) == 0)

@@ -608,11 +608,13 @@ idvec_sort_unique(struct idvec *iv)
 struct search {
 	struct session	*s;
 	const char	*text;
-	struct keylist	 q;		/* normalized query tokens */
+	struct keylist	 q;		/* folded query tokens */
+	struct buf	*qk;		/* the phonetic key of each, or empty */
 	int		 names;		/* a name query (not id or KIDC) */
 	unsigned char	 qkey[2];	/* a queue: status, kind (or none) */
 	size_t		 qlen;
 	struct record	*hits;
+	double		*score;		/* of each hit */
 	size_t		 nhits;
 	size_t		 limit;
 };
@@ -625,40 +627,79 @@ hits_free(struct search *sr)
 	for (i = 0; i < sr->nhits; i++)
 		rec_free(&sr->hits[i]);
 	free(sr->hits);
+	free(sr->score);
 	sr->hits = NULL;
+	sr->score = NULL;
 	sr->nhits = 0;
 }
 
-/* Every query token must begin some name token of the record. */
-static int
-record_matches(const struct record *r, const struct keylist *q)
+/*
+ * How well a record's names answer the query, 0 if not at all: every
+ * query token must be a record token (1), begin one (0.9), or sound
+ * like one -- the same phonetic key, in either script (0.75); the
+ * score is their mean.  Ties go to the lower record id.
+ */
+#define SCORE_EXACT	1.0
+#define SCORE_PREFIX	0.9
+#define SCORE_SOUND	0.75
+
+static double
+record_score(const struct record *r, const struct search *sr)
 {
 	const struct form *f = form_by_code(r->kind);
-	struct keylist names = { 0, NULL };
+	struct keylist names = { 0, NULL }, keys = { 0, NULL };
+	double sum = 0, best;
 	size_t i, j;
-	int all = 1;
 
 	for (i = 0; f && i < r->nfields; i++) {
 		const struct form_field *ff = form_field(f, r->fields[i].key);
 
-		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN))
+		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN)) {
 			index_name_tokens(r->fields[i].value, &names);
+			index_name_keys(r->fields[i].value, &keys);
+		}
 	}
-	for (i = 0; i < q->n && all; i++) {
-		for (j = 0; j < names.n; j++)
-			if (names.keys[j].len >= q->keys[i].len &&
-			    memcmp(names.keys[j].data, q->keys[i].data,
-			    q->keys[i].len) == 0)
-				break;
-		all = j < names.n;
+	for (i = 0; i < sr->q.n; i++) {
+		const struct buf *q = &sr->q.keys[i], *k = &sr->qk[i];
+
+		best = 0;
+		for (j = 0; j < names.n && best < SCORE_EXACT; j++)
+			if (names.keys[j].len >= q->len &&
+			    memcmp(names.keys[j].data, q->data, q->len) == 0)
+				best = names.keys[j].len == q->len ?
+				    SCORE_EXACT : SCORE_PREFIX;
+		for (j = 0; j < keys.n && best == 0 && k->len > 0; j++)
+			if (keys.keys[j].len == k->len &&
+			    memcmp(keys.keys[j].data, k->data, k->len) == 0)
+				best = SCORE_SOUND;
+		if (best == 0) {
+			sum = 0;
+			break;
+		}
+		sum += best;
 	}
 	keylist_free(&names);
-	return all;
+	keylist_free(&keys);
+	return sr->q.n ? sum / (double)sr->q.n : 0;
+}
+
+/* Index entries whose key is exactly the phonetic key (not longer). */
+struct exact {
+	struct idvec	*iv;
+	size_t		 klen;
+};
+
+static int
+exact_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct exact *x = arg;
+
+	return kl == x->klen ? idvec_visit(x->iv, k, kl, v, vl) : 0;
 }
 
 static int
 search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
-    struct cr_err *e)
+    struct idvec *sound, struct cr_err *e)
 {
 	char kidc[KIDC_LEN + 1], why[128];
 	double best_share = 1.0;
@@ -705,46 +746,124 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 		    (const char *)sr->q.keys[best].data,
 		    SEARCH_MAX_CANDIDATES);
 	idvec_sort_unique(acc);
+	/* Names that sound like it, in either script; too many: none. */
+	if (rc == CR_OK && sr->qk[best].len > 0) {
+		struct exact x = { sound, sr->qk[best].len };
+
+		rc = store_index_scan(tx, SI_NAME, sr->qk[best].data,
+		    sr->qk[best].len, exact_visit, &x, e);
+		if (sound->full)
+			sound->n = 0;
+		idvec_sort_unique(sound);
+	}
 	return rc;
 }
 
+/* Reads candidate id and keeps it if it matches; 1 when done. */
+static int
+search_take(struct search *sr, struct txn *tx, const char *id,
+    struct buf *b, struct cr_err *e)
+{
+	struct record r;
+	double score = 1;
+	int rc;
+
+	rc = store_get(tx, ST_RECORDS, id, strlen(id), b, 0, e);
+	if (rc == CR_ENOTFOUND) {
+		err_clear(e);
+		return CR_OK;
+	}
+	if (rc != CR_OK || (rc = rec_decode(b->data, b->len, &r, e)) != CR_OK)
+		return rc;
+	if (authz_check(sr->s, AZ_READ, form_by_code(r.kind), e) != CR_OK ||
+	    (sr->names && (score = record_score(&r, sr)) <= 0)) {
+		err_clear(e);
+		rec_free(&r);
+		return CR_OK;
+	}
+	sr->hits = xrealloc(sr->hits, (sr->nhits + 1) * sizeof *sr->hits);
+	sr->score = xrealloc(sr->score, (sr->nhits + 1) * sizeof *sr->score);
+	sr->score[sr->nhits] = score;
+	sr->hits[sr->nhits++] = r;
+	return CR_OK;
+}
+
+/* Best score first; then the lower record id. */
+static int
+hit_cmp(const void *a, const void *b, void *arg)
+{
+	const struct search *sr = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (sr->score[i] != sr->score[j])
+		return sr->score[i] > sr->score[j] ? -1 : 1;
+	return strcmp(sr->hits[i].id, sr->hits[j].id);
+}
+
+static void
+hits_rank(struct search *sr)
+{
+	struct record *h;
+	double *sc;
+	size_t *o, i;
+
+	if (sr->nhits < 2)
+		return;
+	o = xcalloc(sr->nhits, sizeof *o);
+	for (i = 0; i < sr->nhits; i++)
+		o[i] = i;
+	qsort_r(o, sr->nhits, sizeof *o, hit_cmp, sr);
+	h = xcalloc(sr->nhits, sizeof *h);
+	sc = xcalloc(sr->nhits, sizeof *sc);
+	for (i = 0; i < sr->nhits; i++) {
+		h[i] = sr->hits[o[i]];
+		sc[i] = sr->score[o[i]];
+	}
+	free(sr->hits);
+	free(sr->score);
+	free(o);
+	sr->hits = h;
+	sr->score = sc;
+}
+
+/*
+ * Records whose names match go first, lowest id first, up to the limit;
+ * then, if there is room, records whose names only sound alike; then
+ * all of them by score.
+ */
 static int
 search_read(struct search *sr, struct cr_err *e)
 {
-	struct idvec acc = { NULL, 0, 0, 0 };
+	struct idvec acc = { NULL, 0, 0, 0 }, sound = { NULL, 0, 0, 0 };
 	struct txn *tx;
 	struct buf b;
+	uint64_t version;
 	size_t i;
 	int rc;
 
 	buf_init(&b);
 	if ((rc = store_begin_read(sr->s->store, &tx, e)) != CR_OK)
 		return rc;
-	rc = search_candidates(tx, sr, &acc, e);
-	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->limit; i++) {
-		struct record r;
-
-		rc = store_get(tx, ST_RECORDS, acc.v[i], strlen(acc.v[i]), &b,
-		    0, e);
-		if (rc == CR_ENOTFOUND) {
-			rc = CR_OK;
-			continue;
-		}
-		if (rc != CR_OK || (rc = rec_decode(b.data, b.len, &r, e)) !=
-		    CR_OK)
-			break;
-		if (authz_check(sr->s, AZ_READ, form_by_code(r.kind), e) !=
-		    CR_OK || (sr->names && !record_matches(&r, &sr->q))) {
-			err_clear(e);
-			rec_free(&r);
-			continue;
-		}
-		sr->hits = xrealloc(sr->hits, (sr->nhits + 1) *
-		    sizeof *sr->hits);
-		sr->hits[sr->nhits++] = r;
-	}
+	if (sr->q.n > 0 && sr->qlen == 0 && (rc = meta_get_u64(tx,
+	    "index.name", &version, 0, e)) == CR_OK &&
+	    version != INDEX_NAME_VERSION)
+		rc = err_set(e, CR_EINVAL, "this store's name index was built "
+		    "by name rules version %llu, and this civreg uses %d: an "
+		    "administrator runs 'civreg reindex' once",
+		    (unsigned long long)version, INDEX_NAME_VERSION);
+	if (rc == CR_OK)
+		rc = search_candidates(tx, sr, &acc, &sound, e);
+	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->limit; i++)
+		rc = search_take(sr, tx, acc.v[i], &b, e);
+	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->limit; i++)
+		if (bsearch(sound.v[i], acc.v, acc.n, sizeof *acc.v,
+		    id_cmp) == NULL)
+			rc = search_take(sr, tx, sound.v[i], &b, e);
 	store_abort(tx);	/* read only */
+	if (rc == CR_OK)
+		hits_rank(sr);
 	free(acc.v);
+	free(sound.v);
 	buf_free(&b);
 	return rc;
 }
@@ -762,14 +881,15 @@ search_note(struct txn *tx, void *arg, struct cr_err *e)
 	    detail, e);
 }
 
-static int search_run(struct search *, regist_hit_fn, void *,
-    struct cr_err *);
+static int search_run(struct search *, regist_hit_fn, regist_found_fn,
+    void *, struct cr_err *);
 
 int
 regist_search(struct session *s, const char *text, size_t limit,
-    regist_hit_fn visit, void *arg, struct cr_err *e)
+    regist_found_fn visit, void *arg, struct cr_err *e)
 {
 	struct search sr;
+	size_t i;
 	int rc;
 
 	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
@@ -789,12 +909,17 @@ regist_search(struct session *s, const char *text, size_t limit,
 		return err_set(e, CR_EINVAL, "nothing to search for: give a "
 		    "name, an identity code or a record id");
 	}
-	return search_run(&sr, visit, arg, e);
+	sr.qk = xcalloc(sr.q.n, sizeof *sr.qk);
+	for (i = 0; i < sr.q.n; i++) {
+		buf_init(&sr.qk[i]);
+		index_token_key(sr.q.keys[i].data, sr.q.keys[i].len, &sr.qk[i]);
+	}
+	return search_run(&sr, NULL, visit, arg, e);
 }
 
 static int
-search_run(struct search *sr, regist_hit_fn visit, void *arg,
-    struct cr_err *e)
+search_run(struct search *sr, regist_hit_fn visit, regist_found_fn found,
+    void *arg, struct cr_err *e)
 {
 	size_t i;
 	int rc, tries = 0;
@@ -808,9 +933,13 @@ search_run(struct search *sr, regist_hit_fn visit, void *arg,
 	if (rc == CR_OK)
 		rc = store_run(sr->s->store, search_note, sr, e);
 	for (i = 0; rc == CR_OK && i < sr->nhits; i++)
-		if (visit(arg, &sr->hits[i]) != 0)
+		if ((found ? found(arg, &sr->hits[i], sr->score[i]) :
+		    visit(arg, &sr->hits[i])) != 0)
 			break;
 	hits_free(sr);
+	for (i = 0; sr->qk && i < sr->q.n; i++)
+		buf_free(&sr->qk[i]);
+	free(sr->qk);
 	keylist_free(&sr->q);
 	return rc;
 }
@@ -837,7 +966,7 @@ regist_queue(struct session *s, int status, int kind, size_t limit,
 	sr.qkey[0] = (unsigned char)status;
 	sr.qkey[1] = (unsigned char)kind;
 	sr.qlen = kind ? 2 : 1;
-	return search_run(&sr, visit, arg, e);
+	return search_run(&sr, visit, NULL, arg, e);
 }
 
 /*

@@ -466,6 +466,79 @@ store_put_fresh(struct txn *tx, const struct record *r, const void *enc,
 	return CR_OK;
 }
 
+/*
+ * Builds one index again from records.db, in the caller's transaction:
+ * after its rules changed (INDEX_NAME_VERSION).  The old entries go
+ * (DB->truncate on the plain handle), the new ones are queued and
+ * written sorted like a fresh record's; one cleanup path.
+ */
+int
+store_index_rebuild(struct txn *tx, int index, size_t *records,
+    struct cr_err *e)
+{
+	DB *raw = tx->st->idx_raw[index];
+	DBC *c = NULL;
+	DBT k, d;
+	struct keylist kl;
+	struct record r;
+	struct cr_err de;
+	u_int32_t gone;
+	size_t j;
+	int rc, ret;
+
+	*records = 0;
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC;	/* DB_THREAD handles */
+	if ((ret = st_flush(tx, e)) != CR_OK)
+		return ret;
+	if ((rc = raw->truncate(raw, tx->t, &gone, 0)) != 0)
+		return st_fail(tx->st, e, rc, "cannot empty",
+		    index_files[index]);
+	if (tx->runs == NULL)
+		tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
+	if ((rc = tx->st->rec_raw->cursor(tx->st->rec_raw, tx->t, &c, 0)) !=
+	    0) {
+		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
+		    table_files[ST_RECORDS]);
+		goto out;
+	}
+	while ((rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		rec_init(&r);
+		if (rec_decode(d.data, d.size, &r, &de) == CR_OK) {
+			index_keys_record(index, &r, &kl);
+			for (j = 0; j < kl.n; j++) {
+				st_run_add(&tx->runs[index], kl.keys[j].data,
+				    kl.keys[j].len, k.data, k.size);
+				tx->pending += kl.keys[j].len + k.size + 8;
+			}
+			keylist_free(&kl);
+		}
+		rec_free(&r);
+		(*records)++;
+		if (tx->pending >= ST_RUN_MAX) {
+			if ((ret = st_flush(tx, e)) != CR_OK)
+				goto out;
+			tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
+		}
+	}
+	if (rc != DB_NOTFOUND) {
+		ret = st_fail(tx->st, e, rc, "read failed",
+		    table_files[ST_RECORDS]);
+		goto out;
+	}
+	ret = CR_OK;
+out:
+	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
+		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
+		    table_files[ST_RECORDS]);
+	free(k.data);
+	free(d.data);
+	if (ret == CR_OK)
+		ret = st_flush(tx, e);
+	return ret;
+}
+
 static void st_free(struct store *);
 static int st_open(const char *, int, struct store **, struct cr_err *);
 

@@ -92,6 +92,14 @@ rows_add_record(void *arg, const struct record *rec)
 	return 0;
 }
 
+/* A search's hit: the same row; the order is the rank already. */
+static int
+rows_add_found(void *arg, const struct record *rec, double score)
+{
+	(void)score;
+	return rows_add_record(arg, rec);
+}
+
 static void
 rows_draw(const struct rows *r, int sel, int y0, int y1)
 {
@@ -130,7 +138,7 @@ search_run(struct search *s)
 	if (q[strspn(q, " ")] == '\0')
 		return;
 	if (regist_search(&tui_session, q, (size_t)(LINES - 6),
-	    rows_add_record, &s->r, &e) != CR_OK) {
+	    rows_add_found, &s->r, &e) != CR_OK) {
 		if (e.code == CR_EINVAL)
 			tui_message("%s", e.msg);	/* type more */
 		else

@@ -347,10 +347,11 @@ struct hits {
 };
 
 static int
-hit(void *arg, const struct record *r)
+hit(void *arg, const struct record *r, double score)
 {
 	struct hits *h = arg;
 
+	ck_assert(score > 0 && score <= 1);
 	if (h->n++ == 0)
 		snprintf(h->first, sizeof h->first, "%s", r->id);
 	return 0;
@@ -985,6 +986,59 @@ START_TEST(test_kidc_pool_core)
 	    "are listed as unused") != NULL, "%s", e.msg);
 	store_close(clerk.store);
 	store_close(reg.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+static int
+count_found(void *arg, const struct record *r, double score)
+{
+	(void)r;
+	(void)score;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * A store whose name index was built by older name rules: search says
+ * to reindex, verify reports it, a clerk may not reindex, an
+ * administrator's reindex rebuilds it and search and verify are right
+ * again.
+ */
+START_TEST(test_reindex)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session admin, clerk;
+	struct cr_err e;
+	struct txn *tx;
+	size_t n = 0, records;
+
+	t_login(dir, "clerk", T_CLERK_PW, &clerk);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	ck_assert_int_eq(t_declare_birth(&clerk, "សុខ ដារ៉ា", "Sokh Dara", id,
+	    &e), CR_OK);
+	ck_assert_int_eq(t_declare_birth(&clerk, "ចាន់", "Chan", id, &e),
+	    CR_OK);
+	ck_assert_int_eq(store_begin(admin.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(meta_put_u64(tx, "index.name", 1, &e), CR_OK);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(regist_search(&clerk, "Sok", 10, count_found, &n, &e),
+	    CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "'civreg reindex'"));
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+	ck_assert_int_eq(verify_reindex(&clerk, &records, &e), CR_EPERM);
+	ck_assert_msg(verify_reindex(&admin, &records, &e) == CR_OK, "%s",
+	    e.msg);
+	ck_assert_uint_eq(records, 2);
+	ck_assert_int_eq(regist_search(&clerk, "Sok", 10, count_found, &n, &e),
+	    CR_OK);
+	ck_assert_uint_eq(n, 1);
+	n = 0;
+	ck_assert_int_eq(regist_search(&clerk, "Sok", 10, count_found, &n, &e),
+	    CR_OK);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+	store_close(clerk.store);
 	store_close(admin.store);
 	t_store_remove(dir);
 }
@@ -1749,6 +1803,7 @@ store_suite(void)
 	tcase_add_test(tc, test_verify_finds_record_damage);
 	tcase_add_test(tc, test_cert_print_and_damage);
 	tcase_add_test(tc, test_kidc_pool_core);
+	tcase_add_test(tc, test_reindex);
 	tcase_add_test(tc, test_store_holds_signals);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(slow, 600);

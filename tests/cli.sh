@@ -100,6 +100,29 @@ run 0 as_clerk search nobody
 [ ! -s "$T/out" ] || fail "search nobody found something"
 ok "search finds records by Khmer and Latin names, id first"
 
+# Spellings and scripts (doc/search.md): Sok finds Sokh, Chia finds Chea,
+# a Khmer name typed with its marks out of order or with a zero-width
+# space is found, and a Latin query finds a Khmer-only name by sound.
+id3=$(as_clerk register birth name_km="ចាន់ សុភ័ក្រ" mother_name_km="ចាន់ សុភា" \
+    informant_name="ចាន់ សុភា" $BIRTH) || fail "declare a Khmer-only name"
+run 0 as_clerk search "Sok Dara"		# the record says Sokh Dara
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id" ] || fail "Sok Dara"
+[ "$(head -n 1 "$T/out" | cut -f2)" = "1.00" ] || fail "a spelling scores 1"
+run 0 as_clerk search "Sok Dar"
+[ "$(head -n 1 "$T/out" | cut -f2)" = "0.95" ] || fail "a prefix scores 0.9"
+run 0 as_clerk search "Chen Thida"		# Chan, by sound
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id2" ] || fail "Chen finds Chan"
+[ "$(head -n 1 "$T/out" | cut -f2)" = "0.88" ] || fail "Chen Thida score"
+run 0 as_clerk search "$(printf 'ស\342\200\213ុខ')"		# a zero-width space
+[ "$(cut -f1 "$T/out")" = "$id" ] || fail "a zero-width space in the query"
+run 0 as_clerk search "Sophak"
+[ "$(cut -f1 "$T/out")" = "$id3" ] || fail "Sophak finds សុភ័ក្រ by sound"
+[ "$(cut -f2 "$T/out")" = "0.75" ] || fail "a match by sound scores 0.75"
+run 0 as_clerk search "Chan"
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id2" ] || fail "names before sounds"
+[ "$(wc -l < "$T/out")" -eq 3 ] || fail "Chan: Thida by name, both mothers by sound"
+ok "search sees through spellings and scripts, ranked with a score column"
+
 run 0 "$CIVREG" forms
 [ "$(wc -l < "$T/out")" -eq 18 ] || fail "forms lists $(wc -l < "$T/out") forms"
 grep -qx "birth	Live birth" "$T/out" || fail "forms birth line"
@@ -167,6 +190,6 @@ if [ -d "$SHARED_DATA/gazetteer" ]; then
 fi
 
 run 0 as_admin verify
-out_has "ok: 2 records, 2 revisions, 2 changes"
+out_has "ok: 3 records, 3 revisions, 3 changes"
 ok "verify passes"
 echo "$ntest passed, 0 failed"
