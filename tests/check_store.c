@@ -357,6 +357,12 @@ hit(void *arg, const struct record *r, double score)
 	return 0;
 }
 
+static int
+queue_hit(void *arg, const struct record *r)
+{
+	return hit(arg, r, 1.0);
+}
+
 static size_t
 search(struct session *s, const char *q, char *first)
 {
@@ -482,7 +488,7 @@ log_rev(struct txn *tx, const struct record *r, const struct buf *enc)
  */
 START_TEST(test_store_put_fresh)
 {
-	char *dir = t_store_new(), id[REC_IDLEN];
+	char *dir = t_store_new(), id[REC_IDLEN], first[REC_IDLEN];
 	struct session s, admin;
 	struct record r, r2;
 	struct buf enc, enc2;
@@ -504,7 +510,7 @@ START_TEST(test_store_put_fresh)
 	ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len, &e),
 	    CR_EEXIST);
 	ck_assert_uint_eq(token_ids(tx, "veasna", "120101-00000050"), 1);
-	ck_assert_uint_eq(token_ids(tx, "sokh", NULL), 1);
+	ck_assert_uint_eq(token_ids(tx, "sok", NULL), 1);	/* folded */
 	store_abort(tx);
 	/* Aborted: neither the record nor its entries. */
 	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
@@ -542,7 +548,9 @@ START_TEST(test_store_put_fresh)
 	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
 	ck_assert_uint_eq(search(&s, "kosal", NULL), 0);
 	ck_assert_uint_eq(search(&s, "sophal mony", NULL), 1);
-	ck_assert_uint_eq(search(&s, "sokh dara", NULL), 1);
+	/* The copies keep the Khmer name សុខ ដារ៉ា: they sound alike. */
+	ck_assert_uint_eq(search(&s, "sokh dara", first), 3);
+	ck_assert_str_eq(first, id);
 	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
 
 	rec_free(&r);
@@ -667,19 +675,19 @@ START_TEST(test_drafts_and_queues)
 	/* Queues by status, lowest ids first. */
 	ck_assert_int_eq(t_declare_birth(&s, "សុខ", "Sok", id, &e), CR_OK);
 	ck_assert_int_eq(t_declare_birth(&s, "ចាន់", "Chan", id, &e), CR_OK);
-	ck_assert_int_eq(regist_queue(&s, RS_DECLARED, 0, 0, hit, &h, &e),
+	ck_assert_int_eq(regist_queue(&s, RS_DECLARED, 0, 0, queue_hit, &h, &e),
 	    CR_OK);
 	ck_assert_uint_eq(h.n, 2);
 	ck_assert_str_eq(h.first, "120101-00000001");
 	h.n = 0;
-	ck_assert_int_eq(regist_queue(&s, RS_DECLARED, 2, 0, hit, &h, &e),
+	ck_assert_int_eq(regist_queue(&s, RS_DECLARED, 2, 0, queue_hit, &h, &e),
 	    CR_OK);
 	ck_assert_uint_eq(h.n, 0);	/* no deaths */
-	ck_assert_int_eq(regist_queue(&s, RS_NOTIFIED, 0, 0, hit, &h, &e),
+	ck_assert_int_eq(regist_queue(&s, RS_NOTIFIED, 0, 0, queue_hit, &h, &e),
 	    CR_OK);
 	ck_assert_uint_eq(h.n, 0);
-	ck_assert_int_eq(regist_queue(&other, RS_DECLARED, 0, 0, hit, &h, &e),
-	    CR_EPERM);
+	ck_assert_int_eq(regist_queue(&other, RS_DECLARED, 0, 0, queue_hit, &h,
+	    &e), CR_EPERM);
 	{
 		/* Leases: one terminal's lease is seen by another. */
 		struct lease l;
