@@ -324,6 +324,140 @@ int	form_check_value(const struct form_field *, const char *value,
 void	name_fold(const char *, struct buf *);	/* in its own script */
 void	name_key(const char *, struct buf *);	/* phonetic, both scripts */
 
+/* ----------------------------------------------------------------- match.c */
+/*
+ * The record-matching engine: de-duplication of one set of records and
+ * linkage of two, by blocking, field comparison and Fellegi-Sunter
+ * weights estimated by EM.  A caller describes its records with a schema
+ * (a const table of typed fields and of blocking passes), adds rows of
+ * UTF-8 strings, runs the engine once and reads back the accepted pairs
+ * (and clusters).  All state lives in the struct match_set.
+ */
+#define MATCH_MAX_FIELDS	16	/* fields in a schema */
+#define MATCH_MAX_LEVELS	4	/* agreement levels of a field, 0 best */
+#define MATCH_MISSING		15	/* level: a value is missing */
+#define MATCH_MAX_PARTS		3	/* key parts in a blocking pass */
+
+enum match_type {
+	MATCH_NAME,	/* person name, one or more tokens: Jaro-Winkler */
+	MATCH_TEXT,	/* free text, address: edit distance without spaces */
+	MATCH_DATE,	/* YYYYMMDD or YYYY-MM-DD (any non-digits ignored) */
+	MATCH_CODE,	/* identifier, postcode, number: exact or few edits */
+	MATCH_CAT	/* small categorical (sex, state): equal or not */
+};
+
+struct match_field {
+	const char	*name;
+	enum match_type	 type;
+	int		 partner;	/* field whose value may have been swapped
+					   with this one (given/family name,
+					   address lines), or -1; set both ways */
+	int		 group;		/* fields with the same group > 0 are
+					   weighed as one (see match.c) */
+};
+
+enum match_key {
+	MATCH_KEY_EXACT,	/* the normalized value (spaces removed) */
+	MATCH_KEY_PREFIX,	/* its first arg code points */
+	MATCH_KEY_SUFFIX,	/* its last arg code points */
+	MATCH_KEY_PHONETIC,	/* sound key (Latin) or skeleton (Khmer) */
+	MATCH_KEY_PAIR,		/* sound keys of field and partner, sorted:
+				   the same key after a swap */
+	MATCH_KEY_TOKENS,	/* one key per token of field and partner:
+				   several keys per record */
+	MATCH_KEY_YEAR		/* the year of a date */
+};
+
+struct match_part {
+	int		 field;
+	enum match_key	 kind;
+	int		 arg;
+};
+
+/* One blocking pass: records whose keys are equal in every part are
+ * compared.  A record missing a part's field gets no key in the pass. */
+struct match_pass {
+	int			nparts;
+	struct match_part	part[MATCH_MAX_PARTS];
+};
+
+struct match_schema {
+	const struct match_field	*fields;
+	size_t				 nfields;
+	const struct match_pass		*passes;
+	size_t				 npasses;
+};
+
+struct match_opts {
+	size_t	max_block;	/* bigger blocks are skipped (200) */
+	int	date_days;	/* dates this many days apart are close (5) */
+	double	threshold;	/* accept posterior P(match) >= this (0.5) */
+	int	closure;	/* group accepted pairs into clusters (1) */
+	size_t	max_cluster;	/* refuse unions making a bigger cluster (50) */
+	int	one_to_one;	/* linkage: each record in at most one pair (0) */
+	int	em_max_iter;	/* EM iterations at most (500) */
+	int	threads;	/* comparison threads, 1 or more (1) */
+};
+
+struct match_pair {
+	uint32_t	a, b;		/* record numbers, a < b */
+	double		weight;		/* sum of log2(m/u) over the fields */
+	double		posterior;	/* P(match | agreement pattern) */
+};
+
+struct match_result {
+	struct match_pair	*pairs;	/* accepted, by a then b */
+	size_t			 npairs;
+	uint32_t		*cluster;	/* per record: smallest record
+						   number of its cluster (with
+						   closure), else NULL */
+	size_t			 nrecords;
+	size_t			 candidates;	/* distinct pairs compared */
+	size_t			 blocks_skipped;/* blocks over max_block */
+	size_t			 clusters_refused;/* unions over max_cluster */
+	size_t			 patterns;	/* distinct agreement patterns */
+	double			 p;		/* estimated share of matches */
+	/* m = P(level | match), u = P(level | non-match), per field; a
+	 * group's at its first field, its other fields have nlevels 0 */
+	double			 m[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
+	double			 u[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
+	int			 nlevels[MATCH_MAX_FIELDS];
+	int			 iterations;	/* EM iterations run */
+	int			 converged;
+};
+
+struct match_set;
+
+void	 match_opts_default(struct match_opts *);
+/* linkage: records of source 0 are compared only with those of source 1. */
+struct match_set *match_new(const struct match_schema *, int linkage);
+void	 match_free(struct match_set *);
+/* values[nfields], NULL or "" for missing; copied, normalized (case,
+ * spaces, zero-width marks), 1000 bytes kept; returns the record number
+ * (records are numbered from 0 in the order added, fewer than 2^32). */
+uint32_t match_add(struct match_set *, int source, const char *const *values);
+size_t	 match_count(const struct match_set *);
+/* 0 on success, -1 if the schema is invalid (no pass, too many fields,
+ * a bad partner or key part); the result is then empty. */
+int	 match_run(struct match_set *, const struct match_opts *,
+	    struct match_result *);
+void	 match_result_free(struct match_result *);
+/* Levels of one pair of added records (levels[nfields]; partners read
+ * crosswise when better); for a screen that explains a proposed pair.
+ * opts may be NULL (defaults). */
+void	 match_compare(const struct match_set *, const struct match_opts *,
+	    uint32_t a, uint32_t b, int *levels);
+
+/* The comparators, on UTF-8 strings compared by code point. */
+double	 match_jaro_winkler(const char *, const char *);
+int	 match_edit_distance(const char *, const char *);  /* with swaps */
+/* Agreement level of two values of a type: 0 .. match_nlevels()-1, or
+ * MATCH_MISSING when either is empty. */
+int	 match_level(enum match_type, const char *, const char *, int date_days);
+int	 match_nlevels(enum match_type);
+/* Sound key of a name into out (NUL-terminated, at most outsz bytes). */
+void	 match_phonetic(const char *, char *out, size_t outsz);
+
 /* ------------------------------------------------------------------ kidc.c */
 #define KIDC_LEN	12
 int	kidc_normalize(const char *in, char out[KIDC_LEN + 1], char *why,

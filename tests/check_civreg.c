@@ -103,6 +103,7 @@ main(void)
 	sr = srunner_create(core_suite());
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, tui_suite());
+	srunner_add_suite(sr, match_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

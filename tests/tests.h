@@ -14,6 +14,7 @@
 Suite	*core_suite(void);
 Suite	*store_suite(void);
 Suite	*tui_suite(void);
+Suite	*match_suite(void);
 
 /* A fresh store in a new temporary directory, with admin and clerk. */
 char	*t_store_new(void);
