@@ -739,6 +739,16 @@ typedef int (*regist_hit_fn)(void *, const struct record *);
 typedef int (*regist_found_fn)(void *, const struct record *, double score);
 int	regist_search(struct session *, const char *text, size_t limit,
 	    regist_found_fn, void *, struct cr_err *);
+/* A search with what else is known of the person (NULL: not known). */
+struct search_query {
+	const char	*text;		/* names, an identity code, a record id */
+	const char	*born;		/* date of birth, YYYY-MM-DD */
+	const char	*mother;	/* the mother's name, either script */
+	const char	*father;
+	const char	*place;		/* a gazetteer code */
+};
+int	regist_search_query(struct session *, const struct search_query *,
+	    size_t limit, regist_found_fn, void *, struct cr_err *);
 int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 	    struct cr_err *);
 /* The current revision of record id (CR_ENOTFOUND names it). */

@@ -55,9 +55,12 @@ const struct cli_verb cli_verbs[] = {
 	{ "show", cmd_show, "show ID",
 	  "Print a record: its status, each field as key=value, then its "
 	  "history." },
-	{ "search", cmd_search, "search [--limit N] TEXT...",
-	  "Find records by name (Khmer or Latin), identity code or record id; "
-	  "one line\nper record: id, kind, status, event date, names." },
+	{ "search", cmd_search, "search [--limit N] [--born DATE] [--mother NAME]\n"
+	  "       [--father NAME] [--place CODE] TEXT...",
+	  "Find records by name (Khmer or Latin, any common spelling, or by\n"
+	  "sound), identity code or record id, best match first; what else is\n"
+	  "known of the person ranks them too.  One line per record: id, score\n"
+	  "(1 best), kind, status, event date, names (doc/search.md)." },
 	{ "forms", cmd_forms, "forms [KIND]",
 	  "List the forms (key, title), or the fields of one form:\n"
 	  "key<TAB>type<TAB>required|optional|issued<TAB>allowed values or -\n"

@@ -225,8 +225,13 @@ cmd_search(struct cli *c)
 {
 	static const struct option opts[] = {
 		{ "limit", required_argument, NULL, 'l' },
+		{ "born", required_argument, NULL, 'b' },
+		{ "mother", required_argument, NULL, 'm' },
+		{ "father", required_argument, NULL, 'f' },
+		{ "place", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct search_query sq;
 	struct session s;
 	struct cr_err e;
 	struct buf q;
@@ -234,6 +239,7 @@ cmd_search(struct cli *c)
 	char *end;
 	int ch, rc, i;
 
+	memset(&sq, 0, sizeof sq);
 	optind = 0;
 	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1)
 		switch (ch) {
@@ -241,6 +247,18 @@ cmd_search(struct cli *c)
 			limit = strtol(optarg, &end, 10);
 			if (*end || limit < 1 || limit > 100000)
 				return cli_usage("search");
+			break;
+		case 'b':
+			sq.born = optarg;
+			break;
+		case 'm':
+			sq.mother = optarg;
+			break;
+		case 'f':
+			sq.father = optarg;
+			break;
+		case 'p':
+			sq.place = optarg;
 			break;
 		default:
 			return cli_usage("search");
@@ -259,8 +277,8 @@ cmd_search(struct cli *c)
 		return rc;
 	}
 	err_clear(&e);
-	rc = regist_search(&s, (const char *)q.data, (size_t)limit, print_found,
-	    &s, &e);
+	sq.text = (const char *)q.data;
+	rc = regist_search_query(&s, &sq, (size_t)limit, print_found, &s, &e);
 	cli_logout(&s);
 	buf_free(&q);
 	return rc == CR_OK ? 0 : cli_fail(&e);

@@ -613,10 +613,12 @@ struct search {
 	int		 names;		/* a name query (not id or KIDC) */
 	unsigned char	 qkey[2];	/* a queue: status, kind (or none) */
 	size_t		 qlen;
+	const struct search_query *crit;	/* born, parents, place */
 	struct record	*hits;
 	double		*score;		/* of each hit */
 	size_t		 nhits;
 	size_t		 limit;
+	size_t		 want;		/* read this many, then rank */
 };
 
 static void
@@ -681,6 +683,98 @@ record_score(const struct record *r, const struct search *sr)
 	keylist_free(&names);
 	keylist_free(&keys);
 	return sr->q.n ? sum / (double)sr->q.n : 0;
+}
+
+/*
+ * The other things a clerk knows of a person, each scored 0 to 1: the
+ * date of birth (the same 1, a typo, swapped day and month or within 5
+ * days 0.8, two parts of three 0.5), a parent's name (Jaro-Winkler of
+ * the folded names, the better of the Khmer and Latin fields), the place
+ * (the same code 1, district 0.6, province 0.3).  Weighed with the name
+ * (0.5) by what was asked: birth 0.2, mother 0.15, father 0.1, place
+ * 0.05; a record without the field scores 0 on it.
+ */
+static double
+date_score(const char *want, const char *have)
+{
+	static const double by_level[] = { 1.0, 0.8, 0.5, 0.0 };
+	int l = match_level(MATCH_DATE, want, have, 5);
+
+	return l >= 0 && l < 4 ? by_level[l] : 0.0;
+}
+
+static double
+parent_score(const struct record *r, const char *want, const char *who)
+{
+	static const char *const kinds[] = { "name_km", "name_latin" };
+	struct buf a, b;
+	char key[40];
+	double best = 0, jw;
+	size_t i;
+
+	buf_init(&a);
+	buf_init(&b);
+	name_fold(want, &a);
+	buf_add_u8(&a, 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(key, sizeof key, "%s_%s", who, kinds[i]);
+		if (rec_value(r, key) == NULL)
+			continue;
+		name_fold(rec_value(r, key), &b);
+		buf_add_u8(&b, 0);
+		jw = match_jaro_winkler((const char *)a.data,
+		    (const char *)b.data);
+		if (jw > best)
+			best = jw;
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return best;
+}
+
+static double
+place_score(const struct record *r, const char *want)
+{
+	const struct form *f = form_by_code(r->kind);
+	const char *have = f && f->place_field ? rec_value(r, f->place_field) :
+	    NULL;
+	size_t n = have ? strlen(have) : 0;
+
+	if (n == 0)
+		return 0;
+	if (strcmp(have, want) == 0)
+		return 1;
+	if (n >= 4 && strlen(want) >= 4 && strncmp(have, want, 4) == 0)
+		return 0.6;
+	if (n >= 2 && strncmp(have, want, 2) == 0)
+		return 0.3;
+	return 0;
+}
+
+static double
+criteria_score(const struct record *r, const struct search_query *q,
+    double name)
+{
+	double sum = 0.5 * name, w = 0.5;
+	const char *born = rec_value(r, "date_of_birth");
+
+	if (q->born) {
+		sum += 0.2 * (born ? date_score(q->born, born) : 0);
+		w += 0.2;
+	}
+	if (q->mother) {
+		sum += 0.15 * parent_score(r, q->mother, "mother");
+		w += 0.15;
+	}
+	if (q->father) {
+		sum += 0.1 * parent_score(r, q->father, "father");
+		w += 0.1;
+	}
+	if (q->place) {
+		sum += 0.05 * place_score(r, q->place);
+		w += 0.05;
+	}
+	return sum / w;
 }
 
 /* Index entries whose key is exactly the phonetic key (not longer). */
@@ -781,6 +875,8 @@ search_take(struct search *sr, struct txn *tx, const char *id,
 		rec_free(&r);
 		return CR_OK;
 	}
+	if (sr->crit)
+		score = criteria_score(&r, sr->crit, score);
 	sr->hits = xrealloc(sr->hits, (sr->nhits + 1) * sizeof *sr->hits);
 	sr->score = xrealloc(sr->score, (sr->nhits + 1) * sizeof *sr->score);
 	sr->score[sr->nhits] = score;
@@ -853,15 +949,17 @@ search_read(struct search *sr, struct cr_err *e)
 		    (unsigned long long)version, INDEX_NAME_VERSION);
 	if (rc == CR_OK)
 		rc = search_candidates(tx, sr, &acc, &sound, e);
-	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->limit; i++)
+	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->want; i++)
 		rc = search_take(sr, tx, acc.v[i], &b, e);
-	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->limit; i++)
+	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->want; i++)
 		if (bsearch(sound.v[i], acc.v, acc.n, sizeof *acc.v,
 		    id_cmp) == NULL)
 			rc = search_take(sr, tx, sound.v[i], &b, e);
 	store_abort(tx);	/* read only */
 	if (rc == CR_OK)
 		hits_rank(sr);
+	while (sr->nhits > sr->limit)	/* read more to rank: the best */
+		rec_free(&sr->hits[--sr->nhits]);
 	free(acc.v);
 	free(sound.v);
 	buf_free(&b);
@@ -884,25 +982,49 @@ search_note(struct txn *tx, void *arg, struct cr_err *e)
 static int search_run(struct search *, regist_hit_fn, regist_found_fn,
     void *, struct cr_err *);
 
+/*
+ * With other things known of the person, up to SEARCH_RANK records
+ * whose names match are read and ranked, so that the best of them come
+ * first whatever their ids.
+ */
+#define SEARCH_RANK	2000
+
 int
-regist_search(struct session *s, const char *text, size_t limit,
-    regist_found_fn visit, void *arg, struct cr_err *e)
+regist_search_query(struct session *s, const struct search_query *q,
+    size_t limit, regist_found_fn visit, void *arg, struct cr_err *e)
 {
 	struct search sr;
+	const char *text = q->text;
+	char why[128];
+	int y, m, d, rc;
 	size_t i;
-	int rc;
 
 	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
 		audit_denied(s, NULL, e);
 		return rc;
 	}
-	if (!utf8_valid(text, strlen(text)))
+	if (!utf8_valid(text, strlen(text)) || (q->mother &&
+	    !utf8_valid(q->mother, strlen(q->mother))) || (q->father &&
+	    !utf8_valid(q->father, strlen(q->father))))
 		return err_set(e, CR_EINVAL, "the search text is not valid "
 		    "UTF-8: check the keyboard or terminal encoding");
+	if (q->born && date_parse(q->born, &y, &m, &d, why, sizeof why) != 0)
+		return err_set(e, CR_EINVAL, "--born '%s': %s", q->born, why);
+	if (q->place && (strspn(q->place, "0123456789") != strlen(q->place) ||
+	    strlen(q->place) < 2 || strlen(q->place) > 8 ||
+	    strlen(q->place) % 2 != 0))
+		return err_set(e, CR_EINVAL, "--place '%s': give a gazetteer "
+		    "code of 2, 4, 6 or 8 digits", q->place);
 	memset(&sr, 0, sizeof sr);
 	sr.s = s;
 	sr.text = text;
 	sr.limit = limit ? limit : 100;
+	sr.want = sr.limit;
+	if (q->born || q->mother || q->father || q->place) {
+		sr.crit = q;
+		if (sr.want < SEARCH_RANK)
+			sr.want = SEARCH_RANK;
+	}
 	index_name_tokens(text, &sr.q);
 	if (sr.q.n == 0) {
 		keylist_free(&sr.q);
@@ -915,6 +1037,17 @@ regist_search(struct session *s, const char *text, size_t limit,
 		index_token_key(sr.q.keys[i].data, sr.q.keys[i].len, &sr.qk[i]);
 	}
 	return search_run(&sr, NULL, visit, arg, e);
+}
+
+int
+regist_search(struct session *s, const char *text, size_t limit,
+    regist_found_fn visit, void *arg, struct cr_err *e)
+{
+	struct search_query q;
+
+	memset(&q, 0, sizeof q);
+	q.text = text;
+	return regist_search_query(s, &q, limit, visit, arg, e);
 }
 
 static int
@@ -963,6 +1096,7 @@ regist_queue(struct session *s, int status, int kind, size_t limit,
 	    form_by_code(kind)->key : "");
 	sr.text = name;
 	sr.limit = limit ? limit : 100;
+	sr.want = sr.limit;
 	sr.qkey[0] = (unsigned char)status;
 	sr.qkey[1] = (unsigned char)kind;
 	sr.qlen = kind ? 2 : 1;

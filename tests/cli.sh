@@ -123,6 +123,26 @@ run 0 as_clerk search "Chan"
 [ "$(wc -l < "$T/out")" -eq 3 ] || fail "Chan: Thida by name, both mothers by sound"
 ok "search sees through spellings and scripts, ranked with a score column"
 
+# Two Sok Daras: what else the clerk knows puts the right one first.
+id4=$(as_clerk register birth name_km="សុខ ដារ៉ា" name_latin="Sok Dara" \
+    mother_name_km="កែវ ស្រីមុំ" mother_name_latin="Keo Sreymom" \
+    informant_name="កែវ ស្រីមុំ" $(echo "$BIRTH" | sed 's/2026-10-01/2026-09-15/'))
+run 0 as_clerk search "Sok Dara"
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id" ] || fail "lower id first on a tie"
+run 0 as_clerk search --born 2026-09-15 "Sok Dara"
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id4" ] || fail "--born ranks"
+run 0 as_clerk search --born 2026-09-16 "Sok Dara"	# a day off
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id4" ] || fail "--born, a day off"
+run 0 as_clerk search --mother "Keo Sreymom" "Sok Dara"
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id4" ] || fail "--mother ranks"
+run 0 as_clerk search --mother "ចាន់ សុភា" "Sok Dara"
+[ "$(head -n 1 "$T/out" | cut -f1)" = "$id" ] || fail "--mother in Khmer"
+run 2 as_clerk search --born 2026-02-30 "Sok"
+err_has "--born '2026-02-30': "
+run 2 as_clerk search --place 12x "Sok"
+err_has "--place '12x': give a gazetteer code of 2, 4, 6 or 8 digits"
+ok "search ranks by date of birth and parents' names too; bad criteria are refused"
+
 run 0 "$CIVREG" forms
 [ "$(wc -l < "$T/out")" -eq 18 ] || fail "forms lists $(wc -l < "$T/out") forms"
 grep -qx "birth	Live birth" "$T/out" || fail "forms birth line"
@@ -190,6 +210,6 @@ if [ -d "$SHARED_DATA/gazetteer" ]; then
 fi
 
 run 0 as_admin verify
-out_has "ok: 3 records, 3 revisions, 3 changes"
+out_has "ok: 4 records, 4 revisions, 4 changes"
 ok "verify passes"
 echo "$ntest passed, 0 failed"
