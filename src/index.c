@@ -148,8 +148,9 @@ index_name_tokens(const char *text, struct keylist *kl)
 
 /*
  * The phonetic key of one folded token (name_key) as the index holds
- * it: after a byte 1, which no folded token begins with; empty if the
- * token has none.
+ * it: after a byte 1, which no folded token begins with, and before a
+ * byte 0, so that a prefix scan of it finds that key and no longer one;
+ * empty if the token has none.
  */
 void
 index_token_key(const void *tok, size_t len, struct buf *key)
@@ -165,6 +166,7 @@ index_token_key(const void *tok, size_t len, struct buf *key)
 	if (k.len > 0) {
 		buf_add_u8(key, INDEX_KEY_MARK);
 		buf_add(key, k.data, k.len);
+		buf_add_u8(key, 0);	/* so a prefix scan finds it exactly */
 	}
 	buf_free(&t);
 	buf_free(&k);

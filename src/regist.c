@@ -777,20 +777,6 @@ criteria_score(const struct record *r, const struct search_query *q,
 	return sum / w;
 }
 
-/* Index entries whose key is exactly the phonetic key (not longer). */
-struct exact {
-	struct idvec	*iv;
-	size_t		 klen;
-};
-
-static int
-exact_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
-{
-	struct exact *x = arg;
-
-	return kl == x->klen ? idvec_visit(x->iv, k, kl, v, vl) : 0;
-}
-
 static int
 search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
     struct idvec *sound, struct cr_err *e)
@@ -842,10 +828,8 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 	idvec_sort_unique(acc);
 	/* Names that sound like it, in either script; too many: none. */
 	if (rc == CR_OK && sr->qk[best].len > 0) {
-		struct exact x = { sound, sr->qk[best].len };
-
 		rc = store_index_scan(tx, SI_NAME, sr->qk[best].data,
-		    sr->qk[best].len, exact_visit, &x, e);
+		    sr->qk[best].len, idvec_visit, sound, e);
 		if (sound->full)
 			sound->n = 0;
 		idvec_sort_unique(sound);
