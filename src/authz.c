@@ -52,6 +52,9 @@ static const struct {
 	{ AZ_AUTH_DETAIL, R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
 	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),
 	  "learn which claimed fields differ" },
+	/* De-duplication proposes; registrars and supervisors decide. */
+	{ AZ_DEDUP,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
+	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),	"find duplicate records" },
 };
 
 static unsigned

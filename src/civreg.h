@@ -176,6 +176,7 @@ enum st_table {
 	ST_KEYS,	/* keys.db     office keys, certificates, trust */
 	ST_CONFLICTS,	/* conflicts.db record id NUL n -> concurrent revision */
 	ST_RAUDIT,	/* raudit.db   office NUL seq(be64) -> their audit entry */
+	ST_REVIEW,	/* review.db   id NUL id -> a proposed duplicate pair */
 	ST_NTABLES
 };
 
@@ -554,6 +555,8 @@ struct keylist {
 void	index_keys(int index, const void *rec, size_t len, struct keylist *);
 void	index_keys_record(int index, const struct record *, struct keylist *);
 void	keylist_free(struct keylist *);
+/* Adds a copy of p unless empty or there already. */
+void	keylist_add(struct keylist *, const void *p, size_t n);
 int	keylist_collect(void *keylist, const void *k, size_t kl,
 	    const void *v, size_t vl);
 void	index_name_tokens(const char *text, struct keylist *);
@@ -673,6 +676,7 @@ enum authz_action {
 	AZ_REPLICATE,	/* export and import replication files */
 	AZ_RESOLVE,	/* resolve a conflict between offices */
 	AZ_AUTH_DETAIL,	/* learn which claimed fields differ (identity.c) */
+	AZ_DEDUP,	/* run de-duplication, read its review queue */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -691,7 +695,7 @@ enum audit_action {
 	AU_IDCARD_LIST = 22, AU_CONFIG = 23,
 	AU_KEYS = 24,
 	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27, AU_PUSH = 28,
-	AU_KIDC = 29
+	AU_KIDC = 29, AU_DEDUP = 30
 };
 
 struct audit_entry {
@@ -1222,6 +1226,30 @@ int	kidc_pool_confirm(struct txn *, uint64_t hw, size_t *confirmed,
 /* verify: kidc.db's entries and lists agree; the number of problems. */
 int	kidc_pool_check_store(struct txn *, struct cr_err *report);
 
+/* ----------------------------------------------------------------- dedup.c */
+/* Likely duplicates among valid births (doc/search.md, "Duplicates"). */
+struct dedup_stats {
+	size_t	records;	/* births compared */
+	size_t	compared;	/* candidate pairs */
+	size_t	proposed;	/* accepted pairs without a decision */
+	size_t	queued;		/* of them new in the review queue */
+};
+typedef void (*dedup_progress_fn)(void *, const char *phase, size_t done,
+	    size_t total);
+int	dedup_run(struct session *, const char *since, const char *area,
+	    dedup_progress_fn, void *, struct dedup_stats *, struct cr_err *);
+struct dedup_pair {
+	struct record	a, b;		/* lower id first */
+	double		posterior;	/* P(the same person) */
+	double		weight;		/* Fellegi-Sunter weight */
+	int64_t		proposed;	/* time */
+};
+typedef int (*dedup_pair_fn)(void *, const struct dedup_pair *);
+/* The queue, pairs without a decision (here or replicated), in id order. */
+int	dedup_review(struct session *, dedup_pair_fn, void *, struct cr_err *);
+/* A match_decision being declared, in its transaction. */
+int	dedup_decision_check(struct txn *, struct record *, struct cr_err *);
+
 /* ------------------------------------------------------------------ sync.c */
 struct sync_result {
 	int		kind;		/* RF_CHANGES, RF_RECEIPT, RF_ALLOCATION */
@@ -1454,6 +1482,7 @@ int	cmd_search(struct cli *);
 int	cmd_forms(struct cli *);
 int	cmd_verify(struct cli *);
 int	cmd_reindex(struct cli *);
+int	cmd_dedup(struct cli *);
 int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);

@@ -65,6 +65,16 @@ const struct cli_verb cli_verbs[] = {
 	  "List the forms (key, title), or the fields of one form:\n"
 	  "key<TAB>type<TAB>required|optional|issued<TAB>allowed values or -\n"
 	  "(issued: the identity code registration fills from the pool)." },
+	{ "dedup", cmd_dedup, "dedup [--since DATE] [--area CODE] | list |\n"
+	  "       show ID ID | decide ID ID same|different [--reason TEXT]",
+	  "Likely duplicates among the valid births (doc/search.md): compare\n"
+	  "them (names in either script and spelling, birth date, parents,\n"
+	  "place, identity code; weights learnt from the data) and queue the\n"
+	  "likely pairs for review; --since: pairs with a birth registered\n"
+	  "since DATE; --area: births there.  list: the queue; show: two\n"
+	  "records side by side; decide: declare a decision (a record that\n"
+	  "replicates; a decided pair is never proposed again).  Registrars\n"
+	  "and supervisors; audited." },
 	{ "reindex", cmd_reindex, "reindex",
 	  "Build the name index again by this civreg's name rules\n"
 	  "(administrators; one transaction, audited).  Needed once when\n"

@@ -35,7 +35,7 @@ keylist_free(struct keylist *kl)
 	kl->n = 0;
 }
 
-static void
+void
 keylist_add(struct keylist *kl, const void *p, size_t n)
 {
 	size_t i;

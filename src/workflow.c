@@ -867,5 +867,7 @@ workflow_check_declaration(struct txn *tx, struct record *r,
 		return check_correction(tx, r, e);
 	if (strcmp(f->key, "appeal") == 0)
 		return check_appeal(tx, r, e);
+	if (strcmp(f->key, "match_decision") == 0)
+		return dedup_decision_check(tx, r, e);
 	return CR_OK;
 }

@@ -597,7 +597,7 @@ START_TEST(test_forms_table)
 	}
 	while (form_table[n])
 		n++;
-	ck_assert_uint_eq(n, 18);
+	ck_assert_uint_eq(n, 19);
 	ck_assert_ptr_null(form_by_key("nonsense"));
 	ck_assert_int_eq(form_by_key("birth_notice")->cls, FC_NOTICE);
 	ck_assert(form_allows_role(form_by_key("birth_notice"), ROLE_HEALTH));

@@ -144,7 +144,7 @@ err_has "--place '12x': give a gazetteer code of 2, 4, 6 or 8 digits"
 ok "search ranks by date of birth and parents' names too; bad criteria are refused"
 
 run 0 "$CIVREG" forms
-[ "$(wc -l < "$T/out")" -eq 18 ] || fail "forms lists $(wc -l < "$T/out") forms"
+[ "$(wc -l < "$T/out")" -eq 19 ] || fail "forms lists $(wc -l < "$T/out") forms"
 grep -qx "birth	Live birth" "$T/out" || fail "forms birth line"
 cp "$T/out" "$T/forms"
 for k in death fetal_death marriage divorce annulment separation adoption \

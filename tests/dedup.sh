@@ -1,0 +1,97 @@
+#!/bin/sh
+# De-duplication: among a commune's registered births, the same children
+# registered twice -- another spelling, a date typed wrong -- are proposed
+# for review and the others are not; a registrar sees a pair side by side
+# and decides; a decided pair is never proposed again, the decision is a
+# record that replicates, and a province that imports it does not propose
+# the pair either.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+. "${TESTS_SRCDIR:-$(dirname "$0")}/replib.sh"
+
+office nat 00 national
+office prov 12 province
+office com 120101 commune
+trust_tree nat prov com
+
+# birth NAME_KM NAME_LATIN DATE MOTHER_KM: a registered birth; its id.
+birth() {
+	_id=$(reg_at com register birth name_km="$1" name_latin="$2" \
+	    sex=female date_of_birth="$3" place_of_birth=120101 \
+	    place_type=home attendant=midwife birth_type=single \
+	    mother_name_km="$4" mother_date_of_birth=1990-01-31 \
+	    mother_nationality=Khmer mother_residence=120101 \
+	    informant_name="$4" informant_relationship=mother) || return 1
+	reg_at com register-record --reason "found in the old book" "$_id" \
+	    > /dev/null 2>&1 || return 1	# (the pool is empty: no code)
+	echo "$_id"
+}
+
+# Thirty children, each once: names, birth days and mothers differ.
+i=0
+for fam in សុខ:Sok ចាន់:Chan ហេង:Heng លី:Ly គឹម:Kim ម៉ៅ:Mao; do
+	for giv in សុភា:Sophea ដារ៉ា:Dara ធីតា:Thida វណ្ណា:Vanna រតនា:Ratana; do
+		i=$((i + 1))
+		birth "${fam%%:*} ${giv%%:*}" "${fam#*:} ${giv#*:}" \
+		    "2026-$(printf %02d $((i % 10 + 1)))-$(printf %02d $((i % 27 + 1)))" \
+		    "${giv%%:*} ${fam%%:*}" > /dev/null || fail "birth $i"
+	done
+done
+a1=$(birth "សុខ សុខា" "Sokh Sokha" 2026-10-01 "ចាន់ សុភា") || fail "a1"
+a2=$(birth "សុខ សុខា" "Sok Sokha" 2026-10-01 "ចាន់ សុភា") || fail "a2"
+b1=$(birth "កែវ បុប្ផា" "Keo Bopha" 2026-03-14 "ស៊ុន ស្រីមុំ") || fail "b1"
+b2=$(birth "កែវ បុប្ផា" "Kaev Bopha" 2026-03-41 "ស៊ុន ស្រីមុំ" 2>/dev/null) &&
+    fail "an impossible date was registered"
+b2=$(birth "កែវ បុប្ផា" "Kaev Bopha" 2026-04-14 "ស៊ុន ស្រីមុំ") || fail "b2"
+ok "34 births registered, two children twice"
+
+run 5 at com dedup
+err_has "may not find duplicate records"
+run 2 reg_at com dedup --since 2026-13-01
+err_has "--since '2026-13-01': "
+run 2 reg_at com dedup --area 12x
+err_has "--area '12x': give a gazetteer code of 2, 4, 6 or 8 digits"
+run 0 reg_at com dedup
+out_has "34 births compared in"
+out_has ": 2 likely duplicates, 2 new in the review queue"
+run 0 reg_at com dedup list
+[ "$(wc -l < "$T/out")" -eq 2 ] || fail "not 2 pairs"
+out_has "$a1	$a2	"
+out_has "$b1	$b2	"
+run 0 reg_at com dedup
+out_has ": 2 likely duplicates, 0 new in the review queue"
+run 0 at com audit
+out_has "dedup: 34 births,"
+ok "the two children registered twice are proposed, no one else; a second run adds nothing"
+
+run 0 reg_at com dedup show "$a1" "$a2"
+out_has "record	$a1	$a2"
+out_has "name_latin	Sokh Sokha	Sok Sokha	*"
+out_has "date_of_birth	2026-10-01	2026-10-01	"
+run 2 reg_at com dedup decide "$a1" "$a1" same
+err_has "record_b: $a1 is record_a too"
+run 2 reg_at com dedup decide "$a1" "$a2" maybe
+err_has "decision: "
+d1=$(reg_at com dedup decide "$a1" "$a2" same --reason "one child, two books") ||
+    fail "decide same"
+d2=$(reg_at com dedup decide "$b1" "$b2" different) || fail "decide different"
+run 0 reg_at com dedup list
+[ ! -s "$T/out" ] || fail "decided pairs still listed"
+run 0 reg_at com dedup
+out_has ": 0 likely duplicates, 0 new in the review queue"
+run 0 reg_at com show "$d1"
+out_has "decision=same"
+out_has "reason=one child, two books"
+ok "a registrar decides from the pair shown side by side; decided pairs are not proposed again"
+
+# The decisions replicate: the province does not propose the pairs.
+run 0 reg_at com export --to 12 --out "$T"
+run 0 reg_at prov import "$T/120101-to-12-000001.crf"
+run 0 reg_at prov show "$d2"
+out_has "decision=different"
+run 0 reg_at prov dedup
+out_has "34 births compared in"
+out_has ": 0 likely duplicates, 0 new in the review queue"
+run 0 at com verify
+run 0 at prov verify
+ok "decisions replicate: the province holds them and proposes nothing decided"
+echo "$ntest passed, 0 failed"
