@@ -1470,6 +1470,13 @@ int	cli_login_damaged(struct cli *, struct session *);
 void	cli_logout(struct session *);
 int	cli_fail(const struct cr_err *);
 int	cli_usage(const char *verb);
+/* A verb's second word picks one of subs, else fallback (NULL: usage). */
+struct cli_sub {
+	const char	*name;
+	int		(*run)(struct cli *);
+};
+int	cli_dispatch(struct cli *, const char *verb, const struct cli_sub *,
+	    size_t n, int (*fallback)(struct cli *));
 int	cli_wants_help(struct cli *);
 int	cli_read_password(const char *prompt, char *buf, size_t sz,
 	    int confirm, struct cr_err *);

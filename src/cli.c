@@ -251,6 +251,18 @@ usage_all(FILE *fp)
 }
 
 int
+cli_dispatch(struct cli *c, const char *verb, const struct cli_sub *subs,
+    size_t n, int (*fallback)(struct cli *))
+{
+	size_t i;
+
+	for (i = 0; c->argc >= 2 && i < n; i++)
+		if (strcmp(c->argv[1], subs[i].name) == 0)
+			return subs[i].run(c);
+	return fallback ? fallback(c) : cli_usage(verb);
+}
+
+int
 cli_usage(const char *verb)
 {
 	const struct cli_verb *v;

@@ -210,18 +210,11 @@ dedup_cmd_decide(struct cli *c)
 int
 cmd_dedup(struct cli *c)
 {
-	static const struct {
-		const char	*name;
-		int		(*run)(struct cli *);
-	} verbs[] = {
+	static const struct cli_sub verbs[] = {
 		{ "list", dedup_cmd_list }, { "show", dedup_cmd_show },
 		{ "decide", dedup_cmd_decide },
 	};
-	size_t i;
 
-	if (c->argc >= 2)
-		for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-			if (strcmp(c->argv[1], verbs[i].name) == 0)
-				return verbs[i].run(c);
-	return dedup_cmd_run(c);
+	return cli_dispatch(c, "dedup", verbs, sizeof verbs / sizeof verbs[0],
+	    dedup_cmd_run);
 }

@@ -536,21 +536,13 @@ keys_cmd_list(struct cli *c)
 int
 cmd_keys(struct cli *c)
 {
-	static const struct {
-		const char	*name;
-		int		(*run)(struct cli *);
-	} verbs[] = {
+	static const struct cli_sub verbs[] = {
 		{ "show", keys_cmd_show }, { "generate", keys_cmd_generate },
 		{ "export", keys_cmd_export }, { "certify", keys_cmd_certify },
 		{ "install", keys_cmd_install }, { "trust", keys_cmd_trust },
 		{ "revoke", keys_cmd_revoke }, { "list", keys_cmd_list },
 	};
-	size_t i;
 
-	if (c->argc < 2)
-		return keys_usage();
-	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (strcmp(c->argv[1], verbs[i].name) == 0)
-			return verbs[i].run(c);
-	return keys_usage();
+	return cli_dispatch(c, "keys", verbs, sizeof verbs / sizeof verbs[0],
+	    NULL);
 }

@@ -193,19 +193,11 @@ kidc_cmd_stats(struct cli *c)
 int
 cmd_kidc(struct cli *c)
 {
-	static const struct {
-		const char	*name;
-		int		(*run)(struct cli *);
-	} verbs[] = {
+	static const struct cli_sub verbs[] = {
 		{ "check", kidc_cmd_check }, { "generate", kidc_cmd_generate },
 		{ "allocate", kidc_cmd_allocate }, { "stats", kidc_cmd_stats },
 	};
-	size_t i;
 
-	if (c->argc < 2)
-		return kidc_usage();
-	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (strcmp(c->argv[1], verbs[i].name) == 0)
-			return verbs[i].run(c);
-	return kidc_usage();
+	return cli_dispatch(c, "kidc", verbs, sizeof verbs / sizeof verbs[0],
+	    NULL);
 }
