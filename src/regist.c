@@ -936,8 +936,8 @@ search_read(struct search *sr, struct cr_err *e)
 	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->want; i++)
 		rc = search_take(sr, tx, acc.v[i], &b, e);
 	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->want; i++)
-		if (bsearch(sound.v[i], acc.v, acc.n, sizeof *acc.v,
-		    id_cmp) == NULL)
+		if (acc.n == 0 || bsearch(sound.v[i], acc.v, acc.n,
+		    sizeof *acc.v, id_cmp) == NULL)
 			rc = search_take(sr, tx, sound.v[i], &b, e);
 	store_abort(tx);	/* read only */
 	if (rc == CR_OK)
