@@ -147,9 +147,14 @@ take_names(struct pread *pr, const struct form *f, const struct record *r,
 	snprintf(pr->name_id, sizeof pr->name_id, "%s", r->id);
 }
 
-/* One record that names the code: its parts, residence, death. */
+/*
+ * One record that names the code: its parts, residence, death.  linked:
+ * a record a "same" duplicate decision ties to the code (dedup.c): the
+ * person is its subject whatever code, if any, it holds.
+ */
 static void
-take_record(struct pread *pr, const struct form *f, const struct record *r)
+take_record(struct pread *pr, const struct form *f, const struct record *r,
+    int linked)
 {
 	struct person *p = pr->p;
 	struct person_record *pc;
@@ -179,6 +184,13 @@ take_record(struct pread *pr, const struct form *f, const struct record *r)
 		snprintf(pc->part + o, sizeof pc->part - o, "%s%.*s",
 		    o ? "," : "", pl ? pl - (ff->key[pl - 1] == '_') : 7,
 		    pl ? ff->key : "subject");
+	}
+	if (linked && !subject) {
+		take_names(pr, f, r, "", 1);
+		o = strlen(pc->part);
+		snprintf(pc->part + o, sizeof pc->part - o, "%ssubject",
+		    o ? "," : "");
+		subject = named = 1;
 	}
 	if (!named)
 		return;		/* an index entry of an older revision */
@@ -248,6 +260,26 @@ place_path(struct txn *tx, struct person_residence *res, struct cr_err *e)
 	return rc;
 }
 
+
+/* The two records of a "same" decision, read after the indexed ones. */
+static void
+link_records(struct keylist *ids, const struct record *d)
+{
+	const char *side[2] = { rec_value(d, "record_a"),
+	    rec_value(d, "record_b") };
+	size_t i, j;
+
+	for (j = 0; j < 2; j++) {
+		if (side[j] == NULL)
+			continue;
+		for (i = 0; i < ids->n; i++)
+			if (strcmp((const char *)ids->keys[i].data, side[j]) == 0)
+				break;
+		if (i == ids->n)	/* the ids are NUL-terminated */
+			keylist_add(ids, side[j], strlen(side[j]) + 1);
+	}
+}
+
 static int
 person_read(struct pread *pr, struct cr_err *e)
 {
@@ -256,7 +288,7 @@ person_read(struct pread *pr, struct cr_err *e)
 	struct record r;
 	struct txn *tx;
 	struct buf b;
-	size_t i;
+	size_t i, nindexed;
 	int rc, loaded;
 
 	person_free(pr->p);
@@ -267,6 +299,7 @@ person_read(struct pread *pr, struct cr_err *e)
 	buf_init(&b);
 	rc = store_index_scan(tx, SI_KIDC, pr->kidc, KIDC_LEN, keylist_collect, &ids,
 	    e);
+	nindexed = ids.n;
 	for (i = 0; rc == CR_OK && i < ids.n; i++) {
 		const char *id = (const char *)ids.keys[i].data;
 
@@ -284,8 +317,14 @@ person_read(struct pread *pr, struct cr_err *e)
 			break;
 		}
 		f = form_by_code(r.kind);
-		if (f != NULL && authz_check(pr->s, AZ_READ, f, e) == CR_OK)
-			take_record(pr, f, &r);
+		if (f != NULL && authz_check(pr->s, AZ_READ, f, e) == CR_OK) {
+			take_record(pr, f, &r, i >= nindexed);
+			/* A decision that two records are this person. */
+			if (i < nindexed && strcmp(f->key, "match_decision") ==
+			    0 && rec_value(&r, "decision") && strcmp(rec_value(&r,
+			    "decision"), "same") == 0)
+				link_records(&ids, &r);
+		}
 		err_clear(e);
 		rec_free(&r);
 	}
