@@ -206,8 +206,8 @@ latin_fold(struct cps *t)
 		    t->c[w - 1] == 'p' || t->c[w - 1] == 't' ||
 		    t->c[w - 1] == 'g'))
 			continue;
-		if (c == 'h' && nx == 0 && w > 0 && strchr("aeiouy",
-		    (int)t->c[w - 1]))
+		if (c == 'h' && nx == 0 && w > 0 && t->c[w - 1] < 0x80 &&
+		    strchr("aeiouy", (int)t->c[w - 1]))
 			continue;
 		if (c == 'w')
 			c = 'v';

@@ -742,8 +742,8 @@ place_score(const struct record *r, const char *want)
 
 	if (n == 0)
 		return 0;
-	if (strcmp(have, want) == 0)
-		return 1;
+	if (strncmp(have, want, strlen(want)) == 0)
+		return 1;		/* that place, or inside that area */
 	if (n >= 4 && strlen(want) >= 4 && strncmp(have, want, 4) == 0)
 		return 0.6;
 	if (n >= 2 && strncmp(have, want, 2) == 0)
@@ -907,9 +907,9 @@ hits_rank(struct search *sr)
 }
 
 /*
- * Records whose names match go first, lowest id first, up to the limit;
+ * Records whose names match go first, lowest id first, up to sr->want;
  * then, if there is room, records whose names only sound alike; then
- * all of them by score.
+ * all of them by score, and the best sr->limit are kept.
  */
 static int
 search_read(struct search *sr, struct cr_err *e)
@@ -924,15 +924,14 @@ search_read(struct search *sr, struct cr_err *e)
 	buf_init(&b);
 	if ((rc = store_begin_read(sr->s->store, &tx, e)) != CR_OK)
 		return rc;
-	if (sr->q.n > 0 && sr->qlen == 0 && (rc = meta_get_u64(tx,
-	    "index.name", &version, 0, e)) == CR_OK &&
-	    version != INDEX_NAME_VERSION)
+	rc = search_candidates(tx, sr, &acc, &sound, e);
+	/* Names found by older rules would be wrong, not just fewer. */
+	if (rc == CR_OK && sr->names && (rc = meta_get_u64(tx, "index.name",
+	    &version, 0, e)) == CR_OK && version != INDEX_NAME_VERSION)
 		rc = err_set(e, CR_EINVAL, "this store's name index was built "
 		    "by name rules version %llu, and this civreg uses %d: an "
 		    "administrator runs 'civreg reindex' once",
 		    (unsigned long long)version, INDEX_NAME_VERSION);
-	if (rc == CR_OK)
-		rc = search_candidates(tx, sr, &acc, &sound, e);
 	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->want; i++)
 		rc = search_take(sr, tx, acc.v[i], &b, e);
 	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->want; i++)
@@ -967,9 +966,8 @@ static int search_run(struct search *, regist_hit_fn, regist_found_fn,
     void *, struct cr_err *);
 
 /*
- * With other things known of the person, up to SEARCH_RANK records
- * whose names match are read and ranked, so that the best of them come
- * first whatever their ids.
+ * Up to SEARCH_RANK records whose names match are read and ranked, so
+ * that the best of them come first whatever their ids.
  */
 #define SEARCH_RANK	2000
 
@@ -1003,12 +1001,11 @@ regist_search_query(struct session *s, const struct search_query *q,
 	sr.s = s;
 	sr.text = text;
 	sr.limit = limit ? limit : 100;
-	sr.want = sr.limit;
-	if (q->born || q->mother || q->father || q->place) {
+	/* Read more than shown, so that the best come first, not the
+	 * lowest ids: an exact "Sok" before a hundred "Sokha". */
+	sr.want = sr.limit < SEARCH_RANK ? SEARCH_RANK : sr.limit;
+	if (q->born || q->mother || q->father || q->place)
 		sr.crit = q;
-		if (sr.want < SEARCH_RANK)
-			sr.want = SEARCH_RANK;
-	}
 	index_name_tokens(text, &sr.q);
 	if (sr.q.n == 0) {
 		keylist_free(&sr.q);

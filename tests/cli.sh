@@ -141,7 +141,10 @@ run 2 as_clerk search --born 2026-02-30 "Sok"
 err_has "--born '2026-02-30': "
 run 2 as_clerk search --place 12x "Sok"
 err_has "--place '12x': give a gazetteer code of 2, 4, 6 or 8 digits"
-ok "search ranks by date of birth and parents' names too; bad criteria are refused"
+id5=$(register_birth "ចាន់ ធី" "Chan Thi")
+run 0 as_clerk search --limit 1 Thi	# Thida (0.9) has the lower id
+[ "$(cut -f1 "$T/out")" = "$id5" ] || fail "the exact Thi is not first"
+ok "search ranks by date of birth and parents' names too, and an exact name before a lower id's prefix; bad criteria are refused"
 
 run 0 "$CIVREG" forms
 [ "$(wc -l < "$T/out")" -eq 19 ] || fail "forms lists $(wc -l < "$T/out") forms"
@@ -210,6 +213,6 @@ if [ -d "$SHARED_DATA/gazetteer" ]; then
 fi
 
 run 0 as_admin verify
-out_has "ok: 4 records, 4 revisions, 4 changes"
+out_has "ok: 5 records, 5 revisions, 5 changes"
 ok "verify passes"
 echo "$ntest passed, 0 failed"
