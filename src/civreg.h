@@ -560,7 +560,7 @@ void	keylist_add(struct keylist *, const void *p, size_t n);
 int	keylist_collect(void *keylist, const void *k, size_t kl,
 	    const void *v, size_t vl);
 void	index_name_tokens(const char *text, struct keylist *);
-void	index_name_keys(const char *text, struct keylist *);
+void	index_name_entries(const char *text, struct keylist *);
 void	index_token_key(const void *tok, size_t, struct buf *key);
 void	index_normalize(const char *in, struct buf *out);
 

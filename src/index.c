@@ -172,9 +172,13 @@ index_token_key(const void *tok, size_t len, struct buf *key)
 	buf_free(&k);
 }
 
-/* The phonetic keys of a name's tokens, for idx_name.db. */
+/*
+ * A name's entries in idx_name.db: each folded token and its phonetic
+ * key (which begins with INDEX_KEY_MARK, so no token is ever a prefix
+ * of a key); the name is folded once.
+ */
 void
-index_name_keys(const char *text, struct keylist *kl)
+index_name_entries(const char *text, struct keylist *kl)
 {
 	struct keylist t = { 0, NULL };
 	struct buf k;
@@ -183,6 +187,7 @@ index_name_keys(const char *text, struct keylist *kl)
 	buf_init(&k);
 	index_name_tokens(text, &t);
 	for (i = 0; i < t.n; i++) {
+		keylist_add(kl, t.keys[i].data, t.keys[i].len);
 		index_token_key(t.keys[i].data, t.keys[i].len, &k);
 		keylist_add(kl, k.data, k.len);
 	}
@@ -231,10 +236,8 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 			if (ff == NULL)
 				continue;
 			if (index == SI_NAME && (ff->type == FT_NAME_KM ||
-			    ff->type == FT_NAME_LATIN)) {
-				index_name_tokens(r->fields[i].value, kl);
-				index_name_keys(r->fields[i].value, kl);
-			}
+			    ff->type == FT_NAME_LATIN))
+				index_name_entries(r->fields[i].value, kl);
 			else if (index == SI_KIDC && ff->type == FT_KIDC &&
 			    kidc_normalize(r->fields[i].value, code, why,
 			    sizeof why) == 0)

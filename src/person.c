@@ -267,17 +267,12 @@ link_records(struct keylist *ids, const struct record *d)
 {
 	const char *side[2] = { rec_value(d, "record_a"),
 	    rec_value(d, "record_b") };
-	size_t i, j;
+	size_t j;
 
-	for (j = 0; j < 2; j++) {
-		if (side[j] == NULL)
-			continue;
-		for (i = 0; i < ids->n; i++)
-			if (strcmp((const char *)ids->keys[i].data, side[j]) == 0)
-				break;
-		if (i == ids->n)	/* the ids are NUL-terminated */
+	/* NUL-terminated like keylist_collect's; one already there stays. */
+	for (j = 0; j < 2; j++)
+		if (side[j] != NULL)
 			keylist_add(ids, side[j], strlen(side[j]) + 1);
-	}
 }
 
 static int

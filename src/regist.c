@@ -649,30 +649,30 @@ static double
 record_score(const struct record *r, const struct search *sr)
 {
 	const struct form *f = form_by_code(r->kind);
-	struct keylist names = { 0, NULL }, keys = { 0, NULL };
+	struct keylist names = { 0, NULL };	/* tokens and keys, as indexed */
 	double sum = 0, best;
 	size_t i, j;
 
 	for (i = 0; f && i < r->nfields; i++) {
 		const struct form_field *ff = form_field(f, r->fields[i].key);
 
-		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN)) {
-			index_name_tokens(r->fields[i].value, &names);
-			index_name_keys(r->fields[i].value, &keys);
-		}
+		if (ff && (ff->type == FT_NAME_KM || ff->type == FT_NAME_LATIN))
+			index_name_entries(r->fields[i].value, &names);
 	}
 	for (i = 0; i < sr->q.n; i++) {
 		const struct buf *q = &sr->q.keys[i], *k = &sr->qk[i];
 
+		/* A query token never begins with the key mark: it can
+		 * only begin a token; a key only equals a key. */
 		best = 0;
 		for (j = 0; j < names.n && best < SCORE_EXACT; j++)
 			if (names.keys[j].len >= q->len &&
 			    memcmp(names.keys[j].data, q->data, q->len) == 0)
 				best = names.keys[j].len == q->len ?
 				    SCORE_EXACT : SCORE_PREFIX;
-		for (j = 0; j < keys.n && best == 0 && k->len > 0; j++)
-			if (keys.keys[j].len == k->len &&
-			    memcmp(keys.keys[j].data, k->data, k->len) == 0)
+		for (j = 0; j < names.n && best == 0 && k->len > 0; j++)
+			if (names.keys[j].len == k->len &&
+			    memcmp(names.keys[j].data, k->data, k->len) == 0)
 				best = SCORE_SOUND;
 		if (best == 0) {
 			sum = 0;
@@ -681,7 +681,6 @@ record_score(const struct record *r, const struct search *sr)
 		sum += best;
 	}
 	keylist_free(&names);
-	keylist_free(&keys);
 	return sr->q.n ? sum / (double)sr->q.n : 0;
 }
 
