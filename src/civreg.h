@@ -324,6 +324,10 @@ int	form_check_value(const struct form_field *, const char *value,
 /* Names compared across spellings and scripts: tokens separated by ' '. */
 void	name_fold(const char *, struct buf *);	/* in its own script */
 void	name_key(const char *, struct buf *);	/* phonetic, both scripts */
+/* Each folded token with its key (klen 0: none), name folded once. */
+typedef void (*name_token_fn)(void *, const void *tok, size_t len,
+	    const void *key, size_t klen);
+void	name_tokens(const char *, name_token_fn, void *);
 
 /* ----------------------------------------------------------------- match.c */
 /*
@@ -561,7 +565,8 @@ int	keylist_collect(void *keylist, const void *k, size_t kl,
 	    const void *v, size_t vl);
 void	index_name_tokens(const char *text, struct keylist *);
 void	index_name_entries(const char *text, struct keylist *);
-void	index_token_key(const void *tok, size_t, struct buf *key);
+/* An index key entry for a phonetic key: the mark, the key, a 0. */
+void	index_key_entry(const void *key, size_t klen, struct buf *entry);
 void	index_normalize(const char *in, struct buf *out);
 
 /* ------------------------------------------------------------------ meta.c */

@@ -130,69 +130,67 @@ index_normalize(const char *in, struct buf *out)
 }
 
 /* The tokens of a name as the index holds them: name_fold's (name.c). */
+static void
+add_token(void *arg, const void *tok, size_t len, const void *key,
+    size_t klen)
+{
+	(void)key;
+	(void)klen;
+	keylist_add(arg, tok, len);
+}
+
 void
 index_name_tokens(const char *text, struct keylist *kl)
 {
-	struct buf b;
-	size_t i, start = 0;
-
-	buf_init(&b);
-	name_fold(text, &b);
-	for (i = 0; b.len > 0 && i <= b.len; i++)
-		if (i == b.len || b.data[i] == ' ') {
-			keylist_add(kl, b.data + start, i - start);
-			start = i + 1;
-		}
-	buf_free(&b);
+	name_tokens(text, add_token, kl);
 }
 
 /*
- * The phonetic key of one folded token (name_key) as the index holds
- * it: after a byte 1, which no folded token begins with, and before a
- * byte 0, so that a prefix scan of it finds that key and no longer one;
- * empty if the token has none.
+ * A phonetic key as the index holds it: after a byte 1, which no folded
+ * token begins with, and before a byte 0, so that a prefix scan of it
+ * finds that key and no longer one; empty if there is no key.
  */
 void
-index_token_key(const void *tok, size_t len, struct buf *key)
+index_key_entry(const void *key, size_t klen, struct buf *entry)
 {
-	struct buf t, k;
+	buf_reset(entry);
+	if (klen == 0)
+		return;
+	buf_add_u8(entry, INDEX_KEY_MARK);
+	buf_add(entry, key, klen);
+	buf_add_u8(entry, 0);
+}
 
-	buf_init(&t);
-	buf_init(&k);
-	buf_reset(key);
-	buf_add(&t, tok, len);
-	buf_add_u8(&t, 0);
-	name_key((const char *)t.data, &k);
-	if (k.len > 0) {
-		buf_add_u8(key, INDEX_KEY_MARK);
-		buf_add(key, k.data, k.len);
-		buf_add_u8(key, 0);	/* so a prefix scan finds it exactly */
-	}
-	buf_free(&t);
-	buf_free(&k);
+struct entries {
+	struct keylist	*kl;
+	struct buf	 entry;
+};
+
+static void
+add_entries(void *arg, const void *tok, size_t len, const void *key,
+    size_t klen)
+{
+	struct entries *en = arg;
+
+	keylist_add(en->kl, tok, len);
+	index_key_entry(key, klen, &en->entry);
+	keylist_add(en->kl, en->entry.data, en->entry.len);
 }
 
 /*
  * A name's entries in idx_name.db: each folded token and its phonetic
  * key (which begins with INDEX_KEY_MARK, so no token is ever a prefix
- * of a key); the name is folded once.
+ * of a key); the name is split and folded once.
  */
 void
 index_name_entries(const char *text, struct keylist *kl)
 {
-	struct keylist t = { 0, NULL };
-	struct buf k;
-	size_t i;
+	struct entries en;
 
-	buf_init(&k);
-	index_name_tokens(text, &t);
-	for (i = 0; i < t.n; i++) {
-		keylist_add(kl, t.keys[i].data, t.keys[i].len);
-		index_token_key(t.keys[i].data, t.keys[i].len, &k);
-		keylist_add(kl, k.data, k.len);
-	}
-	keylist_free(&t);
-	buf_free(&k);
+	en.kl = kl;
+	buf_init(&en.entry);
+	name_tokens(text, add_entries, &en);
+	buf_free(&en.entry);
 }
 
 void

@@ -229,10 +229,10 @@ latin_fold(struct cps *t)
 }
 
 /* Splits index_normalize's tokens into code points, one at a time. */
-typedef void (*token_fn)(struct cps *, struct buf *out);
+typedef void (*token_fn)(struct cps *, void *arg);
 
 static void
-each_token(const char *in, struct buf *out, token_fn fn)
+each_token(const char *in, token_fn fn, void *arg)
 {
 	struct buf norm;
 	struct cps t;
@@ -240,7 +240,6 @@ each_token(const char *in, struct buf *out, token_fn fn)
 
 	buf_init(&norm);
 	memset(&t, 0, sizeof t);
-	buf_reset(out);
 	index_normalize(in, &norm);
 	buf_add_u8(&norm, 0);
 	p = (const char *)norm.data;
@@ -253,7 +252,7 @@ each_token(const char *in, struct buf *out, token_fn fn)
 			cps_add(&t, utf8_next(&p));
 		if (*p == ' ')
 			p++;
-		fn(&t, out);
+		fn(&t, arg);
 	}
 	free(t.c);
 	buf_free(&norm);
@@ -270,15 +269,26 @@ token_khmer(const struct cps *t)
 	return 0;
 }
 
-static void
-fold_token(struct cps *t, struct buf *out)
+/* Folds a token in place: by its script's rules. */
+static int
+fold_cps(struct cps *t)
 {
-	size_t i;
+	int km = token_khmer(t);
 
-	if (token_khmer(t))
+	if (km)
 		kh_canonical(t);
 	else
 		latin_fold(t);
+	return km;
+}
+
+static void
+fold_token(struct cps *t, void *arg)
+{
+	struct buf *out = arg;
+	size_t i;
+
+	fold_cps(t);
 	if (t->n == 0)
 		return;
 	if (out->len > 0)
@@ -290,7 +300,8 @@ fold_token(struct cps *t, struct buf *out)
 void
 name_fold(const char *in, struct buf *out)
 {
-	each_token(in, out, fold_token);
+	buf_reset(out);
+	each_token(in, fold_token, out);
 }
 
 /* --- phonetic keys ------------------------------------------------------- */
@@ -390,18 +401,22 @@ key_latin(const struct cps *t, struct buf *k)
 }
 
 static void
-key_token(struct cps *t, struct buf *out)
+key_of(const struct cps *t, int km, struct buf *k)
 {
-	struct buf k;
+	buf_reset(k);
+	if (km)
+		key_khmer(t, k);
+	else
+		key_latin(t, k);
+}
+
+static void
+key_token(struct cps *t, void *arg)
+{
+	struct buf *out = arg, k;
 
 	buf_init(&k);
-	if (token_khmer(t)) {
-		kh_canonical(t);
-		key_khmer(t, &k);
-	} else {
-		latin_fold(t);
-		key_latin(t, &k);
-	}
+	key_of(t, fold_cps(t), &k);
 	if (k.len > 0) {
 		if (out->len > 0)
 			buf_add_u8(out, ' ');
@@ -413,5 +428,47 @@ key_token(struct cps *t, struct buf *out)
 void
 name_key(const char *in, struct buf *out)
 {
-	each_token(in, out, key_token);
+	buf_reset(out);
+	each_token(in, key_token, out);
+}
+
+/*
+ * Both at once, token by token, for the name index and its queries: a
+ * name is split, decoded and folded once (the index writes every name
+ * of every record through here).
+ */
+struct both {
+	name_token_fn	 fn;
+	void		*arg;
+	struct buf	 tok, key;
+};
+
+static void
+both_token(struct cps *t, void *arg)
+{
+	struct both *b = arg;
+	size_t i;
+	int km = fold_cps(t);
+
+	if (t->n == 0)
+		return;
+	buf_reset(&b->tok);
+	for (i = 0; i < t->n; i++)
+		utf8_put(&b->tok, t->c[i]);
+	key_of(t, km, &b->key);
+	b->fn(b->arg, b->tok.data, b->tok.len, b->key.data, b->key.len);
+}
+
+void
+name_tokens(const char *in, name_token_fn fn, void *arg)
+{
+	struct both b;
+
+	b.fn = fn;
+	b.arg = arg;
+	buf_init(&b.tok);
+	buf_init(&b.key);
+	each_token(in, both_token, &b);
+	buf_free(&b.tok);
+	buf_free(&b.key);
 }

@@ -964,6 +964,22 @@ search_note(struct txn *tx, void *arg, struct cr_err *e)
 static int search_run(struct search *, regist_hit_fn, regist_found_fn,
     void *, struct cr_err *);
 
+/* A query's folded token and its key entry, side by side (once each). */
+static void
+query_token(void *arg, const void *tok, size_t len, const void *key,
+    size_t klen)
+{
+	struct search *sr = arg;
+	size_t n = sr->q.n;
+
+	keylist_add(&sr->q, tok, len);
+	if (sr->q.n == n)
+		return;			/* "Sok Sok" is one token */
+	sr->qk = xrealloc(sr->qk, sr->q.n * sizeof *sr->qk);
+	buf_init(&sr->qk[n]);
+	index_key_entry(key, klen, &sr->qk[n]);
+}
+
 /*
  * Up to SEARCH_RANK records whose names match are read and ranked, so
  * that the best of them come first whatever their ids.
@@ -978,7 +994,6 @@ regist_search_query(struct session *s, const struct search_query *q,
 	const char *text = q->text;
 	char why[128];
 	int y, m, d, rc;
-	size_t i;
 
 	if ((rc = authz_check(s, AZ_SEARCH, NULL, e)) != CR_OK) {
 		audit_denied(s, NULL, e);
@@ -1005,16 +1020,11 @@ regist_search_query(struct session *s, const struct search_query *q,
 	sr.want = sr.limit < SEARCH_RANK ? SEARCH_RANK : sr.limit;
 	if (q->born || q->mother || q->father || q->place)
 		sr.crit = q;
-	index_name_tokens(text, &sr.q);
+	name_tokens(text, query_token, &sr);
 	if (sr.q.n == 0) {
-		keylist_free(&sr.q);
+		free(sr.qk);
 		return err_set(e, CR_EINVAL, "nothing to search for: give a "
 		    "name, an identity code or a record id");
-	}
-	sr.qk = xcalloc(sr.q.n, sizeof *sr.qk);
-	for (i = 0; i < sr.q.n; i++) {
-		buf_init(&sr.qk[i]);
-		index_token_key(sr.q.keys[i].data, sr.q.keys[i].len, &sr.qk[i]);
 	}
 	return search_run(&sr, NULL, visit, arg, e);
 }
