@@ -222,6 +222,13 @@ out_has "rejected: identity code 294758061398 appears twice in allocation 11"
 ok "an allocation listing a code twice is refused"
 
 # --- another office gets other codes ----------------------------------------
+# A file of the allocation's name on the stick: nothing is allocated.
+: > "$USB/00-codes-to-120102-000001.crf"
+run 6 natl kidc allocate --to 120102 --count 49 --out "$USB"
+err_has "00-codes-to-120102-000001.crf exists already: move it away or give another --out directory; nothing is allocated"
+rm "$USB/00-codes-to-120102-000001.crf"
+run 0 natl kidc stats
+out_has "not allocated	55"		# the refused allocation took none
 run 0 natl kidc allocate --to 120102 --count 49 --out "$USB"
 run 0 reg_at com2 import "$USB/00-codes-to-120102-000001.crf"
 out_has "applied: allocation 1 from 00: 49 identity codes; 0 waiting"
