@@ -64,19 +64,20 @@ rows_free(struct rows *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* One row: [prefix] [!] id kind status date names (prefix: a score). */
 static int
-rows_add_record(void *arg, const struct record *rec)
+rows_add(struct rows *r, const struct record *rec, const char *prefix)
 {
-	struct rows *r = arg;
 	const struct form *f = form_by_code(rec->kind);
 	const char *date = f && f->date_field ? rec_value(rec, f->date_field) :
 	    NULL;
 	char line[512];
 	size_t i, o;
 
-	o = (size_t)snprintf(line, sizeof line, "%s%s  %-12.12s %-10.10s %-10s ",
-	    regist_overdue(&tui_session, rec) ? "!" : "", rec->id, f ? f->key : "?",
-	    rec_status_name(rec->status), date ? date : "-");
+	o = (size_t)snprintf(line, sizeof line, "%s%s%s  %-12.12s %-10.10s "
+	    "%-10s ", prefix, regist_overdue(&tui_session, rec) ? "!" : "",
+	    rec->id, f ? f->key : "?", rec_status_name(rec->status),
+	    date ? date : "-");
 	for (i = 0; f && i < rec->nfields && o < sizeof line - 1; i++) {
 		const struct form_field *ff = form_field(f, rec->fields[i].key);
 
@@ -92,12 +93,20 @@ rows_add_record(void *arg, const struct record *rec)
 	return 0;
 }
 
-/* A search's hit: the same row; the order is the rank already. */
+static int
+rows_add_record(void *arg, const struct record *rec)
+{
+	return rows_add(arg, rec, "");
+}
+
+/* A search's hit, its score first (100 a perfect match); ranked already. */
 static int
 rows_add_found(void *arg, const struct record *rec, double score)
 {
-	(void)score;
-	return rows_add_record(arg, rec);
+	char pct[16];
+
+	snprintf(pct, sizeof pct, "%3d%%  ", (int)(score * 100 + 0.5));
+	return rows_add(arg, rec, pct);
 }
 
 static void
@@ -226,10 +235,13 @@ static const struct tui_ops search_ops = {
 	"search", search_draw, search_key, search_free,
 	N_("type a name  Up/Down choose  Enter open  ^U clear  Esc back"),
 	N_("Type a name in Khmer or Latin letters, an identity code or a\n"
-	   "record id: the list follows as you type.  Every word you type\n"
-	   "must begin one of the names of a record.  Up/Down (or Ctrl-N,\n"
-	   "Ctrl-P) choose a record, Enter opens it, Ctrl-U clears the\n"
-	   "search, Esc goes back.  Every search is written to the audit log.")
+	   "record id: the list follows as you type, best match first.\n"
+	   "Every word you type must begin, or sound like, one of the names\n"
+	   "of a record, in either script: Sok finds Sokh and សុខ.  The first\n"
+	   "column is how well it matches: 100 is exact.  Up/Down (or\n"
+	   "Ctrl-N, Ctrl-P) choose a record, Enter opens it, Ctrl-U clears\n"
+	   "the search, Esc goes back.  Every search is written to the audit\n"
+	   "log.")
 };
 
 void

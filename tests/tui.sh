@@ -231,15 +231,17 @@ wait_for "Main menu"
 keys 2
 wait_for "Find:"
 text "sok dar"
-wait_for "120101-00000001"
+wait_for " 95%  120101-00000001"
+text "a"
+wait_for "100%  120101-00000001"
 text "x"
 wait_for "0 found"
 keys BSpace
-wait_for "120101-00000001"
+wait_for "100%  120101-00000001"
 keys Enter
 wait_for "Audit trail:"
 wait_for "History:"
-ok "search finds the record as you type and opens it"
+ok "search finds the record as you type, with its score, and opens it"
 $TM kill-server
 
 # Two terminals: a record named in a correction form being filled in at
