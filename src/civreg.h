@@ -280,6 +280,21 @@ struct form_field {
 	int		  notafter_months;	/* ... plus so many months */
 };
 
+/*
+ * A person a form is about (forms/README, "person"): the fields that
+ * describe them, each NULL if the form has none.  A new declaration's
+ * persons are looked for in the register before it is saved (likely.c).
+ */
+#define FORM_MAX_PERSONS	4
+struct form_person {
+	const char	*name_km;
+	const char	*name_latin;
+	const char	*kidc;		/* their identity code */
+	const char	*born;		/* their date of birth */
+	const char	*mother;	/* their mother's name (either script) */
+	const char	*father;
+};
+
 struct form {
 	const char		*key;
 	int			 code;
@@ -294,6 +309,8 @@ struct form {
 						   fills (forms/README) */
 	size_t			 nfields;
 	const struct form_field	*fields;
+	size_t			 npersons;
+	const struct form_person *persons;
 };
 
 extern const struct form *const form_table[];	/* forms-gen.c, NULL-ended */
@@ -755,6 +772,7 @@ struct search_query {
 	const char	*mother;	/* the mother's name, either script */
 	const char	*father;
 	const char	*place;		/* a gazetteer code */
+	const char	*purpose;	/* the audit entry's word; NULL: search */
 };
 int	regist_search_query(struct session *, const struct search_query *,
 	    size_t limit, regist_found_fn, void *, struct cr_err *);
@@ -1254,6 +1272,45 @@ typedef int (*dedup_pair_fn)(void *, const struct dedup_pair *);
 int	dedup_review(struct session *, dedup_pair_fn, void *, struct cr_err *);
 /* A match_decision being declared, in its transaction. */
 int	dedup_decision_check(struct txn *, struct record *, struct cr_err *);
+/* A pair linked at entry, queued for review (waiting already: fine). */
+int	dedup_queue(struct txn *, const char *a, const char *b, double score,
+	    struct cr_err *);
+
+/* ---------------------------------------------------------------- likely.c */
+/*
+ * At entry: the persons of a declaration (its form's person lines) that
+ * are likely in the register already (doc/search.md, "At entry").
+ */
+#define LIKELY_MIN	0.80	/* a match shown from this score */
+#define LIKELY_MAX	5	/* at most so many per person */
+struct likely {
+	int		 person;	/* which of the form's persons */
+	char		 id[REC_IDLEN];	/* the record that holds them */
+	int		 kind, status;
+	double		 score;		/* 0..1 */
+	char		 kidc[KIDC_LEN + 1];	/* their code, or "" */
+	char		*name;		/* their names, as shown */
+	char		*born;		/* "" if unknown */
+	char		*mother;	/* "" if unknown */
+};
+struct likely_list {
+	struct likely	*v;
+	size_t		 n;
+};
+/* Best first; searches are audited ("at entry"); *out is the caller's. */
+int	likely_find(struct session *, const char *kind, const struct kv *,
+	    size_t n, struct likely_list *out, struct cr_err *);
+void	likely_free(struct likely_list *);
+/* How close record r's best person is to person p of a declaration. */
+double	likely_score(const struct form *, int p, const struct record *decl,
+	    const struct record *r, int *q);
+/* A declaration's checks without saving it: form, places, references. */
+int	regist_check(struct session *, const struct form *, const struct kv *,
+	    size_t n, struct cr_err *);
+/* Declaring with links to records found at entry (regist.c). */
+int	regist_declare_linked(struct session *, const char *kind,
+	    const struct kv *, size_t n, const char *const *links,
+	    size_t nlinks, char id[REC_IDLEN], struct cr_err *);
 
 /* ------------------------------------------------------------------ sync.c */
 struct sync_result {
@@ -1451,6 +1508,8 @@ void	tui_idcards_open(void);
 /* tui-sync.c */
 void	tui_exchange_open(void);
 void	tui_conflict_open(const char *id, void (*done)(void *), void *arg);
+/* tui-dedup.c */
+void	tui_dedup_open(void);	/* the likely duplicates to review */
 
 /* =================================================================== cli */
 struct cli {

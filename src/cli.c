@@ -46,12 +46,18 @@ const struct cli_verb cli_verbs[] = {
 	  "clerk, registrar, district, province,\nnational, health, admin, "
 	  "replication (a user that only exchanges\nreplication files: "
 	  "'civreg receive')." },
-	{ "register", cmd_register, "register KIND [--from NOTICE] key=value ...",
+	{ "register", cmd_register, "register KIND [--from NOTICE] "
+	  "[--new | --link ID ...] key=value ...",
 	  "Validate and store a declaration of form KIND; prints the new "
 	  "record id.\n'civreg forms KIND' lists the fields.  Every bad field "
 	  "is reported and nothing\nis stored.  --from NOTICE starts from a "
 	  "health notice: its values are copied\n(key=value arguments win) "
-	  "and the notice is linked." },
+	  "and the notice is linked.\nA person of the form (a child, the "
+	  "deceased, a spouse) given without an\nidentity code is first looked "
+	  "for in the register: likely matches are\nlisted and nothing is "
+	  "stored (exit 6).  --link ID links the person to\nrecord ID (its "
+	  "identity code is taken, or the pair goes to the review\nqueue), "
+	  "--new says the person is not in the register." },
 	{ "show", cmd_show, "show ID",
 	  "Print a record: its status, each field as key=value, then its "
 	  "history." },

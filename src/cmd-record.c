@@ -45,6 +45,59 @@ kv_args(struct cli *c, int first, size_t *n)
 	return kv;
 }
 
+/*
+ * At entry (likely.c): a person likely in the register already stops the
+ * declaration, with the matches, until the clerk links (--link ID) or
+ * says the person is another (--new).
+ */
+static int
+register_likely(struct session *s, const char *kind, const struct kv *kv,
+    size_t n, struct cr_err *e)
+{
+	const struct form *f = form_by_key(kind);
+	struct likely_list l;
+	size_t i;
+	int rc, p = -1;
+
+	if ((rc = likely_find(s, kind, kv, n, &l, e)) != CR_OK || l.n == 0)
+		return rc;
+	for (i = 0; i < l.n; i++) {
+		const struct likely *m = &l.v[i];
+		const struct form_field *ff;
+		const struct form *mf = form_by_code(m->kind);
+
+		if (m->person != p) {
+			size_t k;
+
+			p = m->person;
+			ff = form_field(f, f->persons[p].name_km);
+			for (k = 0; k < n; k++)
+				if (strcmp(kv[k].key, ff->key) == 0)
+					break;
+			fprintf(stderr, "civreg: %s=%s is likely in the "
+			    "register already:\n", ff->key, k < n ?
+			    kv[k].value : "");
+		}
+		fprintf(stderr, "  %s  %.2f  %s %s  %s", m->id, m->score,
+		    mf ? mf->key : "?", rec_status_name(m->status), m->name);
+		if (*m->born)
+			fprintf(stderr, "  born %s", m->born);
+		if (*m->mother)
+			fprintf(stderr, "  mother %s", m->mother);
+		if (*m->kidc) {
+			char code[KIDC_LEN + 3];
+
+			kidc_format(m->kidc, code);
+			fprintf(stderr, "  code %s", code);
+		}
+		fputc('\n', stderr);
+	}
+	likely_free(&l);
+	return err_set(e, CR_EEXIST, "nothing saved: if this is one of them, "
+	    "register again with --link ID (its identity code is taken, or "
+	    "the pair goes to the review queue); if not, with --new");
+}
+
 int
 cmd_register(struct cli *c)
 {
@@ -53,15 +106,32 @@ cmd_register(struct cli *c)
 	struct draft from;
 	struct kv *kv;
 	char id[REC_IDLEN], shown[160];
-	const char *notice = NULL;
-	int i, first = 2, n, m, rc;
-	size_t j;
+	const char *notice = NULL, *links[FORM_MAX_PERSONS];
+	int i, first = 2, n, m, rc, isnew = 0;
+	size_t j, nlinks = 0;
 
 	if (c->argc < 2)
 		return cli_usage("register");
-	if (c->argc >= 4 && strcmp(c->argv[2], "--from") == 0) {
-		notice = c->argv[3];
-		first = 4;
+	/* Options before the fields: --from NOTICE, --new, --link ID. */
+	while (first < c->argc && strncmp(c->argv[first], "--", 2) == 0) {
+		if (strcmp(c->argv[first], "--new") == 0) {
+			isnew = 1;
+			first++;
+		} else if (first + 1 < c->argc && strcmp(c->argv[first],
+		    "--from") == 0 && notice == NULL) {
+			notice = c->argv[first + 1];
+			first += 2;
+		} else if (first + 1 < c->argc && strcmp(c->argv[first],
+		    "--link") == 0 && nlinks < FORM_MAX_PERSONS) {
+			links[nlinks++] = c->argv[first + 1];
+			first += 2;
+		} else
+			return cli_usage("register");
+	}
+	if (isnew && nlinks > 0) {
+		err_set(&e, CR_EUSAGE, "--new and --link: a person is either "
+		    "new or the one linked; give one of them");
+		return cli_fail(&e);
 	}
 	n = c->argc - first;
 	err_clear(&e);
@@ -100,7 +170,12 @@ cmd_register(struct cli *c)
 		kv[m].key = c->argv[i];
 		kv[m++].value = eq + 1;
 	}
-	rc = regist_declare(&s, c->argv[1], kv, (size_t)m, id, &e);
+	rc = CR_OK;
+	if (!isnew && nlinks == 0)
+		rc = register_likely(&s, c->argv[1], kv, (size_t)m, &e);
+	if (rc == CR_OK)
+		rc = regist_declare_linked(&s, c->argv[1], kv, (size_t)m,
+		    links, nlinks, id, &e);
 	cli_logout(&s);
 	free(kv);
 	draft_free(&from);

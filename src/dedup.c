@@ -246,18 +246,56 @@ struct propose {
 	struct decided		*dec;
 };
 
+/* One pair into the queue; CR_EEXIST if it waits there already. */
+static int
+review_put(struct txn *tx, const char *a, const char *b, double posterior,
+    double weight, struct cr_err *e)
+{
+	struct buf k, v;
+	int rc;
+
+	buf_init(&k);
+	buf_init(&v);
+	pair_key(&k, a, b);
+	buf_add(&v, REVIEW_MAGIC, 2);
+	buf_add_u8(&v, REVIEW_VERSION);
+	buf_add_u32(&v, (uint32_t)(posterior * 1e6 + 0.5));
+	buf_add_u64(&v, (uint64_t)(int64_t)(weight * 1000));
+	buf_add_u64(&v, (uint64_t)cr_now());
+	rc = store_put(tx, ST_REVIEW, k.data, k.len, v.data, v.len, 1, e);
+	buf_free(&k);
+	buf_free(&v);
+	return rc;
+}
+
+/*
+ * A clerk's link at entry (likely.c): the pair waits for a registrar's
+ * decision like any proposed one, with the entry's score as posterior.
+ */
+int
+dedup_queue(struct txn *tx, const char *a, const char *b, double score,
+    struct cr_err *e)
+{
+	int rc = review_put(tx, a, b, score, 0, e);
+
+	if (rc == CR_EEXIST) {
+		err_clear(e);
+		rc = CR_OK;
+	}
+	return rc;
+}
+
 static int
 propose_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct propose *p = arg;
 	struct run *ru = p->ru;
-	struct buf k, v;
+	struct buf k;
 	char detail[200];
 	size_t i;
 	int rc = CR_OK;
 
 	buf_init(&k);
-	buf_init(&v);
 	ru->st->proposed = ru->st->queued = 0;
 	for (i = 0; i < p->res->npairs; i++) {
 		const struct match_pair *mp = &p->res->pairs[i];
@@ -268,14 +306,8 @@ propose_txn(struct txn *tx, void *arg, struct cr_err *e)
 		if (is_decided(p->dec, &k))
 			continue;
 		ru->st->proposed++;
-		buf_reset(&v);
-		buf_add(&v, REVIEW_MAGIC, 2);
-		buf_add_u8(&v, REVIEW_VERSION);
-		buf_add_u32(&v, (uint32_t)(mp->posterior * 1e6 + 0.5));
-		buf_add_u64(&v, (uint64_t)(int64_t)(mp->weight * 1000));
-		buf_add_u64(&v, (uint64_t)cr_now());
-		rc = store_put(tx, ST_REVIEW, k.data, k.len, v.data, v.len, 1,
-		    e);
+		rc = review_put(tx, ru->ids[mp->a], ru->ids[mp->b],
+		    mp->posterior, mp->weight, e);
 		if (rc == CR_EEXIST) {		/* waiting for review already */
 			err_clear(e);
 			rc = CR_OK;
@@ -293,7 +325,6 @@ propose_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    detail, e);
 out:
 	buf_free(&k);
-	buf_free(&v);
 	return rc;
 }
 

@@ -128,6 +128,8 @@ struct declare {
 	size_t			 n;
 	char			 id[REC_IDLEN];
 	const struct record	*prev;	/* amending: the rejected revision */
+	const char *const	*links;	/* records found at entry, linked */
+	size_t			 nlinks;
 };
 
 /* A reference the previous revision already had was checked then. */
@@ -352,12 +354,71 @@ fill_fields(struct record *r, const struct form *f, const struct kv *kv,
 	r->nfields = k;
 }
 
+/*
+ * A record found at entry and linked (likely.c): the person of this
+ * declaration it is closest to takes that person's identity code, if the
+ * form lets a declaration fill it and the record has one; otherwise the
+ * pair waits in the review queue for a registrar's decision, which is
+ * what makes two records one person (dedup.c).  *review is set then.
+ */
+#define LINK_FLOOR	0.5	/* below: a mistyped id, not a person */
+
+static int
+link_one(struct txn *tx, struct declare *d, struct record *r,
+    const char *id, double *review, struct buf *detail, struct cr_err *e)
+{
+	const struct form *lf;
+	struct record l;
+	const char *code = NULL, *field;
+	double best = 0, sc;
+	int p, bp = -1, q, bq = -1, rc;
+
+	*review = -1;
+	rec_init(&l);
+	if ((rc = regist_load(tx, id, &l, 0, e)) != CR_OK)
+		goto out;
+	lf = form_by_code(l.kind);
+	if ((rc = authz_check(d->s, AZ_READ, lf, e)) != CR_OK)
+		goto out;
+	for (p = 0; p < (int)d->f->npersons; p++)
+		if ((sc = likely_score(d->f, p, r, &l, &q)) > best) {
+			best = sc;
+			bp = p;
+			bq = q;
+		}
+	if (bp < 0 || best < LINK_FLOOR) {
+		rc = err_set(e, CR_EINVAL, "--link %s: no person of that "
+		    "record is like one in this %s (score %.2f): check the id "
+		    "against the likely matches shown", id, d->f->key, best);
+		goto out;
+	}
+	field = d->f->persons[bp].kidc;
+	if (lf->persons[bq].kidc)
+		code = rec_value(&l, lf->persons[bq].kidc);
+	if (field && code && *code && rec_value(r, field) == NULL &&
+	    (d->f->issue_field == NULL || strcmp(field, d->f->issue_field))) {
+		rec_set(r, field, code);
+		buf_add(detail, "; ", 2);
+		buf_add(detail, field, strlen(field));
+		buf_add(detail, " from ", 6);
+	} else {
+		*review = best;
+		buf_add(detail, "; for review with ", 18);
+	}
+	buf_add(detail, id, strlen(id));
+out:
+	rec_free(&l);
+	return rc;
+}
+
 static int
 declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 {
 	struct declare *d = arg;
 	struct record r;
-	char detail[96];
+	struct buf detail;
+	double review[FORM_MAX_PERSONS];
+	size_t i;
 	int rc;
 
 	if ((rc = check_in_store(tx, d, e)) != CR_OK)
@@ -377,25 +438,67 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 	rec_vv_bump(&r, d->s->office);
 	fill_fields(&r, d->f, d->kv, d->n);
 	r.flags = (unsigned)rec_place_flags(&r, d->s->office);
-	rc = workflow_check_declaration(tx, &r, e);
+	buf_init(&detail);
+	buf_add(&detail, d->f->key, strlen(d->f->key));
+	buf_add(&detail, d->f->cls == FC_NOTICE ? " notified" : " declared",
+	    9);
+	rc = CR_OK;
+	for (i = 0; rc == CR_OK && i < d->nlinks; i++)
+		rc = link_one(tx, d, &r, d->links[i], &review[i], &detail, e);
+	if (rc == CR_OK)
+		rc = workflow_check_declaration(tx, &r, e);
 	if (rc == CR_OK)
 		rc = regist_put_revision(tx, &r, 1, e);
 	if (rc == CR_OK)
 		rc = link_notices(tx, d->s, &r, NULL, e);
+	for (i = 0; rc == CR_OK && i < d->nlinks; i++)
+		if (review[i] >= 0)
+			rc = dedup_queue(tx, r.id, d->links[i], review[i], e);
 	rec_free(&r);
-	if (rc != CR_OK)
+	buf_add_u8(&detail, 0);
+	if (rc == CR_OK)
+		rc = audit_append(tx, d->s->user, d->s->office, AU_DECLARE,
+		    d->id, (const char *)detail.data, e);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+regist_check(struct session *s, const struct form *f, const struct kv *kv,
+    size_t n, struct cr_err *e)
+{
+	struct declare d;
+	struct txn *tx;
+	int rc;
+
+	if ((rc = form_validate(f, kv, n, e)) != CR_OK)
 		return rc;
-	snprintf(detail, sizeof detail, "%s %s", d->f->key,
-	    d->f->cls == FC_NOTICE ? "notified" : "declared");
-	return audit_append(tx, d->s->user, d->s->office, AU_DECLARE, d->id,
-	    detail, e);
+	memset(&d, 0, sizeof d);
+	d.s = s;
+	d.f = f;
+	d.kv = kv;
+	d.n = n;
+	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
+		return rc;
+	rc = check_in_store(tx, &d, e);
+	store_abort(tx);	/* read only */
+	return rc;
 }
 
 int
 regist_declare(struct session *s, const char *kind, const struct kv *kv,
     size_t n, char id[REC_IDLEN], struct cr_err *e)
 {
+	return regist_declare_linked(s, kind, kv, n, NULL, 0, id, e);
+}
+
+int
+regist_declare_linked(struct session *s, const char *kind,
+    const struct kv *kv, size_t n, const char *const *links, size_t nlinks,
+    char id[REC_IDLEN], struct cr_err *e)
+{
 	struct declare d;
+	size_t i, j;
 	int rc;
 
 	memset(&d, 0, sizeof d);
@@ -407,11 +510,22 @@ regist_declare(struct session *s, const char *kind, const struct kv *kv,
 		audit_denied(s, NULL, e);
 		return rc;
 	}
+	if (nlinks > d.f->npersons)
+		return err_set(e, CR_EINVAL, "%zu link(s), and form %s is about "
+		    "%zu person(s): link each person to one record at most",
+		    nlinks, d.f->key, d.f->npersons);
 	if ((rc = form_validate(d.f, kv, n, e)) != CR_OK)
 		return rc;
+	for (i = 0; i < nlinks; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(links[i], links[j]) == 0)
+				return err_set(e, CR_EINVAL, "--link %s is given "
+				    "twice", links[i]);
 	d.s = s;
 	d.kv = kv;
 	d.n = n;
+	d.links = links;
+	d.nlinks = nlinks;
 	if ((rc = store_run(s->store, declare_txn, &d, e)) == CR_OK)
 		snprintf(id, REC_IDLEN, "%s", d.id);
 	return rc;
@@ -614,6 +728,7 @@ struct search {
 	unsigned char	 qkey[2];	/* a queue: status, kind (or none) */
 	size_t		 qlen;
 	const struct search_query *crit;	/* born, parents, place */
+	const char	*purpose;	/* audit: "search" unless said */
 	struct record	*hits;
 	double		*score;		/* of each hit */
 	size_t		 nhits;
@@ -956,7 +1071,7 @@ search_note(struct txn *tx, void *arg, struct cr_err *e)
 
 	str_printable(shown, sizeof shown, sr->text);
 	snprintf(detail, sizeof detail, "%s '%s': %zu found", sr->qlen ?
-	    "queue" : "search", shown, sr->nhits);
+	    "queue" : sr->purpose ? sr->purpose : "search", shown, sr->nhits);
 	return audit_append(tx, sr->s->user, sr->s->office, AU_SEARCH, "",
 	    detail, e);
 }
@@ -1014,6 +1129,7 @@ regist_search_query(struct session *s, const struct search_query *q,
 	memset(&sr, 0, sizeof sr);
 	sr.s = s;
 	sr.text = text;
+	sr.purpose = q->purpose;
 	sr.limit = limit ? limit : 100;
 	/* Read more than shown, so that the best come first, not the
 	 * lowest ids: an exact "Sok" before a hundred "Sokha". */

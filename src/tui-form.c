@@ -53,6 +53,11 @@ struct fstate {
 	size_t			 npick;
 	/* amending a rejected declaration: its id (held by a lease) */
 	char			 amend[REC_IDLEN];
+	/* at entry: likely matches, asked person by person, and links */
+	struct likely_list	 likely;
+	int			 asking;	/* the person asked about */
+	char			 link[FORM_MAX_PERSONS][REC_IDLEN];
+	size_t			 nlink;
 };
 
 static void
@@ -448,34 +453,144 @@ spread_errors(struct fstate *s, const struct cr_err *e)
 	return first;
 }
 
-static void
-form_save(struct fstate *s)
+static void form_declare(struct fstate *, int check);
+
+/* The form's values as key=value (amending, an emptied field is key=). */
+static size_t
+form_values(struct fstate *s, struct kv *kv)
 {
-	struct kv *kv = xcalloc(s->f->nfields, sizeof *kv);
-	char id[REC_IDLEN];
-	struct record r;
-	struct cr_err e;
 	size_t i, n = 0;
-	int bad, rc;
 
 	for (i = 0; i < s->f->nfields; i++) {
 		set_err(s, (int)i, NULL);
-		/* amending, an emptied field is removed: key= */
 		if (s->val[i].len == 0 && !s->amend[0])
 			continue;
 		kv[n].key = (char *)s->f->fields[i].key;
 		kv[n].value = tedit_utf8(&s->val[i]);
 		n++;
 	}
+	return n;
+}
+
+static void likely_ask(struct fstate *);
+
+/* The clerk's answer for one person: a match (linked), the last item
+ * (a new person), or Esc (back to the form, nothing saved). */
+static void
+likely_done(void *arg, int chosen)
+{
+	struct fstate *s = arg;
+	size_t i, k = 0;
+
+	for (i = 0; i < s->likely.n; i++) {
+		if (s->likely.v[i].person != s->asking)
+			continue;
+		if ((int)k++ == chosen)
+			snprintf(s->link[s->nlink++], REC_IDLEN, "%s",
+			    s->likely.v[i].id);
+	}
+	if (chosen < 0) {
+		likely_free(&s->likely);
+		tui_message("%s", _("Not saved: the form is as you left it."));
+		return;
+	}
+	s->asking++;
+	likely_ask(s);
+}
+
+/* Asks about the next person with likely matches; then saves. */
+static void
+likely_ask(struct fstate *s)
+{
+	const struct form_person *fp;
+	const struct form_field *ff;
+	char **items = NULL, title[300], *name;
+	size_t i, n = 0;
+
+	for (; s->asking < (int)s->f->npersons; s->asking++) {
+		for (i = 0; i < s->likely.n; i++)
+			if (s->likely.v[i].person == s->asking)
+				break;
+		if (i < s->likely.n)
+			break;
+	}
+	if (s->asking >= (int)s->f->npersons) {
+		likely_free(&s->likely);
+		form_declare(s, 0);
+		return;
+	}
+	for (i = 0; i < s->likely.n; i++) {
+		const struct likely *l = &s->likely.v[i];
+		const struct form *lf = form_by_code(l->kind);
+		char line[600];
+
+		if (l->person != s->asking)
+			continue;
+		snprintf(line, sizeof line, "%3d%%  %s  %s %s  %s%s%s%s%s",
+		    (int)(l->score * 100 + 0.5), l->id, lf ? tui_label(
+		    lf->title_km, lf->title_en) : "?",
+		    rec_status_name(l->status), l->name, *l->born ? "  " : "", l->born,
+		    *l->mother ? "  " : "", l->mother);
+		items = xrealloc(items, (n + 1) * sizeof *items);
+		items[n++] = xstrdup(line);
+	}
+	items = xrealloc(items, (n + 1) * sizeof *items);
+	items[n++] = xstrdup(_("None of these: a person not in the register"));
+	fp = &s->f->persons[s->asking];
+	ff = form_field(s->f, fp->name_km);
+	name = ff ? tedit_utf8(&s->val[ff - s->f->fields]) : xstrdup("");
+	snprintf(title, sizeof title, _("Already in the register? %s: %s"),
+	    ff ? tui_label(ff->label_km, ff->label_en) : "", name);
+	free(name);
+	tui_pick(title, (const char *const *)items, n, likely_done, s);
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+static void
+form_save(struct fstate *s)
+{
+	s->nlink = 0;
+	s->asking = 0;
+	likely_free(&s->likely);
+	form_declare(s, !s->amend[0]);
+}
+
+/*
+ * Saves; first (check) looks for the form's persons in the register and,
+ * if some are likely there, asks about each (likely_ask), which saves.
+ */
+static void
+form_declare(struct fstate *s, int check)
+{
+	struct kv *kv = xcalloc(s->f->nfields, sizeof *kv);
+	const char *links[FORM_MAX_PERSONS];
+	char id[REC_IDLEN];
+	struct record r;
+	struct cr_err e;
+	size_t i, n = form_values(s, kv);
+	int bad, rc;
+
 	err_clear(&e);
+	for (i = 0; i < s->nlink; i++)
+		links[i] = s->link[i];
 	if (s->amend[0]) {
 		rc = regist_amend(&tui_session, s->amend, kv, n, &r, &e);
 		if (rc == CR_OK) {
 			snprintf(id, sizeof id, "%s", s->amend);
 			rec_free(&r);
 		}
-	} else
-		rc = regist_declare(&tui_session, s->f->key, kv, n, id, &e);
+	} else if (check && (rc = likely_find(&tui_session, s->f->key, kv, n,
+	    &s->likely, &e)) == CR_OK && s->likely.n > 0) {
+		for (i = 0; i < n; i++)
+			free(kv[i].value);
+		free(kv);
+		likely_ask(s);
+		return;
+	} else if (!check || rc == CR_OK)
+		rc = regist_declare_linked(&tui_session, s->f->key, kv, n,
+		    links, s->nlink, id, &e);
 	if (rc == CR_OK) {
 		if (!s->amend[0])
 			draft_delete(&tui_session, s->f->key, &e);
@@ -623,6 +738,7 @@ form_free(struct tui_screen *sc)
 	free(s->note);
 	pick_codes_free(s);
 	draft_free(&s->offer);
+	likely_free(&s->likely);
 	free(s);
 }
 
@@ -640,7 +756,10 @@ static const struct tui_ops form_ops = {
 	   "saved: the reason is shown beside each field, and the cursor goes\n"
 	   "to the first one.  What you type is kept as a draft as you go:\n"
 	   "Esc, a power cut or a closed terminal lose nothing, and the draft\n"
-	   "is offered when you open the form again.")
+	   "is offered when you open the form again.\n\n"
+	   "Before a new person is saved, people like them already in the\n"
+	   "register are listed, best first: choose the one it is (linked),\n"
+	   "or the last line for someone new; Esc goes back to the form.")
 };
 
 /* A form filled in from given values (a health notice's). */

@@ -258,18 +258,20 @@ static const struct {
 	const char	*kind;
 	const char	*empty;
 	int		 conflicts;	/* from sync_conflicts */
+	int		 dedup;		/* its own screen: tui_dedup_open */
 } queues[] = {
-	{ N_("Declarations to register"), RS_DECLARED, NULL, NULL, 0 },
+	{ N_("Declarations to register"), RS_DECLARED, NULL, NULL, 0, 0 },
 	{ N_("Awaiting district approval"), RS_PENDING_APPROVAL, NULL, NULL,
+	  0, 0 },
+	{ N_("Health notices not yet registered"), RS_NOTIFIED, NULL, NULL, 0,
 	  0 },
-	{ N_("Health notices not yet registered"), RS_NOTIFIED, NULL, NULL, 0 },
-	{ N_("Appeals"), RS_DECLARED, "appeal", NULL, 0 },
-	{ N_("Corrections requested"), RS_DECLARED, "correction", NULL, 0 },
-	{ N_("Rejected: to amend (e) or appeal"), RS_REJECTED, NULL, NULL, 0 },
+	{ N_("Appeals"), RS_DECLARED, "appeal", NULL, 0, 0 },
+	{ N_("Corrections requested"), RS_DECLARED, "correction", NULL, 0, 0 },
+	{ N_("Rejected: to amend (e) or appeal"), RS_REJECTED, NULL, NULL, 0,
+	  0 },
 	{ N_("Conflicts between offices"), 0, NULL,
-	  N_("(no conflict between offices)"), 1 },
-	{ N_("Possible duplicates"), 0, NULL,
-	  N_("(filled by de-duplication)"), 0 },
+	  N_("(no conflict between offices)"), 1, 0 },
+	{ N_("Possible duplicates"), 0, NULL, NULL, 0, 1 },
 };
 #define NQUEUES (sizeof queues / sizeof queues[0])
 
@@ -328,6 +330,16 @@ queue_fill(struct queue *q)
 		tui_error("%s", e.msg);
 }
 
+/* Whether the user's role may open queue i: dim in the list if not. */
+static int
+queue_allowed(size_t i)
+{
+	struct cr_err e;
+
+	return !queues[i].dedup || authz_check(&tui_session, AZ_DEDUP, NULL,
+	    &e) == CR_OK;
+}
+
 static void
 queue_draw(struct tui_screen *sc)
 {
@@ -338,7 +350,8 @@ queue_draw(struct tui_screen *sc)
 		tui_title(_("Queues"));
 		for (i = 0; i < NQUEUES; i++)
 			tui_put(3 + 2 * (int)i, 4, 60, _(queues[i].name),
-			    (int)i == q->sel ? TUI_A_FOCUS : 0);
+			    ((int)i == q->sel ? TUI_A_FOCUS : 0) |
+			    (queue_allowed(i) ? 0 : TUI_A_DIM));
 		return;
 	}
 	tui_title(_(queues[q->which].name));
@@ -367,6 +380,8 @@ queue_key(struct tui_screen *sc, int k)
 			return 1;
 		if (tui_is_back(k))
 			tui_pop();
+		else if (tui_is_enter(k) && queues[q->sel].dedup)
+			tui_dedup_open();	/* the core refuses a role */
 		else if (tui_is_enter(k)) {
 			q->which = q->sel;
 			queue_fill(q);
@@ -407,8 +422,10 @@ static const struct tui_ops queue_ops = {
 	N_("Up/Down choose  Enter open  ^R refresh  Esc back  ? help"),
 	N_("Each queue lists the records waiting for someone, oldest first.\n"
 	   "Enter opens a queue, then a record.  Ctrl-R reads the queue again\n"
-	   "(other terminals may have changed it).  Possible duplicates are\n"
-	   "filled by de-duplication.\n\n"
+	   "(other terminals may have changed it).  Possible duplicates:\n"
+	   "pairs of records that may be one person, from de-duplication\n"
+	   "(r there runs it) or linked at entry, shown side by side for a\n"
+	   "registrar's decision.\n\n"
 	   "Conflicts between offices: records changed here and at another\n"
 	   "office at the same time.  Enter shows the two revisions side by\n"
 	   "side; there l keeps this office's revision and o the other's.")

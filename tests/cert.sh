@@ -55,7 +55,7 @@ listed() {
 	grep -c . "$T/listed" || true
 }
 
-b1=$(as_clerk register birth name_km="សុខ ដារ៉ា" name_latin="Sok Dara" \
+b1=$(as_clerk register birth --new name_km="សុខ ដារ៉ា" name_latin="Sok Dara" \
     sex=female date_of_birth=2026-11-03 time_of_birth=07:45 \
     place_of_birth=120109 place_type=home attendant=midwife \
     birth_type=single mother_name_km="ចាន់ សុភា" mother_name_latin="Chan Sophea" \
@@ -197,7 +197,7 @@ err_has "$b1 is archived: only a registered or certified record has a certificat
 ok "a code whose record changed since printing is reported so"
 
 # A death, with a long Khmer name without spaces cut between clusters.
-d1=$(CIVREG_NOW=2026-11-20 as_clerk register death \
+d1=$(CIVREG_NOW=2026-11-20 as_clerk register death --new \
     name_km="ព្រះករុណាព្រះបាទសម្ដេចព្រះនរោត្តមសីហនុព្រះមហាវីរក្សត្រ" \
     name_latin="Norodom Sihanouk Varman" kidc="2938 4756 1021" sex=male \
     date_of_birth=1940-10-31 marital_status=married usual_residence=120101 \
@@ -227,7 +227,7 @@ cp "$T/out" "$T/permit.txt"
 golden cert-burial-permit.txt "$T/permit.txt"
 ok "a burial permit once issued, golden; no certified copy of it"
 
-f1=$(as_clerk register fetal_death sex=male date_of_delivery=2026-11-10 \
+f1=$(as_clerk register fetal_death --new sex=male date_of_delivery=2026-11-10 \
     place_of_delivery=120101 place_type=hospital attendant=doctor \
     birth_type=single gestation_weeks=30 certified_by=doctor \
     mother_name_km="ចាន់ សុភា" mother_date_of_birth=1990-01-31 \
@@ -257,7 +257,7 @@ err_has "no record 120101-00000999 in this store"
 ok "rejected and missing records have no certificate"
 
 # --out: a new file only.
-m1=$(as_clerk register marriage husband_name_km="ស៊ុន វិចិត្រ" \
+m1=$(as_clerk register marriage --new husband_name_km="ស៊ុន វិចិត្រ" \
     husband_date_of_birth=1988-02-02 husband_nationality="ខ្មែរ" \
     husband_prev_status=never_married husband_residence=120101 \
     wife_name_km="ចាន់ សុភា" wife_date_of_birth=1990-01-31 \
@@ -321,7 +321,7 @@ ok "bad command lines are refused"
 
 # The record screen: p prints the certificate through lpr.
 if command -v tmux >/dev/null; then
-	m2=$(as_clerk register marriage husband_name_km="ហេង" \
+	m2=$(as_clerk register marriage --new husband_name_km="ហេង" \
 	    husband_date_of_birth=1988-02-02 husband_nationality="ខ្មែរ" \
 	    husband_prev_status=never_married husband_residence=120101 \
 	    wife_name_km="ស្រី" wife_date_of_birth=1990-01-31 \

@@ -26,7 +26,7 @@ run 0 reg_at com import "$T/00-codes-to-120101-000001.crf"
 
 # birth NAME_KM NAME_LATIN DATE MOTHER_KM: a registered birth; its id.
 birth() {
-	_id=$(reg_at com register birth name_km="$1" name_latin="$2" \
+	_id=$(reg_at com register birth --new name_km="$1" name_latin="$2" \
 	    sex=female date_of_birth="$3" place_of_birth=120101 \
 	    place_type=home attendant=midwife birth_type=single \
 	    mother_name_km="$4" mother_date_of_birth=1990-01-31 \
@@ -118,4 +118,79 @@ out_has ": 0 likely duplicates, 0 new in the review queue"
 run 0 at com verify
 run 0 at prov verify
 ok "decisions replicate: the province holds them and proposes nothing decided"
+# At entry: the child of a1 declared again, in yet another spelling, is
+# shown before anything is saved; the clerk links or goes on.
+n_before=$(at com verify | sed -n 's/^ok: \([0-9]* records\).*/\1/p')
+again() {	# again [OPTIONS]: the birth of a1 declared once more
+	reg_at com register birth "$@" name_km="សុខ សុខា" \
+	    name_latin="Sokha Sok" sex=female date_of_birth=2026-10-02 \
+	    place_of_birth=120101 place_type=home attendant=midwife \
+	    birth_type=single mother_name_km="ចាន់ សុភា" \
+	    mother_date_of_birth=1990-01-31 mother_nationality=Khmer \
+	    mother_residence=120101 informant_name="ចាន់ សុភា" \
+	    informant_relationship=mother
+}
+run 6 again
+err_has "name_km=សុខ សុខា is likely in the register already:"
+err_has "  $a1  0.94  birth registered  សុខ សុខា / Sokh Sokha  born 2026-10-01  mother ចាន់ សុភា  code $c1"
+err_has "  $a2  "
+grep -q "  $b1  " "$T/err" && fail "an unlike child is listed"
+err_has "nothing saved: if this is one of them, register again with --link ID"
+[ "$(at com verify | sed -n 's/^ok: \([0-9]* records\).*/\1/p')" = "$n_before" ] ||
+    fail "a record was saved"
+run 0 at com audit
+out_has "at entry 'សុខ សុខា': "
+ok "a child already registered is shown with its score before the birth is saved again"
+
+run 1 again --new --link "$a1"
+err_has "--new and --link: a person is either new or the one linked"
+run 3 again --link 120101-99999999
+err_has "120101-99999999"
+run 2 again --link "$b1"
+err_has "--link $b1: no person of that record is like one in this birth (score 0."
+run 2 reg_at com register appeal --link "$a1" x=y
+err_has "1 link(s), and form appeal is about 0 person(s)"
+[ "$(at com verify | sed -n 's/^ok: \([0-9]* records\).*/\1/p')" = "$n_before" ] ||
+    fail "a refused link saved a record"
+l1=$(again --link "$a1") || fail "link"
+run 0 reg_at com dedup list
+out_has "$a1	$l1	"
+run 0 at com audit
+out_has "birth declared; for review with $a1"
+run 0 reg_at com show "$l1"
+grep -q "^kidc=" "$T/out" && fail "a declaration was given a code"
+ok "a birth linked at entry is saved and waits, paired, in the review queue"
+
+# A death of that child: the deceased is found, and linking takes her code.
+death() {
+	reg_at com register death "$@" name_km="សុខ សុខា" sex=female \
+	    date_of_birth=2026-10-01 marital_status=never_married \
+	    usual_residence=120101 date_of_death=2026-11-20 \
+	    place_of_death=120101 place_type=home cause_of_death=fever \
+	    certified_by=health_worker informant_name="ចាន់ សុភា" \
+	    informant_relationship=parent
+}
+run 6 death
+err_has "  $a1  1.00  birth registered  "
+e1=$(death --link "$a1") || fail "death linked"
+run 0 reg_at com show "$e1"
+out_has "kidc=$c1"
+run 0 reg_at com person "$c1"
+out_has "$e1	"
+run 0 at com audit
+out_has "death declared; kidc from $a1"
+e2=$(death --new) || fail "death --new"
+run 0 reg_at com show "$e2"
+grep -q "^kidc=" "$T/out" && fail "--new linked"
+ok "a death linked at entry takes the person's identity code"
+
+# Nobody like her: saved at once, and a health worker's notice is never held.
+run 0 reg_at com register birth name_km="ទេព វិចិត្រ" sex=male \
+    date_of_birth=2026-11-01 place_of_birth=120101 place_type=home \
+    attendant=midwife birth_type=single mother_name_km="ទេព ស្រីពៅ" \
+    mother_date_of_birth=1995-05-05 mother_nationality=Khmer \
+    mother_residence=120101 informant_name="ទេព ស្រីពៅ" \
+    informant_relationship=mother
+run 0 at com verify
+ok "a person not in the register is saved without a stop"
 echo "$ntest passed, 0 failed"

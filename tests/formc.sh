@@ -85,6 +85,34 @@ run 1 "$FORMC" "$T/f/iswf.form"
 err_has "issue is only for event forms"
 ok "issue names an optional kidc field of an event form, or the form is refused"
 
+# person km=FIELD ...: a person the form is about, by fields of the right
+# types (line 8 again).
+issue_form pgood 'field nm name_km required "ឈ្មោះ" "Name"' \
+    'person km=nm'
+run 0 "$FORMC" "$T/f/pgood.form"
+out_has '{ "nm", NULL, NULL, NULL, NULL, NULL },'
+out_has 'f_pgood, 1, p_pgood'
+issue_form pnokm 'field nm name_km required "ឈ្មោះ" "Name"' \
+    'person latin=nm'
+run 1 "$FORMC" "$T/f/pnokm.form"
+err_has "$T/f/pnokm.form:8: person: km= (the person's Khmer name field) is needed"
+issue_form ptype 'field nm text required "ឈ្មោះ" "Name"' 'person km=nm'
+run 1 "$FORMC" "$T/f/ptype.form"
+err_has "$T/f/ptype.form:8: person: km=nm is a text field, not name_km"
+issue_form pnone 'field nm name_km required "ឈ្មោះ" "Name"' \
+    'person km=nm born=dob'
+run 1 "$FORMC" "$T/f/pnone.form"
+err_has "person: born=dob is not a field of this form"
+issue_form pword 'field nm name_km required "ឈ្មោះ" "Name"' \
+    'person km=nm age=nm'
+run 1 "$FORMC" "$T/f/pword.form"
+err_has "person: 'age=nm' is not km=, latin=, kidc=, born=, mother= or father= FIELD"
+issue_form pmom 'field nm name_km required "ឈ្មោះ" "Name"' \
+    'person km=nm mother=nm mother=nm'
+run 1 "$FORMC" "$T/f/pmom.form"
+err_has "person: mother= given twice"
+ok "a person line names fields of the right types, or the form is refused"
+
 # The forms of the tree compile, and every choice has its labels.
 run 0 "$FORMC" "$TOP_SRCDIR"/forms/*.form
 n=$(grep -c '^static const char \*const v_' "$T/out")

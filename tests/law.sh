@@ -38,17 +38,17 @@ allowed() {
 
 birth() {
 	# shellcheck disable=SC2086
-	as clerk register birth name_km="${1:-សុខ}" mother_name_km="ចាន់" \
+	as clerk register birth --new name_km="${1:-សុខ}" mother_name_km="ចាន់" \
 	    informant_name="ចាន់" $BIRTH
 }
 old_birth() {	# a delayed one: born 2024, registered 2026
 	# shellcheck disable=SC2086
-	as clerk register birth name_km="សុខ" mother_name_km="ចាន់" \
+	as clerk register birth --new name_km="សុខ" mother_name_km="ចាន់" \
 	    informant_name="ចាន់" \
 	    $(echo "$BIRTH" | sed 's/date_of_birth=2026-11-01/date_of_birth=2024-01-01/')
 }
 death() {
-	as clerk register death name_km="កែវ" sex=male marital_status=widowed \
+	as clerk register death --new name_km="កែវ" sex=male marital_status=widowed \
 	    usual_residence=120101 date_of_death=2026-11-20 \
 	    place_of_death=120101 place_type=home cause_of_death="old age" \
 	    certified_by=health_worker informant_name="កែវ" \
@@ -264,7 +264,7 @@ nt=$(CIVREG_PASSWORD_FILE=$T/nurse.pw "$CIVREG" -d "$S" -u nurse register \
     mother_name_km="ចាន់ សុភា" mother_residence=120101 notifier_name="ស្រី" \
     notifier_position=midwife notice_date=2026-11-02)
 # shellcheck disable=SC2086
-b=$(as clerk register birth name_km="សុខ" mother_name_km="ចាន់" \
+b=$(as clerk register birth --new name_km="សុខ" mother_name_km="ចាន់" \
     informant_name="ចាន់" notice_ref="$nt" $BIRTH)
 run 0 as registrar reject "$b" --reason "the name is misspelt"
 nrev=$(rev "$nt")
@@ -359,7 +359,7 @@ ok "decisions and their reasons are in the audit log"
 
 # --- fetal death: statistics only, no identity code ---------------------
 fd() {
-	as clerk register fetal_death sex=female date_of_delivery=2026-11-10 \
+	as clerk register fetal_death --new sex=female date_of_delivery=2026-11-10 \
 	    place_of_delivery=120101 place_type=hospital attendant=doctor \
 	    birth_type=single gestation_weeks=30 certified_by=doctor \
 	    mother_name_km="ចាន់" mother_date_of_birth=1990-01-31 \

@@ -72,9 +72,10 @@ mother_date_of_birth=1990-01-31 mother_nationality=Khmer \
 mother_residence=120101 informant_relationship=mother"
 
 # register_birth NAME_KM NAME_LATIN: prints the new id.
+# A birth of a child not in the register yet (--new: no check at entry).
 register_birth() {
 	# shellcheck disable=SC2086
-	as_clerk register birth name_km="$1" name_latin="$2" \
+	as_clerk register birth --new name_km="$1" name_latin="$2" \
 	    mother_name_km="ចាន់ សុភា" informant_name="ចាន់ សុភា" $BIRTH
 }
 

@@ -20,7 +20,7 @@ on() { day=$1; shift; CIVREG_NOW=$day "$@"; }
 # Births on 2026-01-01, declared on 2026-01-05.
 birth() {
 	# shellcheck disable=SC2086
-	CIVREG_NOW=2026-01-05 as_clerk register birth name_km="សុខ" \
+	CIVREG_NOW=2026-01-05 as_clerk register birth --new name_km="សុខ" \
 	    mother_name_km="ចាន់" informant_name="ចាន់" \
 	    $(echo "$BIRTH" | sed 's/date_of_birth=2026-10-01/date_of_birth=2026-01-01/')
 }
@@ -77,7 +77,7 @@ ok "registered -> certified -> archived"
 
 # Deaths: 15 days.
 death() {
-	CIVREG_NOW=2026-03-05 as_clerk register death name_km="កែវ" sex=male \
+	CIVREG_NOW=2026-03-05 as_clerk register death --new name_km="កែវ" sex=male \
 	    marital_status=widowed usual_residence=120101 \
 	    date_of_death=2026-03-01 place_of_death=120101 place_type=home \
 	    cause_of_death="old age" certified_by=health_worker \
@@ -112,7 +112,7 @@ ok "a burial permit is issued only from a registered death, by a registrar"
 run 0 as_clerk show "$b1"
 out_has "place: occurred in this office's area; usual residence in it"
 # shellcheck disable=SC2086
-away=$(CIVREG_NOW=2026-01-05 as_clerk register birth name_km="សុខ" \
+away=$(CIVREG_NOW=2026-01-05 as_clerk register birth --new name_km="សុខ" \
     mother_name_km="ចាន់" informant_name="ចាន់" \
     $(echo "$BIRTH" | sed 's/place_of_birth=120101/place_of_birth=120109/; s/mother_residence=120101/mother_residence=010201/; s/date_of_birth=2026-10-01/date_of_birth=2026-01-01/'))
 run 0 as_clerk show "$away"
@@ -140,7 +140,7 @@ grep -q OVERDUE "$T/out" && fail "overdue too early"
 run 0 on 2026-02-15 as_clerk queue notices
 [ "$(grep -c "notified OVERDUE" "$T/out")" -eq 2 ] || fail "not overdue after 30 days"
 # shellcheck disable=SC2086
-linked=$(CIVREG_NOW=2026-01-20 as_clerk register birth name_km="សុខ" \
+linked=$(CIVREG_NOW=2026-01-20 as_clerk register birth --new name_km="សុខ" \
     mother_name_km="ចាន់ សុភា" informant_name="ចាន់ សុភា" notice_ref="$n1" \
     $(echo "$BIRTH" | sed 's/date_of_birth=2026-10-01/date_of_birth=2026-01-01/'))
 run 0 on 2026-01-20 as_clerk queue notices
@@ -149,13 +149,13 @@ run 0 as_clerk show "$n1"
 [ "$(head -n 1 "$T/out")" = "status: linked" ] || fail "notice not linked"
 grep -q "	link	linked	clerk	$linked" "$T/out" || fail "link in history"
 # shellcheck disable=SC2086
-run 2 on 2026-01-20 as_clerk register birth name_km="សុខ" \
+run 2 on 2026-01-20 as_clerk register birth --new name_km="សុខ" \
     mother_name_km="ចាន់" informant_name="ចាន់" notice_ref="$n1" \
     $(echo "$BIRTH" | sed 's/date_of_birth=2026-10-01/date_of_birth=2026-01-01/')
 err_has "notice_ref: $n1 is linked"
 ok "health notices queue until a registration links them; overdue ones are marked"
 
-run 0 on 2026-01-20 as_clerk register birth --from "$n2" name_km="ស្រី" \
+run 0 on 2026-01-20 as_clerk register birth --new --from "$n2" name_km="ស្រី" \
     mother_date_of_birth=1995-01-01 mother_nationality=Khmer \
     informant_name="ចាន់ សុភា" informant_relationship=mother
 fromn=$(cat "$T/out")
@@ -166,7 +166,7 @@ out_has "mother_name_km=ចាន់ សុភា"
 out_has "notice_ref=$n2"
 run 0 as_clerk show "$n2"
 [ "$(head -n 1 "$T/out")" = "status: linked" ] || fail "n2 not linked"
-run 2 as_clerk register death --from "$n2" name_km="x"
+run 2 as_clerk register death --new --from "$n2" name_km="x"
 err_has "is not a death_notice"
 ok "a registration starts from a notice with its data copied"
 

@@ -33,12 +33,24 @@ struct ffield {
 	int	 line;
 };
 
+/* A person line: km, latin, kidc, born, mother, father (NULL: none). */
+static const char *const person_keys[] = {
+	"km", "latin", "kidc", "born", "mother", "father", NULL
+};
+#define NPK	6
+
+struct fperson {
+	char	*f[NPK];
+	int	 line;
+};
+
 struct fform {
 	char		*file, *key, *cls, *title_km, *title_en, *roles;
 	char		*date, *place, *residence, *issue;
 	int		 code, nfields, date_line, place_line, res_line;
-	int		 issue_line;
+	int		 issue_line, npersons;
 	struct ffield	 f[MAXF];
+	struct fperson	 p[FORM_MAX_PERSONS];
 };
 
 static const char *cur_file;
@@ -325,6 +337,63 @@ find_field(struct fform *fm, const char *key)
 	return NULL;
 }
 
+/* person km=FIELD [latin=FIELD] [kidc=FIELD] [born=FIELD] ... */
+static void
+person_line(struct fperson *p, char **w, int n)
+{
+	int i, k;
+
+	p->line = cur_line;
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(w[i], '=');
+
+		for (k = 0; eq && person_keys[k]; k++)
+			if ((size_t)(eq - w[i]) == strlen(person_keys[k]) &&
+			    strncmp(w[i], person_keys[k], strlen(person_keys[k]))
+			    == 0)
+				break;
+		if (eq == NULL || person_keys[k] == NULL) {
+			fail("person: '%s' is not km=, latin=, kidc=, born=, "
+			    "mother= or father= FIELD", w[i]);
+			continue;
+		}
+		if (p->f[k])
+			fail("person: %s= given twice", person_keys[k]);
+		else
+			p->f[k] = dup(eq + 1);
+	}
+	if (p->f[0] == NULL)
+		fail("person: km= (the person's Khmer name field) is needed");
+}
+
+/* The fields a person line names exist and have the right types. */
+static void
+person_check(struct fform *fm, const struct fperson *p)
+{
+	static const char *const want[NPK][2] = {
+		{ "name_km", NULL }, { "name_latin", NULL }, { "kidc", NULL },
+		{ "date", NULL }, { "name_km", "name_latin" },
+		{ "name_km", "name_latin" }
+	};
+	struct ffield *f;
+	int k;
+
+	cur_line = p->line;
+	for (k = 0; k < NPK; k++) {
+		if (p->f[k] == NULL)
+			continue;
+		if ((f = find_field(fm, p->f[k])) == NULL)
+			fail("person: %s=%s is not a field of this form",
+			    person_keys[k], p->f[k]);
+		else if (strcmp(f->type, want[k][0]) != 0 && (want[k][1] ==
+		    NULL || strcmp(f->type, want[k][1]) != 0))
+			fail("person: %s=%s is a %s field, not %s%s%s",
+			    person_keys[k], p->f[k], f->type, want[k][0],
+			    want[k][1] ? " or " : "", want[k][1] ? want[k][1] :
+			    "");
+	}
+}
+
 static void
 parse(const char *file, struct fform *fm)
 {
@@ -380,6 +449,12 @@ parse(const char *file, struct fform *fm)
 		} else if (strcmp(w[0], "issue") == 0 && n == 2) {
 			set(&fm->issue, w[1]);
 			fm->issue_line = cur_line;
+		} else if (strcmp(w[0], "person") == 0 && n >= 2) {
+			if (fm->npersons == FORM_MAX_PERSONS) {
+				fail("at most %d person lines", FORM_MAX_PERSONS);
+				continue;
+			}
+			person_line(&fm->p[fm->npersons++], w + 1, n - 1);
 		} else if (strcmp(w[0], "section") == 0 && n == 3) {
 			set(&sec_km, w[1]);
 			set(&sec_en, w[2]);
@@ -458,6 +533,8 @@ parse(const char *file, struct fform *fm)
 	    find_field(fm, fm->issue)->required))
 		fail("issue names '%s', which is not an optional kidc field "
 		    "(registration fills it)", fm->issue);
+	for (i = 0; i < fm->npersons; i++)
+		person_check(fm, &fm->p[i]);
 	if (fm->issue && fm->cls && strcmp(fm->cls, "event") != 0)
 		fail("issue is only for event forms: a code is issued when an "
 		    "event is registered");
@@ -516,6 +593,9 @@ free_form(struct fform *fm)
 	free(fm->file); free(fm->key); free(fm->cls); free(fm->title_km);
 	free(fm->title_en); free(fm->roles); free(fm->date); free(fm->place);
 	free(fm->residence); free(fm->issue);
+	for (i = 0; i < fm->npersons; i++)
+		for (j = 0; j < NPK; j++)
+			free(fm->p[i].f[j]);
 	free(fm);
 }
 
@@ -627,7 +707,23 @@ main(int argc, char **argv)
 			cstr(f->notafter);
 			printf(", %d },\n", f->notafter_months);
 		}
-		printf("};\nstatic const struct form form_%s = {\n\t", fm->key);
+		printf("};\n");
+		if (fm->npersons) {
+			printf("static const struct form_person p_%s[] = {\n",
+			    fm->key);
+			for (j = 0; j < fm->npersons; j++) {
+				int pk;
+
+				fputs("\t{ ", stdout);
+				for (pk = 0; pk < NPK; pk++) {
+					cstr(fm->p[j].f[pk]);
+					fputs(pk + 1 < NPK ? ", " : " },\n",
+					    stdout);
+				}
+			}
+			printf("};\n");
+		}
+		printf("static const struct form form_%s = {\n\t", fm->key);
 		cstr(fm->key);
 		printf(", %d, %s, ", fm->code,
 		    class_syms[lookup(class_names, fm->cls)]);
@@ -638,7 +734,12 @@ main(int argc, char **argv)
 		cstr(fm->place); fputs(", ", stdout);
 		cstr(fm->residence); fputs(", ", stdout);
 		cstr(fm->issue);
-		printf(",\n\t%d, f_%s\n};\n\n", fm->nfields, fm->key);
+		printf(",\n\t%d, f_%s, %d, ", fm->nfields, fm->key,
+		    fm->npersons);
+		if (fm->npersons)
+			printf("p_%s\n};\n\n", fm->key);
+		else
+			printf("NULL\n};\n\n");
 	}
 	puts("const struct form *const form_table[] = {");
 	for (i = 0; i < n; i++)
