@@ -55,6 +55,10 @@ static const struct {
 	/* De-duplication proposes; registrars and supervisors decide. */
 	{ AZ_DEDUP,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
 	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),	"find duplicate records" },
+	/* The paper back-log is loaded under a registrar's responsibility. */
+	{ AZ_DIGITIZE,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
+	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),
+	  "load digitized paper registers" },
 };
 
 static unsigned

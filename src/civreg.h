@@ -177,6 +177,7 @@ enum st_table {
 	ST_CONFLICTS,	/* conflicts.db record id NUL n -> concurrent revision */
 	ST_RAUDIT,	/* raudit.db   office NUL seq(be64) -> their audit entry */
 	ST_REVIEW,	/* review.db   id NUL id -> a proposed duplicate pair */
+	ST_DIGITIZE,	/* digitize.db batches and their lines loaded */
 	ST_NTABLES
 };
 
@@ -509,7 +510,8 @@ enum rec_action {
 	RA_DECLARE = 1, RA_NOTIFY = 2, RA_REGISTER = 3, RA_REJECT = 4,
 	RA_CORRECT = 5, RA_CERTIFY = 6, RA_ARCHIVE = 7, RA_APPROVE = 8,
 	RA_LINK = 9, RA_MERGE = 10, RA_IMPORT = 11, RA_ANNUL = 12,
-	RA_ISSUE = 13, RA_DECIDE = 14, RA_AMEND = 15, RA_ASSIGN = 16
+	RA_ISSUE = 13, RA_DECIDE = 14, RA_AMEND = 15, RA_ASSIGN = 16,
+	RA_DIGITIZE = 17
 };
 
 #define REC_ENCODING_VERSION	1
@@ -699,6 +701,7 @@ enum authz_action {
 	AZ_RESOLVE,	/* resolve a conflict between offices */
 	AZ_AUTH_DETAIL,	/* learn which claimed fields differ (identity.c) */
 	AZ_DEDUP,	/* run de-duplication, read its review queue */
+	AZ_DIGITIZE,	/* load keyed paper registers (digitize.c) */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -717,7 +720,7 @@ enum audit_action {
 	AU_IDCARD_LIST = 22, AU_CONFIG = 23,
 	AU_KEYS = 24,
 	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27, AU_PUSH = 28,
-	AU_KIDC = 29, AU_DEDUP = 30
+	AU_KIDC = 29, AU_DEDUP = 30, AU_DIGITIZE = 31
 };
 
 struct audit_entry {
@@ -1276,6 +1279,72 @@ int	dedup_decision_check(struct txn *, struct record *, struct cr_err *);
 int	dedup_queue(struct txn *, const char *a, const char *b, double score,
 	    struct cr_err *);
 
+/* ------------------------------------------------------------------- csv.c */
+/* Rows of a CSV file in memory (RFC 4180, a BOM, CRLF; doc/digitize.md). */
+struct csv {
+	const char	*base, *p, *end;
+	size_t		 line;		/* of the next row */
+	struct buf	 field;
+	char		**f;
+	size_t		 nf, cap;
+};
+struct csv_row {
+	size_t		 line;		/* where it begins, 1-based */
+	size_t		 start, end;	/* its bytes */
+	size_t		 nf;
+	char		**f;		/* its fields, until the next row */
+	int		 bad;		/* unreadable: why says */
+};
+void	csv_init(struct csv *, const void *, size_t);
+/* 1: a row (bad or not), 0: the end. */
+int	csv_next(struct csv *, struct csv_row *, char *why, size_t);
+void	csv_free(struct csv *);
+/* A field as CSV: quoted if it holds a comma, a quote or a line end. */
+void	csv_write_field(FILE *, const char *);
+
+/* ------------------------------------------------------------- digitize.c */
+/* The paper back-log: keyed CSV batches loaded, resumably; double entry. */
+#define DIGITIZE_CHUNK		500	/* rows a transaction */
+#define DIGITIZE_NAME_LEN	128	/* a batch name, NUL included */
+struct digitize_opts {
+	const char	*file;		/* the CSV */
+	const char	*kind;		/* its form */
+	const char	*map;		/* COLUMN = FIELD lines, or NULL */
+	const char	*batch;		/* NULL: the file's base name */
+	const char	*rejects;	/* NULL: FILE.rejects.csv */
+};
+struct digitize_result {
+	char		 batch[DIGITIZE_NAME_LEN];
+	char		 rejects[4200];	/* the report written */
+	size_t		 rows, loaded, already, rejected;
+	size_t		 codes, waiting;	/* identity codes */
+	int		 deduped;	/* dedup ran after the load */
+	struct dedup_stats dedup;
+};
+typedef void (*digitize_progress_fn)(void *, size_t done, size_t total,
+	    size_t rows);
+int	digitize_import(struct session *, const struct digitize_opts *,
+	    digitize_progress_fn, void *, struct digitize_result *,
+	    struct cr_err *);
+/* One difference between two keyings of a batch. */
+struct digitize_diff {
+	size_t		 record;	/* row number, 1 the first */
+	size_t		 line_a, line_b;	/* 0: not in that file */
+	const char	*column;	/* NULL: the whole row */
+	const char	*a, *b;		/* the two values */
+	const char	*why;		/* a whole row: why */
+	int		 which;		/* 'A'/'B': the unreadable one */
+};
+typedef void (*digitize_diff_fn)(void *, const struct digitize_diff *);
+struct digitize_cmp {
+	size_t		 records, agree, differ, fields;
+};
+int	digitize_compare(const char *a, const char *b, const char *agreed,
+	    digitize_diff_fn, void *, struct digitize_cmp *, struct cr_err *);
+/* verify: one digitize.db entry; 0, or -1 and why. */
+int	digitize_check_entry(struct txn *, const void *k, size_t kl,
+	    const void *v, size_t vl, char *why, size_t whysz);
+
 /* ---------------------------------------------------------------- likely.c */
 /*
  * At entry: the persons of a declaration (its form's person lines) that
@@ -1307,6 +1376,13 @@ double	likely_score(const struct form *, int p, const struct record *decl,
 /* A declaration's checks without saving it: form, places, references. */
 int	regist_check(struct session *, const struct form *, const struct kv *,
 	    size_t n, struct cr_err *);
+int	regist_check_tx(struct txn *, struct session *, const struct form *,
+	    const struct kv *, size_t n, struct cr_err *);
+struct kidc_issue;
+/* A keyed paper record stored registered, in the caller's transaction. */
+int	regist_put_digitized(struct txn *, struct session *,
+	    const struct form *, const struct kv *, size_t n, const char *note,
+	    char id[REC_IDLEN], struct kidc_issue *, struct cr_err *);
 /* Declaring with links to records found at entry (regist.c). */
 int	regist_declare_linked(struct session *, const char *kind,
 	    const struct kv *, size_t n, const char *const *links,
@@ -1510,6 +1586,46 @@ void	tui_exchange_open(void);
 void	tui_conflict_open(const char *id, void (*done)(void *), void *arg);
 /* tui-dedup.c */
 void	tui_dedup_open(void);	/* the likely duplicates to review */
+/*
+ * tui-pair.c: two records side by side, one row a field, the rows that
+ * differ marked, and an optional reason asked below.  The conflict view
+ * (tui-sync.c) and a likely duplicate (tui-dedup.c) are built on it so
+ * that they look and behave alike; each keeps its title, keys and core
+ * calls.  Headings on line 3, rows under them; value columns from
+ * TUI_PAIR_X, the second one after the first and a gap.
+ */
+struct tui_pair_row {
+	char	*label, *a, *b;		/* "-" where a record has no value */
+	int	 differ;
+};
+struct tui_pair {
+	struct tui_pair_row	*row;
+	size_t			 nrow;
+	int			 ndiff;		/* rows that differ */
+	int			 first;		/* the first row shown */
+	int			 asking;	/* 0, or the key that asked */
+	struct tedit		 in;		/* the reason */
+};
+#define TUI_PAIR_X	28	/* the first value column */
+#define TUI_PAIR_CMP	(-1)	/* tui_pair_add: differ if the values do */
+void	tui_pair_add(struct tui_pair *, const char *label, const char *a,
+	    const char *b, int differ);
+/* The rows of the form's fields either record has (not those of skip). */
+void	tui_pair_fields(struct tui_pair *, const struct form *,
+	    const struct form *skip, const struct record *a,
+	    const struct record *b);
+void	tui_pair_clear(struct tui_pair *);	/* the rows */
+void	tui_pair_free(struct tui_pair *);
+void	tui_pair_draw(struct tui_pair *, const char *head_a,
+	    const char *head_b, int aw, int bw);
+int	tui_pair_scroll_key(struct tui_pair *, int key);	/* 1: used */
+void	tui_pair_ask(struct tui_pair *, int key);	/* asks the reason */
+/*
+ * A key while the reason is asked: Esc stops asking (-1), Enter too and
+ * gives the key that asked (the reason stays in `in`); else 0, for the
+ * screen's own editing keys.
+ */
+int	tui_pair_answer(struct tui_pair *, int key);
 
 /* =================================================================== cli */
 struct cli {
@@ -1554,6 +1670,7 @@ int	cmd_forms(struct cli *);
 int	cmd_verify(struct cli *);
 int	cmd_reindex(struct cli *);
 int	cmd_dedup(struct cli *);
+int	cmd_digitize(struct cli *);
 int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);

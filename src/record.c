@@ -23,7 +23,7 @@ static const char *const status_names[] = { REC_STATUSES(STATUS_NAME) };
 static const char *const action_names[] = {
 	NULL, "declare", "notify", "register", "reject", "correct", "certify",
 	"archive", "approve", "link", "merge", "import", "annul",
-	"issue", "decide", "amend", "assign-code"
+	"issue", "decide", "amend", "assign-code", "digitize"
 };
 
 const char *

@@ -464,11 +464,10 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 }
 
 int
-regist_check(struct session *s, const struct form *f, const struct kv *kv,
-    size_t n, struct cr_err *e)
+regist_check_tx(struct txn *tx, struct session *s, const struct form *f,
+    const struct kv *kv, size_t n, struct cr_err *e)
 {
 	struct declare d;
-	struct txn *tx;
 	int rc;
 
 	if ((rc = form_validate(f, kv, n, e)) != CR_OK)
@@ -478,10 +477,65 @@ regist_check(struct session *s, const struct form *f, const struct kv *kv,
 	d.f = f;
 	d.kv = kv;
 	d.n = n;
+	return check_in_store(tx, &d, e);
+}
+
+int
+regist_check(struct session *s, const struct form *f, const struct kv *kv,
+    size_t n, struct cr_err *e)
+{
+	struct txn *tx;
+	int rc;
+
 	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
 		return rc;
-	rc = check_in_store(tx, &d, e);
+	rc = regist_check_tx(tx, s, f, kv, n, e);
 	store_abort(tx);	/* read only */
+	return rc;
+}
+
+/*
+ * A record keyed from a paper register (digitize.c), in the caller's
+ * transaction: checked as a declaration is (regist_check_tx, then the
+ * workflow's rules: its identity code is issued, not keyed), then stored
+ * registered, by action digitize, with the note saying where it came
+ * from; registration issues its identity code, or it waits for a pool.
+ */
+int
+regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
+    const struct kv *kv, size_t n, const char *note, char id[REC_IDLEN],
+    struct kidc_issue *is, struct cr_err *e)
+{
+	struct record r;
+	int rc;
+
+	memset(is, 0, sizeof *is);
+	if ((rc = regist_check_tx(tx, s, f, kv, n, e)) != CR_OK)
+		return rc;
+	rec_init(&r);
+	if ((rc = regist_next_id(tx, s->office, id, e)) != CR_OK)
+		return rc;
+	snprintf(r.id, sizeof r.id, "%s", id);
+	r.kind = f->code;
+	r.status = RS_DECLARED;		/* as checked, then registered */
+	r.action = RA_DIGITIZE;
+	r.rev = 1;
+	r.time = r.created = (int64_t)cr_now();
+	snprintf(r.office, sizeof r.office, "%s", s->office);
+	snprintf(r.author, sizeof r.author, "%s", s->user);
+	r.note = xstrdup(note);
+	rec_vv_bump(&r, s->office);
+	fill_fields(&r, f, kv, n);
+	r.flags = (unsigned)rec_place_flags(&r, s->office);
+	if ((rc = workflow_check_declaration(tx, &r, e)) == CR_OK) {
+		r.status = RS_REGISTERED;
+		rc = kidc_pool_issue(tx, &r, is, e);
+	}
+	if (rc == CR_OK)
+		rc = regist_put_revision(tx, &r, 1, e);
+	if (rc == CR_OK)
+		rc = kidc_pool_issued(tx, &r, is, e);
+	rec_free(&r);
 	return rc;
 }
 

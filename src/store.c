@@ -80,7 +80,7 @@ static const char *const table_files[ST_NTABLES] = {
 	"meta.db", "records.db", "history.db", "changes.db", "audit.db",
 	"users.db", "places.db", "kidc.db", "peers.db", "drafts.db",
 	"leases.db", "certs.db", "keys.db", "conflicts.db", "raudit.db",
-	"review.db"
+	"review.db", "digitize.db"
 };
 
 static const char *const index_files[SI_NINDEX] = {

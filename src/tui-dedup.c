@@ -13,10 +13,11 @@
  * that differ bold and marked with *.  Columns are measured in screen
  * columns (tui_put, wcwidth: a Khmer vowel sign or subscript mark takes
  * none), so the two records line up whatever the script and every line
- * fits 80 columns.  s (the same person) and d (different people) ask for
- * an optional reason, then declare a match_decision record exactly as
- * `civreg dedup decide` does; the pair leaves the queue.  a and b open
- * the two records with their history.
+ * fits 80 columns (tui-pair.c, shared with the conflict view).  s (the
+ * same person) and d (different people) ask for an optional reason, then
+ * declare a match_decision record exactly as `civreg dedup decide` does;
+ * the pair leaves the queue.  a and b open the two records with their
+ * history.
  *
  * Contract: these screens only draw and ask; nothing here touches the
  * store.  The core decides who may: AZ_DEDUP to read or fill the queue
@@ -287,67 +288,12 @@ static const struct tui_ops dqueue_ops = {
 
 /* --- a pair side by side --------------------------------------------------- */
 
-struct drow {
-	char	*label;
-	char	*va, *vb;
-	int	 differ;
-};
-
 struct dview {
 	struct dqueue	*q;		/* below: read again after a decision */
 	struct record	 a, b;
 	double		 posterior, weight;
-	struct drow	*row;
-	size_t		 nrow;
-	int		 ndiff;
-	int		 first;
-	int		 asking;	/* 0, 's' or 'd': the reason prompt */
-	struct tedit	 in;
+	struct tui_pair	 pair;		/* asking: 0, 's' or 'd' */
 };
-
-static void
-drow_add(struct dview *v, const char *label, const char *va, const char *vb,
-    int differ)
-{
-	struct drow *r;
-
-	v->row = xrealloc(v->row, (v->nrow + 1) * sizeof *v->row);
-	r = &v->row[v->nrow++];
-	r->label = xstrdup(label);
-	r->va = xstrdup(va ? va : "-");
-	r->vb = xstrdup(vb ? vb : "-");
-	r->differ = differ;
-	v->ndiff += differ;
-}
-
-/* A choice by its Khmer label in Khmer; anything else as stored. */
-static const char *
-shown(const struct form_field *ff, const char *value)
-{
-	return value ? tui_label(form_value_km(ff, value), value) : NULL;
-}
-
-/* The rows of form f's fields that either record has (not those of skip). */
-static void
-dview_fields(struct dview *v, const struct form *f, const struct form *skip)
-{
-	const char *va, *vb;
-	size_t i;
-
-	for (i = 0; f && i < f->nfields; i++) {
-		const struct form_field *ff = &f->fields[i];
-
-		if (skip && form_field(skip, ff->key))
-			continue;
-		va = rec_value(&v->a, ff->key);
-		vb = rec_value(&v->b, ff->key);
-		if (va == NULL && vb == NULL)
-			continue;
-		drow_add(v, tui_label(ff->label_km, ff->label_en),
-		    shown(ff, va), shown(ff, vb), va == NULL || vb == NULL ||
-		    strcmp(va, vb) != 0);
-	}
-}
 
 static void
 dview_fill(struct dview *v)
@@ -355,67 +301,38 @@ dview_fill(struct dview *v)
 	const struct form *fa = form_by_code(v->a.kind);
 	const struct form *fb = form_by_code(v->b.kind);
 
-	drow_add(v, _("Status"), rec_status_name(v->a.status),
+	tui_pair_add(&v->pair, _("Status"), rec_status_name(v->a.status),
 	    rec_status_name(v->b.status), v->a.status != v->b.status);
-	dview_fields(v, fa, NULL);
+	tui_pair_fields(&v->pair, fa, NULL, &v->a, &v->b);
 	if (fb != fa)
-		dview_fields(v, fb, fa);
+		tui_pair_fields(&v->pair, fb, fa, &v->a, &v->b);
 }
-
-/* Columns of the pair: the mark, the label, record a, record b. */
-#define DX_LABEL	3
-#define DW_LABEL	24
 
 static void
 dview_draw(struct tui_screen *sc)
 {
 	struct dview *v = sc->data;
-	int vw = (COLS - DX_LABEL - DW_LABEL - 3) / 2;
-	int ax = DX_LABEL + DW_LABEL + 1, bx = ax + vw + 1, y, i;
+	int vw = (COLS - TUI_PAIR_X - 2) / 2;
 	char line[200];
 
 	tui_title(_("Possible duplicates"));
 	snprintf(line, sizeof line, _("P(same) %d%%, weight %.1f: %d fields "
-	    "differ (*)"), percent(v->posterior), v->weight, v->ndiff);
+	    "differ (*)"), percent(v->posterior), v->weight, v->pair.ndiff);
 	tui_put(2, 1, COLS - 2, line, TUI_A_BOLD);
-	tui_put(3, ax, vw, v->a.id, TUI_A_BOLD);
-	tui_put(3, bx, vw, v->b.id, TUI_A_BOLD);
-	for (y = 4, i = v->first; y < LINES - (v->asking ? 3 : 2) &&
-	    i < (int)v->nrow; y++, i++) {
-		const struct drow *r = &v->row[i];
-		int a = r->differ ? TUI_A_BOLD : 0;
-
-		tui_put(y, 1, 2, r->differ ? "*" : "", TUI_A_BOLD);
-		tui_put(y, DX_LABEL, DW_LABEL, r->label, a);
-		tui_put(y, ax, vw, r->va, a);
-		tui_put(y, bx, vw, r->vb, a);
-	}
-	if (v->asking) {
-		char *t;
-
-		tui_put(LINES - 3, 1, 20, _("Reason (optional):"), TUI_A_BOLD);
-		tedit_scroll(&v->in, COLS - 24);
-		t = tedit_utf8_from(&v->in, v->in.off);
-		tui_put(LINES - 3, 22, COLS - 24, t, TUI_A_FOCUS);
-		free(t);
-		move(LINES - 3, 22 + tedit_width(&v->in, v->in.off, v->in.cur));
-		curs_set(1);
-	}
+	tui_pair_draw(&v->pair, v->a.id, v->b.id, vw, vw);
 }
 
 /* Declares the decision; on success the pair screen goes, the queue stays. */
 static void
-dview_decide(struct dview *v)
+dview_decide(struct dview *v, int same)
 {
 	struct dqueue *q = v->q;
 	struct kv kv[4];
 	struct cr_err e;
-	char *reason = tedit_utf8(&v->in), id[REC_IDLEN], a[REC_IDLEN],
+	char *reason = tedit_utf8(&v->pair.in), id[REC_IDLEN], a[REC_IDLEN],
 	    b[REC_IDLEN];
-	int same = v->asking == 's';
 	size_t n = 3;
 
-	v->asking = 0;
 	kv[0].key = "record_a";
 	kv[0].value = v->a.id;
 	kv[1].key = "record_b";
@@ -466,29 +383,23 @@ static int
 dview_key(struct tui_screen *sc, int k)
 {
 	struct dview *v = sc->data;
-	int rows = LINES - 6;
+	int asked;
 
 	if (k == TUI_IDLE)
 		return 1;
-	if (v->asking) {
-		if (tui_is_back(k)) {
-			v->asking = 0;
+	if (v->pair.asking) {
+		if ((asked = tui_pair_answer(&v->pair, k)) < 0)
 			tui_message("%s", _("Nothing declared."));
-		} else if (tui_is_enter(k))
-			dview_decide(v);
+		else if (asked)
+			dview_decide(v, asked == 's');
 		else
-			prompt_key(&v->in, k);
+			prompt_key(&v->pair.in, k);
 		return 1;
 	}
-	if (k == TUI_KEY(KEY_DOWN) || k == TUI_CTRL('n') || k == ' ') {
-		if (v->first + rows < (int)v->nrow)
-			v->first++;
-	} else if (k == TUI_KEY(KEY_UP) || k == TUI_CTRL('p')) {
-		if (v->first > 0)
-			v->first--;
-	} else if (k == 's' || k == 'd') {
-		v->asking = k;
-		tedit_kill(&v->in);
+	if (tui_pair_scroll_key(&v->pair, k))
+		return 1;
+	if (k == 's' || k == 'd') {
+		tui_pair_ask(&v->pair, k);
 		tui_message("%s", k == 's' ? _("The same person: type a reason "
 		    "if you like, then Enter (Esc: do not).") : _("Different "
 		    "people: type a reason if you like, then Enter (Esc: do "
@@ -508,17 +419,10 @@ static void
 dview_free(struct tui_screen *sc)
 {
 	struct dview *v = sc->data;
-	size_t i;
 
-	for (i = 0; i < v->nrow; i++) {
-		free(v->row[i].label);
-		free(v->row[i].va);
-		free(v->row[i].vb);
-	}
-	free(v->row);
+	tui_pair_free(&v->pair);
 	rec_free(&v->a);
 	rec_free(&v->b);
-	tedit_free(&v->in);
 	free(v);
 }
 

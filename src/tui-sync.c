@@ -1374,22 +1374,13 @@ tui_push_open(void)
 
 /* --- the conflict between two revisions ------------------------------------ */
 
-struct crow {
-	char	*label, *local, *other;
-	int	 differ;
-};
-
 struct cview {
 	char		 id[REC_IDLEN];
 	struct record	 local;
 	struct record	*other;
 	size_t		 nother;
 	int		 which;		/* the other revision shown */
-	struct crow	*row;
-	size_t		 nrow;
-	int		 first;
-	int		 asking;	/* 0, 'l' or 'o': the reason prompt */
-	struct tedit	 in;
+	struct tui_pair	 pair;		/* asking: 0, 'l' or 'o' */
 	void		(*done)(void *);
 	void		*arg;
 };
@@ -1422,80 +1413,38 @@ cview_collect(void *arg, const struct record *local,
 }
 
 static void
-cview_rows_free(struct cview *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nrow; i++) {
-		free(c->row[i].label);
-		free(c->row[i].local);
-		free(c->row[i].other);
-	}
-	free(c->row);
-	c->row = NULL;
-	c->nrow = 0;
-}
-
-static void
-crow_add(struct cview *c, const char *label, const char *l, const char *o)
-{
-	struct crow *r;
-
-	c->row = xrealloc(c->row, (c->nrow + 1) * sizeof *c->row);
-	r = &c->row[c->nrow++];
-	r->label = xstrdup(label);
-	r->local = xstrdup(l ? l : "-");
-	r->other = xstrdup(o ? o : "-");
-	r->differ = (l == NULL) != (o == NULL) || (l && o && strcmp(l, o));
-}
-
-static const char *
-shown_value(const struct form_field *ff, const char *v)
-{
-	return v ? tui_label(form_value_km(ff, v), v) : NULL;
-}
-
-static void
 cview_fill(struct cview *c)
 {
 	const struct record *l = &c->local, *o = &c->other[c->which];
 	const struct form *f = form_by_code(l->kind);
+	struct tui_pair *p = &c->pair;
 	char a[120], b[120];
 	size_t i;
 
-	cview_rows_free(c);
+	tui_pair_clear(p);
 	snprintf(a, sizeof a, "%u %s %s", (unsigned)l->rev, _("by"), l->author);
 	snprintf(b, sizeof b, "%u %s %s", (unsigned)o->rev, _("by"), o->author);
-	crow_add(c, _("Revision"), a, b);
-	c->row[c->nrow - 1].differ = 0;
-	crow_add(c, _("Status"), rec_status_name(l->status),
-	    rec_status_name(o->status));
-	crow_add(c, _("Action"), rec_action_name(l->action),
-	    rec_action_name(o->action));
+	tui_pair_add(p, _("Revision"), a, b, 0);
+	tui_pair_add(p, _("Status"), rec_status_name(l->status),
+	    rec_status_name(o->status), TUI_PAIR_CMP);
+	tui_pair_add(p, _("Action"), rec_action_name(l->action),
+	    rec_action_name(o->action), TUI_PAIR_CMP);
 	time_format((time_t)l->time, a, sizeof a);
 	time_format((time_t)o->time, b, sizeof b);
-	crow_add(c, _("Time"), a, b);
-	c->row[c->nrow - 1].differ = 0;
-	crow_add(c, _("Note"), l->note && *l->note ? l->note : NULL,
-	    o->note && *o->note ? o->note : NULL);
+	tui_pair_add(p, _("Time"), a, b, 0);
+	tui_pair_add(p, _("Note"), l->note && *l->note ? l->note : NULL,
+	    o->note && *o->note ? o->note : NULL, TUI_PAIR_CMP);
 	/* The fields in the form's order, then any others. */
-	for (i = 0; f && i < f->nfields; i++) {
-		const struct form_field *ff = &f->fields[i];
-		const char *lv = rec_value(l, ff->key), *ov = rec_value(o,
-		    ff->key);
-
-		if (lv || ov)
-			crow_add(c, tui_label(ff->label_km, ff->label_en),
-			    shown_value(ff, lv), shown_value(ff, ov));
-	}
+	tui_pair_fields(p, f, NULL, l, o);
 	for (i = 0; i < l->nfields; i++)
 		if (f == NULL || form_field(f, l->fields[i].key) == NULL)
-			crow_add(c, l->fields[i].key, l->fields[i].value,
-			    rec_value(o, l->fields[i].key));
+			tui_pair_add(p, l->fields[i].key, l->fields[i].value,
+			    rec_value(o, l->fields[i].key), TUI_PAIR_CMP);
 	for (i = 0; i < o->nfields; i++)
 		if ((f == NULL || form_field(f, o->fields[i].key) == NULL) &&
 		    rec_value(l, o->fields[i].key) == NULL)
-			crow_add(c, o->fields[i].key, NULL, o->fields[i].value);
+			tui_pair_add(p, o->fields[i].key, NULL,
+			    o->fields[i].value, TUI_PAIR_CMP);
 }
 
 static void
@@ -1503,58 +1452,31 @@ cview_draw(struct tui_screen *sc)
 {
 	struct cview *c = sc->data;
 	const struct form *f = form_by_code(c->local.kind);
-	int lw = 24, vw = (COLS - 4 - lw) / 2, y, i, ndiff = 0;
-	int lx = 3, ax = lx + lw + 1, bx = ax + vw + 1;
+	int aw = (COLS - TUI_PAIR_X) / 2, bw = COLS - TUI_PAIR_X - aw - 2;
 	char line[200];
 
 	tui_title(_("Conflict between offices"));
-	for (i = 0; i < (int)c->nrow; i++)
-		ndiff += c->row[i].differ;
 	snprintf(line, sizeof line, "%s  %s   %d %s", c->id, f ?
-	    tui_label(f->title_km, f->title_en) : "?", ndiff,
+	    tui_label(f->title_km, f->title_en) : "?", c->pair.ndiff,
 	    _("differences (*)"));
 	tui_put(2, 1, COLS - 2, line, TUI_A_BOLD);
-	tui_put(3, ax, vw, _("This office (local)"), TUI_A_BOLD);
 	if (c->nother > 1)
 		snprintf(line, sizeof line, "%s %d/%zu (n)", _("Other office"),
 		    c->which + 1, c->nother);
 	else
 		snprintf(line, sizeof line, "%s", _("Other office"));
-	tui_put(3, bx, COLS - bx - 1, line, TUI_A_BOLD);
-	for (y = 4, i = c->first; y < LINES - (c->asking ? 3 : 2) &&
-	    i < (int)c->nrow; y++, i++) {
-		const struct crow *r = &c->row[i];
-		int a = r->differ ? TUI_A_BOLD : 0;
-
-		tui_put(y, 1, 2, r->differ ? "*" : "", TUI_A_BOLD);
-		tui_put(y, lx, lw, r->label, a);
-		tui_put(y, ax, vw, r->local, a);
-		tui_put(y, bx, COLS - bx - 1, r->other, a);
-	}
-	if (c->asking) {
-		char *t;
-
-		tui_put(LINES - 3, 1, 20, _("Reason (optional):"), TUI_A_BOLD);
-		tedit_scroll(&c->in, COLS - 24);
-		t = tedit_utf8_from(&c->in, c->in.off);
-		tui_put(LINES - 3, 22, COLS - 24, t, TUI_A_FOCUS);
-		free(t);
-		move(LINES - 3, 22 + tedit_width(&c->in, c->in.off, c->in.cur));
-		curs_set(1);
-	}
+	tui_pair_draw(&c->pair, _("This office (local)"), line, aw, bw);
 }
 
 static void
-cview_resolve(struct cview *c)
+cview_resolve(struct cview *c, int keep_other)
 {
 	struct record after;
 	struct cr_err e;
-	char *reason = tedit_utf8(&c->in), id[REC_IDLEN];
-	int keep_other = c->asking == 'o';
+	char *reason = tedit_utf8(&c->pair.in), id[REC_IDLEN];
 	void (*done)(void *) = c->done;
 	void *arg = c->arg;
 
-	c->asking = 0;
 	err_clear(&e);
 	if (sync_resolve(&tui_session, c->id, keep_other, *reason ? reason :
 	    NULL, &after, &e) != CR_OK) {
@@ -1578,33 +1500,26 @@ static int
 cview_key(struct tui_screen *sc, int k)
 {
 	struct cview *c = sc->data;
-	int rows = LINES - 6;
+	int asked;
 
 	if (k == TUI_IDLE)
 		return 1;
-	if (c->asking) {
-		if (tui_is_back(k))
-			c->asking = 0;
-		else if (tui_is_enter(k))
-			cview_resolve(c);
-		else
-			field_key(&c->in, k, 300);
+	if (c->pair.asking) {
+		if ((asked = tui_pair_answer(&c->pair, k)) > 0)
+			cview_resolve(c, asked == 'o');
+		else if (asked == 0)
+			field_key(&c->pair.in, k, 300);
 		return 1;
 	}
-	if (k == TUI_KEY(KEY_DOWN) || k == TUI_CTRL('n') || k == ' ') {
-		if (c->first + rows < (int)c->nrow)
-			c->first++;
-	} else if (k == TUI_KEY(KEY_UP) || k == TUI_CTRL('p')) {
-		if (c->first > 0)
-			c->first--;
-	} else if (k == 'l' || k == 'o') {
+	if (tui_pair_scroll_key(&c->pair, k))
+		return 1;
+	if (k == 'l' || k == 'o') {
 		if (!allowed(AZ_RESOLVE)) {
 			tui_error(_("Your role (%s) may not resolve conflicts."),
 			    user_role_name(tui_session.role));
 			return 1;
 		}
-		c->asking = k;
-		tedit_kill(&c->in);
+		tui_pair_ask(&c->pair, k);
 		tui_message(k == 'l' ? _("Keep this office's revision: type a "
 		    "reason if you like, then Enter (Esc: do not).") :
 		    _("Keep the other office's revision: type a reason if you "
@@ -1627,12 +1542,11 @@ cview_free(struct tui_screen *sc)
 	struct cview *c = sc->data;
 	size_t i;
 
-	cview_rows_free(c);
+	tui_pair_free(&c->pair);
 	rec_free(&c->local);
 	for (i = 0; i < c->nother; i++)
 		rec_free(&c->other[i]);
 	free(c->other);
-	tedit_free(&c->in);
 	free(c);
 }
 

@@ -233,6 +233,19 @@ keys_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
 	return 0;
 }
 
+/* digitize.db: batches, and the record each loaded line became. */
+static int
+digitize_visit(void *arg, const void *k, size_t kl, const void *val,
+    size_t vl)
+{
+	struct vctx *v = arg;
+	char why[300];
+
+	if (digitize_check_entry(v->tx, k, kl, val, vl, why, sizeof why) != 0)
+		problem(v, "digitize.db: %s", why);
+	return 0;
+}
+
 /* conflicts.db: id NUL 8 bytes -> a revision of that record, here. */
 static int
 conflict_visit(void *arg, const void *k, size_t kl, const void *val,
@@ -363,6 +376,7 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 	scan(&v, ST_USERS, user_visit);
 	scan(&v, ST_KEYS, keys_visit);
 	scan(&v, ST_CONFLICTS, conflict_visit);
+	scan(&v, ST_DIGITIZE, digitize_visit);
 	scan(&v, ST_RAUDIT, raudit_visit);
 	scan(&v, ST_PEERS, peer_visit);
 	if (!store_panicked(s->store)) {
