@@ -1312,6 +1312,7 @@ struct digitize_opts {
 	const char	*map;		/* COLUMN = FIELD lines, or NULL */
 	const char	*batch;		/* NULL: the file's base name */
 	const char	*rejects;	/* NULL: FILE.rejects.csv */
+	int		 no_dedup;	/* do not run dedup after the load */
 };
 struct digitize_result {
 	char		 batch[DIGITIZE_NAME_LEN];
@@ -1379,10 +1380,17 @@ int	regist_check(struct session *, const struct form *, const struct kv *,
 int	regist_check_tx(struct txn *, struct session *, const struct form *,
 	    const struct kv *, size_t n, struct cr_err *);
 struct kidc_issue;
+/* Counters of a bulk load: zeroed, then regist_bulk_end before commit. */
+struct regist_bulk {
+	uint64_t	 record, change;
+	int		 open;
+};
+int	regist_bulk_end(struct txn *, struct regist_bulk *, struct cr_err *);
 /* A keyed paper record stored registered, in the caller's transaction. */
 int	regist_put_digitized(struct txn *, struct session *,
 	    const struct form *, const struct kv *, size_t n, const char *note,
-	    char id[REC_IDLEN], struct kidc_issue *, struct cr_err *);
+	    char id[REC_IDLEN], struct kidc_issue *, struct regist_bulk *,
+	    struct cr_err *);
 /* Declaring with links to records found at entry (regist.c). */
 int	regist_declare_linked(struct session *, const char *kind,
 	    const struct kv *, size_t n, const char *const *links,

@@ -2,7 +2,8 @@
  * cmd-digitize.c -- `civreg digitize`: the paper back-log (doc/digitize.md).
  *
  *   digitize import FILE.csv --kind KIND [--map MAP] [--batch NAME]
- *                   [--rejects FILE]   load a keyed batch; again: resume
+ *                   [--rejects FILE] [--no-dedup]
+ *                                      load a keyed batch; again: resume
  *   digitize compare A.csv B.csv [--agreed OUT.csv]
  *                                      the same batch keyed twice
  *
@@ -73,6 +74,7 @@ digitize_cmd_import(struct cli *c)
 		{ "map", required_argument, NULL, 'm' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "rejects", required_argument, NULL, 'r' },
+		{ "no-dedup", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct digitize_opts o;
@@ -98,6 +100,9 @@ digitize_cmd_import(struct cli *c)
 			break;
 		case 'r':
 			o.rejects = optarg;
+			break;
+		case 'n':
+			o.no_dedup = 1;
 			break;
 		default:
 			return digitize_usage();

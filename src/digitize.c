@@ -31,8 +31,8 @@
  *
  * digitize.db (db/record-format.txt, section 16):
  *   "B" batch                -> "DB" 1, sha256[32], kind u8, started i64,
- *                               rows u32, loaded u32, rejected u32
- *   "L" batch NUL line(be32) -> record id
+ *                               rows u32, loaded u32, rejected u32 (LE)
+ *   "L" batch NUL line(be32) -> record id NUL
  */
 #include "config.h"
 
@@ -235,13 +235,17 @@ batch_key(struct buf *k, const char *name)
 	buf_add(k, name, strlen(name));
 }
 
+/* Big-endian line numbers: a batch's marks are in line order. */
 static void
 line_key(struct buf *k, const char *name, size_t line)
 {
+	unsigned char n[4];
+
 	buf_reset(k);
 	buf_add_u8(k, 'L');
 	buf_add_cstr(k, name);
-	buf_add_u32(k, (uint32_t)line);
+	be32_put(n, (uint32_t)line);
+	buf_add(k, n, 4);
 }
 
 static int
@@ -319,6 +323,7 @@ struct chunk {
 	const char		*name;
 	const struct form	*f;
 	struct batch		*b;
+	int			 fresh;	/* begun by this run: no line marked */
 	struct prow		*row;
 	size_t			 n;
 	/* what this attempt did (a deadlock retries the whole chunk) */
@@ -356,12 +361,14 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 	struct chunk *c = arg;
 	struct buf k, v;
 	struct kidc_issue is;
+	struct regist_bulk bk;
 	struct cr_err re;
 	char id[REC_IDLEN], note[300], detail[200];
 	size_t i, first = 0, last = 0;
 	int rc = CR_OK;
 
 	chunk_reset(c);
+	memset(&bk, 0, sizeof bk);
 	buf_init(&k);
 	buf_init(&v);
 	for (i = 0; rc == CR_OK && i < c->n; i++) {
@@ -375,7 +382,8 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 			continue;
 		}
 		line_key(&k, c->name, r->line);
-		rc = store_get(tx, ST_DIGITIZE, k.data, k.len, &v, 0, e);
+		rc = c->fresh ? CR_ENOTFOUND : store_get(tx, ST_DIGITIZE,
+		    k.data, k.len, &v, 0, e);
 		if (rc == CR_OK) {
 			c->already++;		/* loaded by an earlier run */
 			continue;
@@ -388,7 +396,7 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    r->page ? r->page : "");
 		err_clear(&re);
 		rc = regist_put_digitized(tx, c->s, c->f, r->kv, r->nkv, note,
-		    id, &is, &re);
+		    id, &is, &bk, &re);
 		if (rc == CR_EINVAL || rc == CR_ENOTFOUND) {
 			c->reject[i] = one_line(re.msg);
 			rc = CR_OK;
@@ -406,6 +414,8 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    strlen(id) + 1, 1, e);
 		c->loaded++;
 	}
+	if (rc == CR_OK)
+		rc = regist_bulk_end(tx, &bk, e);
 	if (rc == CR_OK && c->loaded > 0) {
 		c->b->loaded += (uint32_t)c->loaded;
 		rc = batch_put(tx, c->name, c->b, e);
@@ -615,6 +625,7 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 	ch.name = res->batch;
 	ch.f = f;
 	ch.b = &b;
+	ch.fresh = bg.fresh;
 	ch.row = xcalloc(DIGITIZE_CHUNK, sizeof *ch.row);
 	ch.reject = xcalloc(DIGITIZE_CHUNK, sizeof *ch.reject);
 	for (;;) {
@@ -662,7 +673,7 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 	if ((rc = store_run(s->store, end_txn, &bg, e)) != CR_OK)
 		goto out;
 	/* The loaded persons against the register: births, for review. */
-	if (f->issue_field && res->loaded + res->already > 0) {
+	if (f->issue_field && res->loaded + res->already > 0 && !o->no_dedup) {
 		date_from_days((int32_t)(b.started / 86400), &y, &mo, &d);
 		snprintf(since, sizeof since, "%04d-%02d-%02d", y, mo, d);
 		rc = dedup_run(s, since, NULL, NULL, NULL, &res->dedup, e);

@@ -121,6 +121,70 @@ out:
 	return rc;
 }
 
+/*
+ * A record new to the store, written by its own office in bulk
+ * (digitize.c): as regist_put_revision, but through store_put_fresh, whose
+ * index entries are written sorted at the end of the transaction.
+ */
+static int
+put_fresh(struct txn *tx, const struct record *r, struct regist_bulk *bk,
+    struct cr_err *e)
+{
+	struct buf v, k;
+	unsigned char seqk[8];
+	int rc;
+
+	buf_init(&v);
+	buf_init(&k);
+	rec_encode(r, &v);
+	history_key(&k, r->id, r->rev);
+	if ((rc = store_put_fresh(tx, r, v.data, v.len, e)) != CR_OK)
+		goto out;
+	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, v.data, v.len, 1,
+	    e)) != CR_OK)
+		goto out;
+	be64_put(seqk, ++bk->change);
+	rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
+out:
+	buf_free(&v);
+	buf_free(&k);
+	return rc;
+}
+
+/*
+ * The record and change counters of a bulk load, read once and written
+ * back once a transaction (meta_next for each of thousands of records
+ * would read and write the same meta.db page each time).
+ */
+static int
+bulk_begin(struct txn *tx, struct regist_bulk *bk, struct cr_err *e)
+{
+	int rc;
+
+	if (bk->open)
+		return CR_OK;
+	if ((rc = meta_get_u64(tx, "seq.record", &bk->record, 1, e)) !=
+	    CR_OK || (rc = meta_get_u64(tx, "seq.change", &bk->change, 1,
+	    e)) != CR_OK)
+		return rc;
+	bk->open = 1;
+	return CR_OK;
+}
+
+int
+regist_bulk_end(struct txn *tx, struct regist_bulk *bk, struct cr_err *e)
+{
+	int rc;
+
+	if (!bk->open)
+		return CR_OK;
+	if ((rc = meta_put_u64(tx, "seq.record", bk->record, e)) != CR_OK ||
+	    (rc = meta_put_u64(tx, "seq.change", bk->change, e)) != CR_OK)
+		return rc;
+	bk->open = 0;
+	return CR_OK;
+}
+
 struct declare {
 	struct session		*s;
 	const struct form	*f;
@@ -504,7 +568,7 @@ regist_check(struct session *s, const struct form *f, const struct kv *kv,
 int
 regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
     const struct kv *kv, size_t n, const char *note, char id[REC_IDLEN],
-    struct kidc_issue *is, struct cr_err *e)
+    struct kidc_issue *is, struct regist_bulk *bk, struct cr_err *e)
 {
 	struct record r;
 	int rc;
@@ -513,8 +577,10 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 	if ((rc = regist_check_tx(tx, s, f, kv, n, e)) != CR_OK)
 		return rc;
 	rec_init(&r);
-	if ((rc = regist_next_id(tx, s->office, id, e)) != CR_OK)
+	if ((rc = bulk_begin(tx, bk, e)) != CR_OK)
 		return rc;
+	snprintf(id, REC_IDLEN, "%s-%0*llu", s->office, SEQ_WIDTH,
+	    (unsigned long long)(bk->record + 1));
 	snprintf(r.id, sizeof r.id, "%s", id);
 	r.kind = f->code;
 	r.status = RS_DECLARED;		/* as checked, then registered */
@@ -532,9 +598,14 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 		rc = kidc_pool_issue(tx, &r, is, e);
 	}
 	if (rc == CR_OK)
-		rc = regist_put_revision(tx, &r, 1, e);
+		rc = put_fresh(tx, &r, bk, e);
+	/* An issued code is tied to the change that carries it (meta). */
+	if (rc == CR_OK && is->code[0])
+		rc = meta_put_u64(tx, "seq.change", bk->change, e);
 	if (rc == CR_OK)
 		rc = kidc_pool_issued(tx, &r, is, e);
+	if (rc == CR_OK)
+		bk->record++;		/* a row refused takes no number */
 	rec_free(&r);
 	return rc;
 }
