@@ -1313,6 +1313,7 @@ struct digitize_opts {
 	const char	*batch;		/* NULL: the file's base name */
 	const char	*rejects;	/* NULL: FILE.rejects.csv */
 	int		 no_dedup;	/* do not run dedup after the load */
+	const char	*second;	/* double entry: only rows keyed alike */
 };
 struct digitize_result {
 	char		 batch[DIGITIZE_NAME_LEN];

@@ -83,8 +83,8 @@ const struct cli_verb cli_verbs[] = {
 	  "and supervisors; audited." },
 	{ "digitize", cmd_digitize, "digitize import FILE.csv --kind KIND "
 	  "[--map MAP] [--batch NAME]\n"
-	  "       [--rejects FILE] [--no-dedup] | compare A.csv B.csv "
-	  "[--agreed OUT.csv]",
+	  "       [--rejects FILE] [--no-dedup] [--second B.csv] |\n"
+	  "       compare A.csv B.csv [--agreed OUT.csv]",
 	  "The paper back-log (doc/digitize.md).  import: load a batch keyed in\n"
 	  "a spreadsheet (CSV: a header line, then one record a row) as\n"
 	  "registered records of form KIND; every row is loaded or listed with\n"
@@ -93,6 +93,8 @@ const struct cli_verb cli_verbs[] = {
 	  "scan, @ignore).  Interrupted, the same command goes on where it\n"
 	  "stopped.  Births get identity codes and are checked for duplicates\n"
 	  "(--no-dedup: not now; run 'civreg dedup --since' by area later).\n"
+	  "--second B.csv: the batch keyed again; only the rows keyed alike\n"
+	  "load, the others are rejected with their differences.\n"
 	  "compare: the same batch keyed twice: every field that differs; the\n"
 	  "rows keyed alike go to OUT.csv, to be imported.  Registrars and\n"
 	  "supervisors; audited." },

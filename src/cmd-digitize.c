@@ -2,7 +2,7 @@
  * cmd-digitize.c -- `civreg digitize`: the paper back-log (doc/digitize.md).
  *
  *   digitize import FILE.csv --kind KIND [--map MAP] [--batch NAME]
- *                   [--rejects FILE] [--no-dedup]
+ *                   [--rejects FILE] [--no-dedup] [--second B.csv]
  *                                      load a keyed batch; again: resume
  *   digitize compare A.csv B.csv [--agreed OUT.csv]
  *                                      the same batch keyed twice
@@ -75,6 +75,7 @@ digitize_cmd_import(struct cli *c)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "no-dedup", no_argument, NULL, 'n' },
+		{ "second", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct digitize_opts o;
@@ -103,6 +104,9 @@ digitize_cmd_import(struct cli *c)
 			break;
 		case 'n':
 			o.no_dedup = 1;
+			break;
+		case 's':
+			o.second = optarg;
 			break;
 		default:
 			return digitize_usage();

@@ -11,9 +11,11 @@
  * row leaves a mark (batch, line) -> record id in digitize.db in the same
  * transaction as its record, so a load killed at any moment loses at
  * most the transaction in flight, and the same command run again skips
- * the lines marked and loads the rest: no row twice, none lost.  A batch
- * remembers the SHA-256 of its file; another file under the same batch
- * name is refused rather than half-merged.  Rejected rows are not marked:
+ * the lines marked and loads the rest: no row twice, none lost.  A mark
+ * keeps the SHA-256 of its row as keyed, so that the team can correct
+ * the rejected rows in the spreadsheet and run it again: a row loaded
+ * before and changed since is refused (a loaded record is corrected by a
+ * correction request), the others load.  Rejected rows are not marked:
  * each run lists them again, so the report is always whole.
  *
  * A record is checked as a declaration is (form rules, places,
@@ -32,7 +34,7 @@
  * digitize.db (db/record-format.txt, section 16):
  *   "B" batch                -> "DB" 1, sha256[32], kind u8, started i64,
  *                               rows u32, loaded u32, rejected u32 (LE)
- *   "L" batch NUL line(be32) -> record id NUL
+ *   "L" batch NUL line(be32) -> record id NUL, sha256 of the row[32]
  */
 #include "config.h"
 
@@ -307,438 +309,7 @@ batch_put(struct txn *tx, const char *name, const struct batch *b,
 	return rc;
 }
 
-/* --- loading ---------------------------------------------------------------- */
-
-/* A row read and waiting for its transaction. */
-struct prow {
-	size_t	 line;
-	char	*why;		/* unreadable: the reason */
-	size_t	 nkv;
-	struct kv *kv;
-	char	*page;
-};
-
-struct chunk {
-	struct session		*s;
-	const char		*name;
-	const struct form	*f;
-	struct batch		*b;
-	int			 fresh;	/* begun by this run: no line marked */
-	struct prow		*row;
-	size_t			 n;
-	/* what this attempt did (a deadlock retries the whole chunk) */
-	size_t			 loaded, already, codes, waiting;
-	char			**reject;	/* per row: why, or NULL */
-};
-
-static void
-chunk_reset(struct chunk *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		free(c->reject[i]);
-		c->reject[i] = NULL;
-	}
-	c->loaded = c->already = c->codes = c->waiting = 0;
-}
-
-/* The form's messages, one per line, as one line for the report. */
-static char *
-one_line(const char *msg)
-{
-	char *s = xstrdup(msg), *p;
-
-	for (p = s; *p; p++)
-		if (*p == '\n')
-			*p = ';';	/* "a: why;b: why": one cell */
-	return s;
-}
-
-static int
-chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
-{
-	struct chunk *c = arg;
-	struct buf k, v;
-	struct kidc_issue is;
-	struct regist_bulk bk;
-	struct cr_err re;
-	char id[REC_IDLEN], note[300], detail[200];
-	size_t i, first = 0, last = 0;
-	int rc = CR_OK;
-
-	chunk_reset(c);
-	memset(&bk, 0, sizeof bk);
-	buf_init(&k);
-	buf_init(&v);
-	for (i = 0; rc == CR_OK && i < c->n; i++) {
-		struct prow *r = &c->row[i];
-
-		if (first == 0)
-			first = r->line;
-		last = r->line;
-		if (r->why) {
-			c->reject[i] = xstrdup(r->why);
-			continue;
-		}
-		line_key(&k, c->name, r->line);
-		rc = c->fresh ? CR_ENOTFOUND : store_get(tx, ST_DIGITIZE,
-		    k.data, k.len, &v, 0, e);
-		if (rc == CR_OK) {
-			c->already++;		/* loaded by an earlier run */
-			continue;
-		}
-		if (rc != CR_ENOTFOUND)
-			break;
-		err_clear(e);
-		snprintf(note, sizeof note, "digitized: batch %s, line %zu%s%s",
-		    c->name, r->line, r->page ? ", page " : "",
-		    r->page ? r->page : "");
-		err_clear(&re);
-		rc = regist_put_digitized(tx, c->s, c->f, r->kv, r->nkv, note,
-		    id, &is, &bk, &re);
-		if (rc == CR_EINVAL || rc == CR_ENOTFOUND) {
-			c->reject[i] = one_line(re.msg);
-			rc = CR_OK;
-			continue;
-		}
-		if (rc != CR_OK) {
-			*e = re;
-			break;
-		}
-		if (is.code[0])
-			c->codes++;
-		else if (is.pending)
-			c->waiting++;
-		rc = store_put(tx, ST_DIGITIZE, k.data, k.len, id,
-		    strlen(id) + 1, 1, e);
-		c->loaded++;
-	}
-	if (rc == CR_OK)
-		rc = regist_bulk_end(tx, &bk, e);
-	if (rc == CR_OK && c->loaded > 0) {
-		c->b->loaded += (uint32_t)c->loaded;
-		rc = batch_put(tx, c->name, c->b, e);
-		c->b->loaded -= (uint32_t)c->loaded;	/* until committed */
-	}
-	if (rc == CR_OK && c->loaded > 0) {
-		snprintf(detail, sizeof detail, "digitize %s: lines %zu-%zu, "
-		    "%zu %s loaded", c->name, first, last, c->loaded,
-		    c->f->key);
-		rc = audit_append(tx, c->s->user, c->s->office, AU_DIGITIZE,
-		    "", detail, e);
-	}
-	buf_free(&k);
-	buf_free(&v);
-	return rc;
-}
-
-static void
-prow_free(struct prow *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nkv; i++) {
-		free(r->kv[i].key);
-		free(r->kv[i].value);
-	}
-	free(r->kv);
-	free(r->why);
-	free(r->page);
-	memset(r, 0, sizeof *r);
-}
-
-/* A row as key=value pairs by the mapping; empty cells are left out. */
-static void
-prow_fill(struct prow *p, const struct mapfile *mf, const struct csv_row *r,
-    const char *why)
-{
-	size_t i;
-
-	memset(p, 0, sizeof *p);
-	p->line = r->line;
-	if (why[0]) {
-		p->why = xstrdup(why);
-		return;
-	}
-	if (r->nf != mf->ncol) {
-		char w[120];
-
-		snprintf(w, sizeof w, "%zu field%s, and the header has %zu",
-		    r->nf, r->nf == 1 ? "" : "s", mf->ncol);
-		p->why = xstrdup(w);
-		return;
-	}
-	p->kv = xcalloc(r->nf, sizeof *p->kv);
-	for (i = 0; i < r->nf; i++) {
-		if (mf->col[i] == COL_IGNORE || r->f[i][0] == '\0')
-			continue;
-		if (mf->col[i] == COL_PAGE) {
-			p->page = xstrdup(r->f[i]);
-			continue;
-		}
-		p->kv[p->nkv].key = xstrdup(mf->f->fields[mf->col[i]].key);
-		p->kv[p->nkv].value = xstrdup(r->f[i]);
-		p->nkv++;
-	}
-}
-
-static void
-report_reject(FILE *fp, size_t line, const char *why)
-{
-	fprintf(fp, "%zu,", line);
-	csv_write_field(fp, why);
-	fputc('\n', fp);
-}
-
-/* The batch's name: as given, else the file's base name. */
-static int
-batch_name(const char *given, const char *file, char out[DIGITIZE_NAME_LEN],
-    struct cr_err *e)
-{
-	const char *n = given ? given : (strrchr(file, '/') ?
-	    strrchr(file, '/') + 1 : file);
-	size_t i;
-
-	if (*n == '\0' || strlen(n) >= DIGITIZE_NAME_LEN)
-		return err_set(e, CR_EINVAL, "batch name '%s': give 1 to %d "
-		    "characters (--batch)", n, DIGITIZE_NAME_LEN - 1);
-	for (i = 0; n[i]; i++)
-		if ((unsigned char)n[i] < 0x20 || n[i] == 0x7f)
-			return err_set(e, CR_EINVAL, "batch name: no control "
-			    "characters (--batch)");
-	snprintf(out, DIGITIZE_NAME_LEN, "%s", n);
-	return CR_OK;
-}
-
-struct begin {
-	const char	*name;
-	struct batch	*b;
-	int		 fresh;
-};
-
-static int
-begin_txn(struct txn *tx, void *arg, struct cr_err *e)
-{
-	struct begin *bg = arg;
-	struct batch old;
-	int rc;
-
-	bg->fresh = 0;
-	rc = batch_get(tx, bg->name, &old, e);
-	if (rc == CR_ENOTFOUND) {
-		err_clear(e);
-		bg->fresh = 1;
-		return batch_put(tx, bg->name, bg->b, e);
-	}
-	if (rc != CR_OK)
-		return rc;
-	if (memcmp(old.sha, bg->b->sha, CRYPTO_HASHLEN) != 0)
-		return err_set(e, CR_EINVAL, "batch %s was begun from a file "
-		    "with other contents: run it again with that file, or give "
-		    "this one another --batch name", bg->name);
-	if (old.kind != bg->b->kind)
-		return err_set(e, CR_EINVAL, "batch %s is of kind %s, not %s",
-		    bg->name, form_by_code(old.kind) ?
-		    form_by_code(old.kind)->key : "?",
-		    form_by_code(bg->b->kind)->key);
-	*bg->b = old;
-	return CR_OK;
-}
-
-static int
-end_txn(struct txn *tx, void *arg, struct cr_err *e)
-{
-	struct begin *bg = arg;
-
-	return batch_put(tx, bg->name, bg->b, e);
-}
-
-int
-digitize_import(struct session *s, const struct digitize_opts *o,
-    digitize_progress_fn progress, void *arg, struct digitize_result *res,
-    struct cr_err *e)
-{
-	const struct form *f;
-	struct mapped m = { NULL, 0 };
-	struct mapfile mf = { NULL, 0, NULL };
-	struct csv c;
-	struct csv_row hdr, row;
-	struct batch b;
-	struct begin bg;
-	struct chunk ch;
-	char why[200], rpath[4200], since[16];
-	FILE *rep = NULL;
-	size_t i;
-	int rc, y, mo, d;
-
-	memset(res, 0, sizeof *res);
-	memset(&ch, 0, sizeof ch);
-	memset(&c, 0, sizeof c);
-	if ((rc = authz_check(s, AZ_DIGITIZE, NULL, e)) != CR_OK) {
-		audit_denied(s, NULL, e);
-		return rc;
-	}
-	if ((f = form_by_key(o->kind)) == NULL)
-		return err_set(e, CR_EINVAL, "--kind %s: no such form ('civreg "
-		    "forms' lists them)", o->kind);
-	if (f->cls != FC_EVENT)
-		return err_set(e, CR_EINVAL, "--kind %s: digitize loads the "
-		    "registers of events (birth, death, marriage ...), and %s "
-		    "is a %s form", o->kind, o->kind, form_class_name(f->cls));
-	if ((rc = batch_name(o->batch, o->file, res->batch, e)) != CR_OK)
-		return rc;
-	if ((rc = map_file(o->file, &m, e)) != CR_OK)
-		return rc;
-	csv_init(&c, m.data, m.len);
-	if (!csv_next(&c, &hdr, why, sizeof why)) {
-		rc = err_set(e, CR_EINVAL, "%s: empty: the first line names "
-		    "the columns", o->file);
-		goto out;
-	}
-	if (hdr.bad) {
-		rc = err_set(e, CR_EINVAL, "%s: line %zu, the header: %s",
-		    o->file, hdr.line, why);
-		goto out;
-	}
-	if ((rc = map_columns(f, &hdr, o->map, &mf, e)) != CR_OK)
-		goto out;
-	memset(&b, 0, sizeof b);
-	crypto_sha256(m.data ? m.data : "", m.len, b.sha);
-	b.kind = f->code;
-	b.started = (int64_t)cr_now();
-	bg.name = res->batch;
-	bg.b = &b;
-	if ((rc = store_run(s->store, begin_txn, &bg, e)) != CR_OK)
-		goto out;
-	snprintf(rpath, sizeof rpath, "%s", o->rejects ? o->rejects : "");
-	if (!o->rejects)
-		snprintf(rpath, sizeof rpath, "%s.rejects.csv", o->file);
-	if ((rep = fopen(rpath, "w")) == NULL) {
-		rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
-		    strerror(errno));
-		goto out;
-	}
-	snprintf(res->rejects, sizeof res->rejects, "%s", rpath);
-	fprintf(rep, "line,reason\n");
-	ch.s = s;
-	ch.name = res->batch;
-	ch.f = f;
-	ch.b = &b;
-	ch.fresh = bg.fresh;
-	ch.row = xcalloc(DIGITIZE_CHUNK, sizeof *ch.row);
-	ch.reject = xcalloc(DIGITIZE_CHUNK, sizeof *ch.reject);
-	for (;;) {
-		int more = 1;
-
-		for (ch.n = 0; ch.n < DIGITIZE_CHUNK &&
-		    (more = csv_next(&c, &row, why, sizeof why)); ch.n++)
-			prow_fill(&ch.row[ch.n], &mf, &row, why);
-		if (ch.n == 0)
-			break;
-		rc = store_run(s->store, chunk_txn, &ch, e);
-		if (rc != CR_OK)
-			break;
-		b.loaded += (uint32_t)ch.loaded;
-		res->rows += ch.n;
-		res->loaded += ch.loaded;
-		res->already += ch.already;
-		res->codes += ch.codes;
-		res->waiting += ch.waiting;
-		for (i = 0; i < ch.n; i++) {
-			if (ch.reject[i]) {
-				report_reject(rep, ch.row[i].line,
-				    ch.reject[i]);
-				res->rejected++;
-			}
-			prow_free(&ch.row[i]);
-		}
-		if (progress)
-			progress(arg, (size_t)(c.p - c.base), m.len,
-			    res->rows);
-		if (!more)
-			break;
-	}
-	for (i = 0; i < ch.n; i++)
-		prow_free(&ch.row[i]);
-	if (fflush(rep) != 0 || fsync(fileno(rep)) != 0) {
-		if (rc == CR_OK)
-			rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
-			    strerror(errno));
-	}
-	if (rc != CR_OK)
-		goto out;
-	b.rows = (uint32_t)res->rows;
-	b.rejected = (uint32_t)res->rejected;
-	if ((rc = store_run(s->store, end_txn, &bg, e)) != CR_OK)
-		goto out;
-	/* The loaded persons against the register: births, for review. */
-	if (f->issue_field && res->loaded + res->already > 0 && !o->no_dedup) {
-		date_from_days((int32_t)(b.started / 86400), &y, &mo, &d);
-		snprintf(since, sizeof since, "%04d-%02d-%02d", y, mo, d);
-		rc = dedup_run(s, since, NULL, NULL, NULL, &res->dedup, e);
-		res->deduped = rc == CR_OK;
-	}
-out:
-	if (rep)
-		fclose(rep);
-	if (ch.row) {
-		for (i = 0; i < DIGITIZE_CHUNK; i++)
-			free(ch.reject[i]);
-		free(ch.reject);
-		free(ch.row);
-	}
-	free(mf.col);
-	csv_free(&c);
-	unmap_file(&m);
-	return rc;
-}
-
-/*
- * verify: a batch decodes; a line mark names a record that is here and
- * says it came from that batch and line.  0, or -1 and why.
- */
-int
-digitize_check_entry(struct txn *tx, const void *k, size_t kl,
-    const void *v, size_t vl, char *why, size_t whysz)
-{
-	const char *key = k, *id = v;
-	struct record r;
-	struct cr_err e;
-	size_t nl;
-	int ok;
-
-	if (kl > 1 && key[0] == 'B') {
-		struct rd rd;
-		const unsigned char *m;
-
-		rd_init(&rd, v, vl);
-		m = rd_bytes(&rd, 2);
-		if (m == NULL || memcmp(m, BATCH_MAGIC, 2) != 0 ||
-		    rd_u8(&rd) != BATCH_VERSION || vl != 3 + CRYPTO_HASHLEN +
-		    1 + 8 + 12) {
-			snprintf(why, whysz, "batch %.*s is damaged",
-			    (int)(kl - 1), key + 1);
-			return -1;
-		}
-		return 0;
-	}
-	nl = kl > 1 ? strnlen(key + 1, kl - 1) : 0;
-	if (kl < 2 || key[0] != 'L' || nl + 6 != kl || vl == 0 ||
-	    id[vl - 1] != '\0' || !rec_id_valid(id)) {
-		snprintf(why, whysz, "an entry of no known kind");
-		return -1;
-	}
-	rec_init(&r);
-	if ((ok = regist_load(tx, id, &r, 0, &e) == CR_OK) == 0)
-		snprintf(why, whysz, "batch %.*s line %u: record %s is not "
-		    "here", (int)nl, key + 1, be32_get((const unsigned char *)
-		    key + nl + 2), id);
-	rec_free(&r);
-	return ok ? 0 : -1;
-}
-
-/* --- double entry ------------------------------------------------------------ */
+/* --- a keying held in memory (double entry) ---------------------------------- */
 
 struct keyed {
 	struct csv_row	 hdr;
@@ -819,6 +390,563 @@ out:
 		keyed_free(k);
 	return rc;
 }
+
+/* --- loading ---------------------------------------------------------------- */
+
+/* A row read and waiting for its transaction. */
+struct prow {
+	size_t	 line;
+	unsigned char sha[CRYPTO_HASHLEN];	/* of its bytes in the file */
+	char	*why;		/* unreadable: the reason */
+	size_t	 nkv;
+	struct kv *kv;
+	char	*page;
+};
+
+struct chunk {
+	struct session		*s;
+	const char		*name;
+	const struct form	*f;
+	struct batch		*b;
+	int			 fresh;	/* begun by this run: no line marked */
+	struct prow		*row;
+	size_t			 n;
+	/* what this attempt did (a deadlock retries the whole chunk) */
+	size_t			 loaded, already, codes, waiting;
+	char			**reject;	/* per row: why, or NULL */
+};
+
+static void
+chunk_reset(struct chunk *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->reject[i]);
+		c->reject[i] = NULL;
+	}
+	c->loaded = c->already = c->codes = c->waiting = 0;
+}
+
+/* The form's messages, one per line, as one line for the report. */
+static char *
+one_line(const char *msg)
+{
+	char *s = xstrdup(msg), *p;
+
+	for (p = s; *p; p++)
+		if (*p == '\n')
+			*p = ';';	/* "a: why;b: why": one cell */
+	return s;
+}
+
+static int
+chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct chunk *c = arg;
+	struct buf k, v;
+	struct kidc_issue is;
+	struct regist_bulk bk;
+	struct cr_err re;
+	char id[REC_IDLEN], note[300], detail[200];
+	size_t i, first = 0, last = 0;
+	int rc = CR_OK;
+
+	chunk_reset(c);
+	memset(&bk, 0, sizeof bk);
+	buf_init(&k);
+	buf_init(&v);
+	for (i = 0; rc == CR_OK && i < c->n; i++) {
+		struct prow *r = &c->row[i];
+
+		if (first == 0)
+			first = r->line;
+		last = r->line;
+		if (r->why) {
+			c->reject[i] = xstrdup(r->why);
+			continue;
+		}
+		line_key(&k, c->name, r->line);
+		rc = c->fresh ? CR_ENOTFOUND : store_get(tx, ST_DIGITIZE,
+		    k.data, k.len, &v, 0, e);
+		if (rc == CR_OK) {		/* loaded by an earlier run */
+			if (v.len == strlen((const char *)v.data) + 1 +
+			    CRYPTO_HASHLEN && memcmp(v.data + v.len -
+			    CRYPTO_HASHLEN, r->sha, CRYPTO_HASHLEN) == 0) {
+				c->already++;
+				continue;
+			}
+			snprintf(note, sizeof note, "line %zu was loaded before "
+			    "(record %.*s) and has changed since: a loaded "
+			    "record is corrected by a correction request, not "
+			    "by loading it again", r->line, REC_IDLEN - 1,
+			    (const char *)v.data);
+			c->reject[i] = xstrdup(note);
+			continue;
+		}
+		if (rc != CR_ENOTFOUND)
+			break;
+		err_clear(e);
+		snprintf(note, sizeof note, "digitized: batch %s, line %zu%s%s",
+		    c->name, r->line, r->page ? ", page " : "",
+		    r->page ? r->page : "");
+		err_clear(&re);
+		rc = regist_put_digitized(tx, c->s, c->f, r->kv, r->nkv, note,
+		    id, &is, &bk, &re);
+		if (rc == CR_EINVAL || rc == CR_ENOTFOUND) {
+			c->reject[i] = one_line(re.msg);
+			rc = CR_OK;
+			continue;
+		}
+		if (rc != CR_OK) {
+			*e = re;
+			break;
+		}
+		if (is.code[0])
+			c->codes++;
+		else if (is.pending)
+			c->waiting++;
+		buf_reset(&v);
+		buf_add_cstr(&v, id);
+		buf_add(&v, r->sha, CRYPTO_HASHLEN);
+		rc = store_put(tx, ST_DIGITIZE, k.data, k.len, v.data, v.len, 1,
+		    e);
+		c->loaded++;
+	}
+	if (rc == CR_OK)
+		rc = regist_bulk_end(tx, &bk, e);
+	if (rc == CR_OK && c->loaded > 0) {
+		c->b->loaded += (uint32_t)c->loaded;
+		rc = batch_put(tx, c->name, c->b, e);
+		c->b->loaded -= (uint32_t)c->loaded;	/* until committed */
+	}
+	if (rc == CR_OK && c->loaded > 0) {
+		snprintf(detail, sizeof detail, "digitize %s: lines %zu-%zu, "
+		    "%zu %s loaded", c->name, first, last, c->loaded,
+		    c->f->key);
+		rc = audit_append(tx, c->s->user, c->s->office, AU_DIGITIZE,
+		    "", detail, e);
+	}
+	buf_free(&k);
+	buf_free(&v);
+	return rc;
+}
+
+static void
+prow_free(struct prow *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nkv; i++) {
+		free(r->kv[i].key);
+		free(r->kv[i].value);
+	}
+	free(r->kv);
+	free(r->why);
+	free(r->page);
+	memset(r, 0, sizeof *r);
+}
+
+/* A row as key=value pairs by the mapping; empty cells are left out. */
+static void
+prow_fill(struct prow *p, const struct mapfile *mf, const struct csv_row *r,
+    const char *base, const char *why)
+{
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	p->line = r->line;
+	crypto_sha256(base + r->start, r->end - r->start, p->sha);
+	if (why[0]) {
+		p->why = xstrdup(why);
+		return;
+	}
+	if (r->nf != mf->ncol) {
+		char w[120];
+
+		snprintf(w, sizeof w, "%zu field%s, and the header has %zu",
+		    r->nf, r->nf == 1 ? "" : "s", mf->ncol);
+		p->why = xstrdup(w);
+		return;
+	}
+	p->kv = xcalloc(r->nf, sizeof *p->kv);
+	for (i = 0; i < r->nf; i++) {
+		if (mf->col[i] == COL_IGNORE || r->f[i][0] == '\0')
+			continue;
+		if (mf->col[i] == COL_PAGE) {
+			p->page = xstrdup(r->f[i]);
+			continue;
+		}
+		p->kv[p->nkv].key = xstrdup(mf->f->fields[mf->col[i]].key);
+		p->kv[p->nkv].value = xstrdup(r->f[i]);
+		p->nkv++;
+	}
+}
+
+/*
+ * Double entry at load (--second): row r of the file against row r of the
+ * second keying, columns by name.  A row they differ on is not loaded:
+ * why says how, for the supervisor.
+ */
+static char *
+second_check(const struct keyed *kb, const size_t *bcol,
+    const struct csv_row *r, size_t rowno, const char *path)
+{
+	struct buf w;
+	size_t j;
+	char *s;
+
+	buf_init(&w);
+	if (rowno >= kb->nrow) {
+		buf_add_cstr(&w, "not in the second keying");
+		goto done;
+	}
+	if (kb->cell[rowno] == NULL) {
+		char m[300];
+
+		snprintf(m, sizeof m, "unreadable in the second keying (line "
+		    "%zu): %s", kb->line[rowno], kb->why[rowno]);
+		buf_add_cstr(&w, m);
+		goto done;
+	}
+	for (j = 0; j < r->nf; j++) {
+		const char *b = kb->cell[rowno][bcol[j]];
+
+		if (strcmp(r->f[j], b) == 0)
+			continue;
+		if (w.len == 0) {
+			buf_add(&w, "keyed differently in ", 21);
+			buf_add(&w, path, strlen(path));
+			buf_add(&w, " (line ", 7);
+			{
+				char n[24];
+
+				snprintf(n, sizeof n, "%zu):", kb->line[rowno]);
+				buf_add(&w, n, strlen(n));
+			}
+		} else
+			buf_add(&w, ";", 1);
+		buf_add(&w, " ", 1);
+		buf_add(&w, kb->name[bcol[j]], strlen(kb->name[bcol[j]]));
+		buf_add(&w, " '", 2);
+		buf_add(&w, r->f[j], strlen(r->f[j]));
+		buf_add(&w, "' / '", 5);
+		buf_add(&w, b, strlen(b));
+		buf_add(&w, "'", 1);
+	}
+	if (w.len == 0) {
+		buf_free(&w);
+		return NULL;		/* keyed alike */
+	}
+	buf_add_u8(&w, 0);
+done:
+	s = xstrdup((const char *)w.data);
+	buf_free(&w);
+	return s;
+}
+
+static void
+report_reject(FILE *fp, size_t line, const char *why)
+{
+	fprintf(fp, "%zu,", line);
+	csv_write_field(fp, why);
+	fputc('\n', fp);
+}
+
+/* The second keying, its columns found by the header's names. */
+static int
+second_open(const char *path, const struct csv_row *hdr, struct keyed *kb,
+    size_t **bcol, struct cr_err *e)
+{
+	size_t i, j;
+	int rc;
+
+	if ((rc = keyed_read(path, kb, e)) != CR_OK)
+		return rc;
+	if (kb->ncol != hdr->nf) {
+		rc = err_set(e, CR_EINVAL, "--second %s has %zu columns and "
+		    "this file %zu: both keyings must have the same columns",
+		    path, kb->ncol, hdr->nf);
+		keyed_free(kb);
+		return rc;
+	}
+	*bcol = xcalloc(hdr->nf, sizeof **bcol);
+	for (i = 0; i < hdr->nf; i++) {
+		for (j = 0; j < kb->ncol; j++)
+			if (strcmp(hdr->f[i], kb->name[j]) == 0)
+				break;
+		if (j == kb->ncol) {
+			rc = err_set(e, CR_EINVAL, "--second %s has no column "
+			    "'%s': both keyings must have the same columns",
+			    path, hdr->f[i]);
+			keyed_free(kb);
+			return rc;
+		}
+		(*bcol)[i] = j;
+	}
+	return CR_OK;
+}
+
+/* The batch's name: as given, else the file's base name. */
+static int
+batch_name(const char *given, const char *file, char out[DIGITIZE_NAME_LEN],
+    struct cr_err *e)
+{
+	const char *n = given ? given : (strrchr(file, '/') ?
+	    strrchr(file, '/') + 1 : file);
+	size_t i;
+
+	if (*n == '\0' || strlen(n) >= DIGITIZE_NAME_LEN)
+		return err_set(e, CR_EINVAL, "batch name '%s': give 1 to %d "
+		    "characters (--batch)", n, DIGITIZE_NAME_LEN - 1);
+	for (i = 0; n[i]; i++)
+		if ((unsigned char)n[i] < 0x20 || n[i] == 0x7f)
+			return err_set(e, CR_EINVAL, "batch name: no control "
+			    "characters (--batch)");
+	snprintf(out, DIGITIZE_NAME_LEN, "%s", n);
+	return CR_OK;
+}
+
+struct begin {
+	const char	*name;
+	struct batch	*b;
+	int		 fresh;
+};
+
+static int
+begin_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct begin *bg = arg;
+	struct batch old;
+	int rc;
+
+	bg->fresh = 0;
+	rc = batch_get(tx, bg->name, &old, e);
+	if (rc == CR_ENOTFOUND) {
+		err_clear(e);
+		bg->fresh = 1;
+		return batch_put(tx, bg->name, bg->b, e);
+	}
+	if (rc != CR_OK)
+		return rc;
+	if (old.kind != bg->b->kind)
+		return err_set(e, CR_EINVAL, "batch %s is of kind %s, not %s",
+		    bg->name, form_by_code(old.kind) ?
+		    form_by_code(old.kind)->key : "?",
+		    form_by_code(bg->b->kind)->key);
+	memcpy(old.sha, bg->b->sha, CRYPTO_HASHLEN);	/* the file now */
+	*bg->b = old;
+	return CR_OK;
+}
+
+static int
+end_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct begin *bg = arg;
+
+	return batch_put(tx, bg->name, bg->b, e);
+}
+
+int
+digitize_import(struct session *s, const struct digitize_opts *o,
+    digitize_progress_fn progress, void *arg, struct digitize_result *res,
+    struct cr_err *e)
+{
+	const struct form *f;
+	struct mapped m = { NULL, 0 };
+	struct mapfile mf = { NULL, 0, NULL };
+	struct csv c;
+	struct csv_row hdr, row;
+	struct batch b;
+	struct begin bg;
+	struct chunk ch;
+	char why[200], rpath[4200], since[16];
+	struct keyed kb;
+	FILE *rep = NULL;
+	size_t i, rowno = 0, *bcol = NULL;
+	int rc, y, mo, d;
+
+	memset(res, 0, sizeof *res);
+	memset(&ch, 0, sizeof ch);
+	memset(&c, 0, sizeof c);
+	memset(&kb, 0, sizeof kb);
+	if ((rc = authz_check(s, AZ_DIGITIZE, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
+		return rc;
+	}
+	if ((f = form_by_key(o->kind)) == NULL)
+		return err_set(e, CR_EINVAL, "--kind %s: no such form ('civreg "
+		    "forms' lists them)", o->kind);
+	if (f->cls != FC_EVENT)
+		return err_set(e, CR_EINVAL, "--kind %s: digitize loads the "
+		    "registers of events (birth, death, marriage ...), and %s "
+		    "is a %s form", o->kind, o->kind, form_class_name(f->cls));
+	if ((rc = batch_name(o->batch, o->file, res->batch, e)) != CR_OK)
+		return rc;
+	if ((rc = map_file(o->file, &m, e)) != CR_OK)
+		return rc;
+	csv_init(&c, m.data, m.len);
+	if (!csv_next(&c, &hdr, why, sizeof why)) {
+		rc = err_set(e, CR_EINVAL, "%s: empty: the first line names "
+		    "the columns", o->file);
+		goto out;
+	}
+	if (hdr.bad) {
+		rc = err_set(e, CR_EINVAL, "%s: line %zu, the header: %s",
+		    o->file, hdr.line, why);
+		goto out;
+	}
+	if ((rc = map_columns(f, &hdr, o->map, &mf, e)) != CR_OK)
+		goto out;
+	if (o->second && (rc = second_open(o->second, &hdr, &kb, &bcol, e)) !=
+	    CR_OK)
+		goto out;
+	memset(&b, 0, sizeof b);
+	crypto_sha256(m.data ? m.data : "", m.len, b.sha);
+	b.kind = f->code;
+	b.started = (int64_t)cr_now();
+	bg.name = res->batch;
+	bg.b = &b;
+	if ((rc = store_run(s->store, begin_txn, &bg, e)) != CR_OK)
+		goto out;
+	snprintf(rpath, sizeof rpath, "%s", o->rejects ? o->rejects : "");
+	if (!o->rejects)
+		snprintf(rpath, sizeof rpath, "%s.rejects.csv", o->file);
+	if ((rep = fopen(rpath, "w")) == NULL) {
+		rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(res->rejects, sizeof res->rejects, "%s", rpath);
+	fprintf(rep, "line,reason\n");
+	ch.s = s;
+	ch.name = res->batch;
+	ch.f = f;
+	ch.b = &b;
+	ch.fresh = bg.fresh;
+	ch.row = xcalloc(DIGITIZE_CHUNK, sizeof *ch.row);
+	ch.reject = xcalloc(DIGITIZE_CHUNK, sizeof *ch.reject);
+	for (;;) {
+		int more = 1;
+
+		for (ch.n = 0; ch.n < DIGITIZE_CHUNK &&
+		    (more = csv_next(&c, &row, why, sizeof why)); ch.n++) {
+			prow_fill(&ch.row[ch.n], &mf, &row, c.base, why);
+			if (o->second && ch.row[ch.n].why == NULL &&
+			    row.nf == mf.ncol)
+				ch.row[ch.n].why = second_check(&kb, bcol,
+				    &row, rowno, o->second);
+			rowno++;
+		}
+		if (ch.n == 0)
+			break;
+		rc = store_run(s->store, chunk_txn, &ch, e);
+		if (rc != CR_OK)
+			break;
+		b.loaded += (uint32_t)ch.loaded;
+		res->rows += ch.n;
+		res->loaded += ch.loaded;
+		res->already += ch.already;
+		res->codes += ch.codes;
+		res->waiting += ch.waiting;
+		for (i = 0; i < ch.n; i++) {
+			if (ch.reject[i]) {
+				report_reject(rep, ch.row[i].line,
+				    ch.reject[i]);
+				res->rejected++;
+			}
+			prow_free(&ch.row[i]);
+		}
+		if (progress)
+			progress(arg, (size_t)(c.p - c.base), m.len,
+			    res->rows);
+		if (!more)
+			break;
+	}
+	for (i = 0; i < ch.n; i++)
+		prow_free(&ch.row[i]);
+	if (fflush(rep) != 0 || fsync(fileno(rep)) != 0) {
+		if (rc == CR_OK)
+			rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
+			    strerror(errno));
+	}
+	if (rc != CR_OK)
+		goto out;
+	b.rows = (uint32_t)res->rows;
+	b.rejected = (uint32_t)res->rejected;
+	if ((rc = store_run(s->store, end_txn, &bg, e)) != CR_OK)
+		goto out;
+	/* The loaded persons against the register: births, for review. */
+	if (f->issue_field && res->loaded + res->already > 0 && !o->no_dedup) {
+		date_from_days((int32_t)(b.started / 86400), &y, &mo, &d);
+		snprintf(since, sizeof since, "%04d-%02d-%02d", y, mo, d);
+		rc = dedup_run(s, since, NULL, NULL, NULL, &res->dedup, e);
+		res->deduped = rc == CR_OK;
+	}
+out:
+	if (rep)
+		fclose(rep);
+	if (ch.row) {
+		for (i = 0; i < DIGITIZE_CHUNK; i++)
+			free(ch.reject[i]);
+		free(ch.reject);
+		free(ch.row);
+	}
+	free(mf.col);
+	free(bcol);
+	if (o->second)
+		keyed_free(&kb);
+	csv_free(&c);
+	unmap_file(&m);
+	return rc;
+}
+
+/*
+ * verify: a batch decodes; a line mark names a record that is here and
+ * says it came from that batch and line.  0, or -1 and why.
+ */
+int
+digitize_check_entry(struct txn *tx, const void *k, size_t kl,
+    const void *v, size_t vl, char *why, size_t whysz)
+{
+	const char *key = k, *id = v;
+	struct record r;
+	struct cr_err e;
+	size_t nl;
+	int ok;
+
+	if (kl > 1 && key[0] == 'B') {
+		struct rd rd;
+		const unsigned char *m;
+
+		rd_init(&rd, v, vl);
+		m = rd_bytes(&rd, 2);
+		if (m == NULL || memcmp(m, BATCH_MAGIC, 2) != 0 ||
+		    rd_u8(&rd) != BATCH_VERSION || vl != 3 + CRYPTO_HASHLEN +
+		    1 + 8 + 12) {
+			snprintf(why, whysz, "batch %.*s is damaged",
+			    (int)(kl - 1), key + 1);
+			return -1;
+		}
+		return 0;
+	}
+	nl = kl > 1 ? strnlen(key + 1, kl - 1) : 0;
+	if (kl < 2 || key[0] != 'L' || nl + 6 != kl || vl <= CRYPTO_HASHLEN ||
+	    id[vl - CRYPTO_HASHLEN - 1] != '\0' || strlen(id) + 1 +
+	    CRYPTO_HASHLEN != vl || !rec_id_valid(id)) {
+		snprintf(why, whysz, "an entry of no known kind");
+		return -1;
+	}
+	rec_init(&r);
+	if ((ok = regist_load(tx, id, &r, 0, &e) == CR_OK) == 0)
+		snprintf(why, whysz, "batch %.*s line %u: record %s is not "
+		    "here", (int)nl, key + 1, be32_get((const unsigned char *)
+		    key + nl + 2), id);
+	rec_free(&r);
+	return ok ? 0 : -1;
+}
+
+/* --- double entry ------------------------------------------------------------ */
 
 static void
 write_row(FILE *fp, char **cell, size_t n)
