@@ -84,12 +84,31 @@ regist_load(struct txn *tx, const char *id, struct record *r, int upd,
 	return rc;
 }
 
+/* A revision's history entry and its change-log entry number seq. */
+static int
+put_history(struct txn *tx, const struct record *r, const struct buf *v,
+    uint64_t seq, struct cr_err *e)
+{
+	struct buf k;
+	unsigned char seqk[8];
+	int rc;
+
+	buf_init(&k);
+	history_key(&k, r->id, r->rev);
+	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, v->data, v->len, 1,
+	    e)) == CR_OK) {
+		be64_put(seqk, seq);
+		rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
+	}
+	buf_free(&k);
+	return rc;
+}
+
 int
 regist_put_revision(struct txn *tx, const struct record *r, int create,
     struct cr_err *e)
 {
-	struct buf v, k;
-	unsigned char seqk[8];
+	struct buf v;
 	char here[OFFICE_LEN];
 	uint64_t seq;
 	int rc, level;
@@ -102,52 +121,33 @@ regist_put_revision(struct txn *tx, const struct record *r, int create,
 		    "no other office would accept the change; office %s or its "
 		    "province does it", r->id, r->office, here, r->office);
 	buf_init(&v);
-	buf_init(&k);
 	rec_encode(r, &v);
-	history_key(&k, r->id, r->rev);
 	if ((rc = store_put(tx, ST_RECORDS, r->id, strlen(r->id), v.data,
-	    v.len, create, e)) != CR_OK)
-		goto out;
-	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, v.data, v.len, 1,
-	    e)) != CR_OK)
-		goto out;
-	if ((rc = meta_next(tx, "seq.change", &seq, e)) != CR_OK)
-		goto out;
-	be64_put(seqk, seq);
-	rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
-out:
+	    v.len, create, e)) == CR_OK &&
+	    (rc = meta_next(tx, "seq.change", &seq, e)) == CR_OK)
+		rc = put_history(tx, r, &v, seq, e);
 	buf_free(&v);
-	buf_free(&k);
 	return rc;
 }
 
 /*
  * A record new to the store, written by its own office in bulk
  * (digitize.c): as regist_put_revision, but through store_put_fresh, whose
- * index entries are written sorted at the end of the transaction.
+ * index entries are written sorted at the end of the transaction, and
+ * with the counters of the bulk.
  */
 static int
 put_fresh(struct txn *tx, const struct record *r, struct regist_bulk *bk,
     struct cr_err *e)
 {
-	struct buf v, k;
-	unsigned char seqk[8];
+	struct buf v;
 	int rc;
 
 	buf_init(&v);
-	buf_init(&k);
 	rec_encode(r, &v);
-	history_key(&k, r->id, r->rev);
-	if ((rc = store_put_fresh(tx, r, v.data, v.len, e)) != CR_OK)
-		goto out;
-	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, v.data, v.len, 1,
-	    e)) != CR_OK)
-		goto out;
-	be64_put(seqk, ++bk->change);
-	rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
-out:
+	if ((rc = store_put_fresh(tx, r, v.data, v.len, e)) == CR_OK)
+		rc = put_history(tx, r, &v, ++bk->change, e);
 	buf_free(&v);
-	buf_free(&k);
 	return rc;
 }
 
@@ -763,11 +763,21 @@ regist_show(struct session *s, const char *id, struct record *r,
  * search fast and its memory small on a large register.
  */
 #define SEARCH_MAX_CANDIDATES	100000
+/*
+ * Up to SEARCH_RANK records whose names match are read and ranked, so
+ * that the best of them come first whatever their ids; the candidates
+ * come exact names first (idvec_unique_stable), so these are the best
+ * ones.  No search reads more than SEARCH_READS records: on a register
+ * of millions each is a page read, and a clerk is waiting.
+ */
+#define SEARCH_RANK	300
+#define SEARCH_READS	600
 
 struct idvec {
 	char	(*v)[REC_IDLEN];
 	size_t	  n, cap;
-	int	  full;		/* stopped at SEARCH_MAX_CANDIDATES */
+	int	  full;		/* stopped at max */
+	size_t	  max;		/* 0: SEARCH_MAX_CANDIDATES */
 };
 
 static void
@@ -790,7 +800,7 @@ idvec_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 
 	(void)k;
 	(void)kl;
-	if (iv->n >= SEARCH_MAX_CANDIDATES) {
+	if (iv->n >= (iv->max ? iv->max : SEARCH_MAX_CANDIDATES)) {
 		iv->full = 1;
 		return 1;
 	}
@@ -844,6 +854,56 @@ idvec_sort_unique(struct idvec *iv)
 	iv->n = o;
 }
 
+/*
+ * Each id once, in the order found: an index scan from a name's prefix
+ * meets the names equal to it first, so the exact matches are read
+ * first.  sorted gets the same ids by id, for lookups.
+ */
+static void
+idvec_unique_stable(struct idvec *iv, struct idvec *sorted)
+{
+	unsigned char *seen;
+	const char (*at)[REC_IDLEN];
+	size_t i, o = 0;
+
+	sorted->n = 0;
+	for (i = 0; i < iv->n; i++)
+		idvec_add(sorted, iv->v[i], strlen(iv->v[i]));
+	idvec_sort_unique(sorted);
+	seen = xcalloc(sorted->n ? sorted->n : 1, 1);
+	for (i = 0; i < iv->n; i++) {
+		at = bsearch(iv->v[i], sorted->v, sorted->n, sizeof *sorted->v,
+		    id_cmp);
+		if (at == NULL || seen[at - sorted->v])
+			continue;
+		seen[at - sorted->v] = 1;
+		if (o != i)
+			memmove(iv->v[o], iv->v[i], REC_IDLEN);
+		o++;
+	}
+	iv->n = o;
+	free(seen);
+}
+
+/* Keeps the ids of iv that are (keep 1) or are not (keep 0) in set. */
+static void
+idvec_filter(struct idvec *iv, const struct idvec *set, int keep)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < iv->n; i++) {
+		int in = set->n > 0 && bsearch(iv->v[i], set->v, set->n,
+		    sizeof *set->v, id_cmp) != NULL;
+
+		if (in != keep)
+			continue;
+		if (o != i)
+			memmove(iv->v[o], iv->v[i], REC_IDLEN);
+		o++;
+	}
+	iv->n = o;
+}
+
 struct search {
 	struct session	*s;
 	const char	*text;
@@ -859,6 +919,7 @@ struct search {
 	size_t		 nhits;
 	size_t		 limit;
 	size_t		 want;		/* read this many, then rank */
+	size_t		 reads;		/* records read */
 };
 
 static void
@@ -1016,12 +1077,16 @@ criteria_score(const struct record *r, const struct search_query *q,
 	return sum / w;
 }
 
+/* A word narrows the candidates by the index up to so many entries. */
+#define SEARCH_NARROW_MAX	20000
+
 static int
 search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
     struct idvec *sound, struct cr_err *e)
 {
+	struct idvec set = { NULL, 0, 0, 0, 0 }, other = { NULL, 0, 0, 0, 0 };
 	char kidc[KIDC_LEN + 1], why[128];
-	double best_share = 1.0;
+	double best_share = 1.0, *share;
 	size_t i, best = 0;
 	int rc = CR_OK;
 
@@ -1044,35 +1109,63 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 		return rc;
 	}
 	sr->names = 1;
-	/* Start from the rarest token; the record check does the rest. */
+	/* Start from the rarest token. */
+	share = xcalloc(sr->q.n, sizeof *share);
 	for (i = 0; i < sr->q.n; i++) {
-		double share;
-
 		if ((rc = store_index_share(tx, SI_NAME, sr->q.keys[i].data,
-		    sr->q.keys[i].len, &share, e)) != CR_OK)
-			return rc;
-		if (i == 0 || share < best_share) {
+		    sr->q.keys[i].len, &share[i], e)) != CR_OK)
+			goto out;
+		if (i == 0 || share[i] < best_share) {
 			best = i;
-			best_share = share;
+			best_share = share[i];
 		}
 	}
 	rc = store_index_scan(tx, SI_NAME, sr->q.keys[best].data,
 	    sr->q.keys[best].len, idvec_visit, acc, e);
-	if (rc == CR_OK && acc->full)
-		return err_set(e, CR_EINVAL, "too many records have a name "
+	if (rc == CR_OK && acc->full) {
+		rc = err_set(e, CR_EINVAL, "too many records have a name "
 		    "beginning with '%.*s' (more than %d): type more of the "
 		    "name, or another name", (int)sr->q.keys[best].len,
 		    (const char *)sr->q.keys[best].data,
 		    SEARCH_MAX_CANDIDATES);
-	idvec_sort_unique(acc);
+		goto out;
+	}
+	idvec_unique_stable(acc, &set);
 	/* Names that sound like it, in either script; too many: none. */
 	if (rc == CR_OK && sr->qk[best].len > 0) {
 		rc = store_index_scan(tx, SI_NAME, sr->qk[best].data,
 		    sr->qk[best].len, idvec_visit, sound, e);
 		if (sound->full)
 			sound->n = 0;
-		idvec_sort_unique(sound);
+		idvec_unique_stable(sound, &other);
+		idvec_filter(sound, &set, 0);
 	}
+	/*
+	 * The other words narrow the candidates through the index, each
+	 * by the names it begins or sounds like, where that takes few
+	 * entries; for a word too common, the record check does it.
+	 */
+	for (i = 0; rc == CR_OK && i < sr->q.n; i++) {
+		if (i == best)
+			continue;
+		other.n = 0;
+		other.full = 0;
+		other.max = SEARCH_NARROW_MAX;
+		rc = store_index_scan(tx, SI_NAME, sr->q.keys[i].data,
+		    sr->q.keys[i].len, idvec_visit, &other, e);
+		if (rc == CR_OK && !other.full && sr->qk[i].len > 0)
+			rc = store_index_scan(tx, SI_NAME, sr->qk[i].data,
+			    sr->qk[i].len, idvec_visit, &other, e);
+		if (rc != CR_OK || other.full)
+			continue;
+		idvec_sort_unique(&other);
+		idvec_filter(acc, &other, 1);
+		idvec_filter(sound, &other, 1);
+	}
+out:
+	free(share);
+	free(set.v);
+	free(other.v);
 	return rc;
 }
 
@@ -1085,6 +1178,7 @@ search_take(struct search *sr, struct txn *tx, const char *id,
 	double score = 1;
 	int rc;
 
+	sr->reads++;
 	rc = store_get(tx, ST_RECORDS, id, strlen(id), b, 0, e);
 	if (rc == CR_ENOTFOUND) {
 		err_clear(e);
@@ -1153,7 +1247,7 @@ hits_rank(struct search *sr)
 static int
 search_read(struct search *sr, struct cr_err *e)
 {
-	struct idvec acc = { NULL, 0, 0, 0 }, sound = { NULL, 0, 0, 0 };
+	struct idvec acc = { NULL, 0, 0, 0, 0 }, sound = { NULL, 0, 0, 0, 0 };
 	struct txn *tx;
 	struct buf b;
 	uint64_t version;
@@ -1161,6 +1255,7 @@ search_read(struct search *sr, struct cr_err *e)
 	int rc;
 
 	buf_init(&b);
+	sr->reads = 0;
 	if ((rc = store_begin_read(sr->s->store, &tx, e)) != CR_OK)
 		return rc;
 	rc = search_candidates(tx, sr, &acc, &sound, e);
@@ -1171,12 +1266,12 @@ search_read(struct search *sr, struct cr_err *e)
 		    "by name rules version %llu, and this civreg uses %d: an "
 		    "administrator runs 'civreg reindex' once",
 		    (unsigned long long)version, INDEX_NAME_VERSION);
-	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->want; i++)
+	for (i = 0; rc == CR_OK && i < acc.n && sr->nhits < sr->want &&
+	    sr->reads < SEARCH_READS; i++)
 		rc = search_take(sr, tx, acc.v[i], &b, e);
-	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->want; i++)
-		if (acc.n == 0 || bsearch(sound.v[i], acc.v, acc.n,
-		    sizeof *acc.v, id_cmp) == NULL)
-			rc = search_take(sr, tx, sound.v[i], &b, e);
+	for (i = 0; rc == CR_OK && i < sound.n && sr->nhits < sr->want &&
+	    sr->reads < SEARCH_READS; i++)
+		rc = search_take(sr, tx, sound.v[i], &b, e);
 	store_abort(tx);	/* read only */
 	if (rc == CR_OK)
 		hits_rank(sr);
@@ -1220,11 +1315,6 @@ query_token(void *arg, const void *tok, size_t len, const void *key,
 	index_key_entry(key, klen, &sr->qk[n]);
 }
 
-/*
- * Up to SEARCH_RANK records whose names match are read and ranked, so
- * that the best of them come first whatever their ids.
- */
-#define SEARCH_RANK	2000
 
 int
 regist_search_query(struct session *s, const struct search_query *q,

@@ -14,15 +14,8 @@ office com 120101 commune
 trust_tree nat prov com
 # A pool of identity codes: every birth gets its own code.
 run 0 at nat keys install "$T/keys/com.cert"
-printf 'national-password\n' > "$T/nat.pw"
-run_in 0 "$ADMIN_PW
-national-password
-" "$CIVREG" -d "$T/nat" -u admin user add natl --role national
-run 0 env CIVREG_PASSWORD_FILE="$T/nat.pw" "$CIVREG" -d "$T/nat" -u natl \
-    kidc generate --count 50
-run 0 env CIVREG_PASSWORD_FILE="$T/nat.pw" "$CIVREG" -d "$T/nat" -u natl \
-    kidc allocate --to 120101 --count 50 --out "$T"
-run 0 reg_at com import "$T/00-codes-to-120101-000001.crf"
+national_user nat
+pool_to com 50
 
 # birth NAME_KM NAME_LATIN DATE MOTHER_KM: a registered birth; its id.
 birth() {

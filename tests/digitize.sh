@@ -13,11 +13,7 @@ office prov 12 province
 office com 120101 commune
 trust_tree nat prov com
 run 0 at nat keys install "$T/keys/com.cert"
-printf 'national-password\n' > "$T/nat.pw"
-run_in 0 "$ADMIN_PW
-national-password
-" "$CIVREG" -d "$T/nat" -u admin user add natl --role national
-natl() { CIVREG_PASSWORD_FILE="$T/nat.pw" "$CIVREG" -d "$T/nat" -u natl "$@"; }
+national_user nat
 printf 'clerk-password\n' > "$T/clerk.pw"
 run_in 0 "$ADMIN_PW
 clerk-password
@@ -137,9 +133,7 @@ ok "run again: nothing twice; a corrected rejected row loads; a loaded row chang
 
 # Births of a batch loaded with a pool get identity codes, and one of
 # them already in the register goes to the review queue.
-run 0 natl kidc generate --count 30
-run 0 natl kidc allocate --to 120101 --count 30 --out "$T"
-run 0 reg_at com import "$T/00-codes-to-120101-000001.crf"
+pool_to com 30
 out_has "waiting registrations given one"
 {
 	printf '%s\n' "$HDR"

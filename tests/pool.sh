@@ -17,11 +17,7 @@ trust_tree nat prov com com2
 # The national office seals for the communes: it knows their keys.
 run 0 at nat keys install "$T/keys/com.cert"
 run 0 at nat keys install "$T/keys/com2.cert"
-printf 'national-password\n' > "$T/nat.pw"
-run_in 0 "$ADMIN_PW
-national-password
-" "$CIVREG" -d "$T/nat" -u admin user add natl --role national
-natl() { CIVREG_PASSWORD_FILE=$T/nat.pw "$CIVREG" -d "$T/nat" -u natl "$@"; }
+national_user nat
 USB=$T/usb
 mkdir -p "$USB"
 

@@ -84,3 +84,24 @@ trust_tree() {
 		tree_join "$_prov" "$_c"
 	done
 }
+
+# national_user NAT: a user natl (role national) at office NAT, and natl
+# to run civreg as that user there.
+national_user() {
+	NATL_AT=$1
+	printf 'national-password\n' > "$T/nat.pw"
+	run_in 0 "$ADMIN_PW
+national-password
+" "$CIVREG" -d "$T/$1" -u admin user add natl --role national
+}
+natl() { CIVREG_PASSWORD_FILE=$T/nat.pw "$CIVREG" -d "$T/$NATL_AT" -u natl "$@"; }
+
+# pool_to OFFICE COUNT: the national office (national_user first; it must
+# know OFFICE's key) generates COUNT codes and allocates them to OFFICE,
+# which imports the allocation file: a pool of identity codes there.
+pool_to() {
+	run 0 natl kidc generate --count "$2"
+	rm -f "$T"/00-codes-to-*.crf
+	run 0 natl kidc allocate --to "$(code_of "$1")" --count "$2" --out "$T"
+	run 0 reg_at "$1" import "$T"/00-codes-to-*.crf
+}

@@ -20,15 +20,8 @@ office prov 12 province
 office com 120101 commune
 trust_tree nat prov com
 run 0 at nat keys install "$T/keys/com.cert"
-printf 'national-password\n' > "$T/nat.pw"
-run_in 0 "$ADMIN_PW
-national-password
-" "$CIVREG" -d "$T/nat" -u admin user add natl --role national
-run 0 env CIVREG_PASSWORD_FILE="$T/nat.pw" "$CIVREG" -d "$T/nat" -u natl \
-    kidc generate --count 50
-run 0 env CIVREG_PASSWORD_FILE="$T/nat.pw" "$CIVREG" -d "$T/nat" -u natl \
-    kidc allocate --to 120101 --count 50 --out "$T"
-run 0 reg_at com import "$T/00-codes-to-120101-000001.crf"
+national_user nat
+pool_to com 50
 # At the commune: a clerk, and a national user (who reads the queue).
 run_in 0 "$ADMIN_PW
 $CLERK_PW
