@@ -1120,9 +1120,12 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 			best_share = share[i];
 		}
 	}
+	/* One word: the first entries in index order are the best. */
+	if (sr->q.n == 1)
+		acc->max = sound->max = SEARCH_READS;
 	rc = store_index_scan(tx, SI_NAME, sr->q.keys[best].data,
 	    sr->q.keys[best].len, idvec_visit, acc, e);
-	if (rc == CR_OK && acc->full) {
+	if (rc == CR_OK && acc->full && sr->q.n > 1) {
 		rc = err_set(e, CR_EINVAL, "too many records have a name "
 		    "beginning with '%.*s' (more than %d): type more of the "
 		    "name, or another name", (int)sr->q.keys[best].len,
@@ -1135,7 +1138,7 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 	if (rc == CR_OK && sr->qk[best].len > 0) {
 		rc = store_index_scan(tx, SI_NAME, sr->qk[best].data,
 		    sr->qk[best].len, idvec_visit, sound, e);
-		if (sound->full)
+		if (sound->full && sr->q.n > 1)
 			sound->n = 0;
 		idvec_unique_stable(sound, &other);
 		idvec_filter(sound, &set, 0);
