@@ -1100,6 +1100,75 @@ START_TEST(test_name_fold_and_key)
 }
 END_TEST
 
+/*
+ * csv.c: the rows of a spreadsheet's CSV, each with the line it begins
+ * on; a bad row gives its reason and the reader goes on at the next line.
+ */
+static int
+csv_row_is(struct csv *c, size_t line, const char *const *want, size_t n)
+{
+	struct csv_row r;
+	char why[200];
+	size_t i;
+
+	if (!csv_next(c, &r, why, sizeof why) || r.bad || r.line != line ||
+	    r.nf != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(r.f[i], want[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+csv_bad_is(struct csv *c, size_t line, const char *reason)
+{
+	struct csv_row r;
+	char why[200];
+
+	return csv_next(c, &r, why, sizeof why) && r.bad && r.line == line &&
+	    strstr(why, reason) != NULL;
+}
+
+START_TEST(test_csv)
+{
+	static const char text[] =
+	    "\xef\xbb\xbf" "a,b,c\r\n"		/* 1: BOM, CRLF */
+	    "\"x, y\",\"say \"\"hi\"\"\",\r\n"	/* 2: comma, "", empty */
+	    "\"two\r\nlines\",k,\xe1\x9e\x9f\n"	/* 3-4: CRLF inside */
+	    "\n\r\n"				/* 5, 6: empty lines */
+	    "p,q\"r,s\n"				/* 7: stray quote */
+	    "\"t\"u,v,w\r"				/* 8: text after quote; CR */
+	    "\"e,f\xff\",g,h\n"			/* 9: not UTF-8 */
+	    "last,,\n"				/* 10 */
+	    "\"open,x\ny\n";				/* 11: never closed */
+	struct csv c;
+	struct csv_row r;
+	char why[200];
+
+	csv_init(&c, text, sizeof text - 1);
+	ck_assert(csv_row_is(&c, 1, (const char *[]){ "a", "b", "c" }, 3));
+	ck_assert(csv_row_is(&c, 2, (const char *[]){ "x, y", "say \"hi\"",
+	    "" }, 3));
+	ck_assert(csv_row_is(&c, 3, (const char *[]){ "two\r\nlines", "k",
+	    "\xe1\x9e\x9f" }, 3));
+	ck_assert(csv_bad_is(&c, 7, "field 2: a quote inside a field"));
+	ck_assert(csv_bad_is(&c, 8, "field 1: text after its closing quote"));
+	ck_assert(csv_bad_is(&c, 9, "field 1 is not valid UTF-8"));
+	ck_assert(csv_row_is(&c, 10, (const char *[]){ "last", "", "" }, 3));
+	ck_assert(csv_bad_is(&c, 11, "opened on line 11 is never closed"));
+	ck_assert_int_eq(csv_next(&c, &r, why, sizeof why), 0);
+	csv_free(&c);
+
+	csv_init(&c, "", 0);			/* nothing: no row */
+	ck_assert_int_eq(csv_next(&c, &r, why, sizeof why), 0);
+	csv_free(&c);
+	csv_init(&c, "a\0b,c\n", 6);		/* a NUL: not text */
+	ck_assert(csv_bad_is(&c, 1, "a NUL byte"));
+	csv_free(&c);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -1131,6 +1200,7 @@ core_suite(void)
 	tcase_add_test(tc, test_err_lines);
 	tcase_add_test(tc, test_timeliness);
 	tcase_add_test(tc, test_cert_code);
+	tcase_add_test(tc, test_csv);
 	suite_add_tcase(s, tc);
 	/* A million codes: seconds, longer under AddressSanitizer. */
 	tcase_set_timeout(kidc, 600);
