@@ -1322,6 +1322,7 @@ struct digitize_result {
 	size_t		 codes, waiting;	/* identity codes */
 	int		 deduped;	/* dedup ran after the load */
 	struct dedup_stats dedup;
+	char		 dedup_why[400];	/* or why it could not */
 };
 typedef void (*digitize_progress_fn)(void *, size_t done, size_t total,
 	    size_t rows);

@@ -137,6 +137,8 @@ digitize_cmd_import(struct cli *c)
 		printf("duplicates: %zu births compared, %zu likely duplicates, "
 		    "%zu new in the review queue ('civreg dedup list')\n",
 		    res.dedup.records, res.dedup.proposed, res.dedup.queued);
+	else if (res.dedup_why[0])
+		printf("duplicates: not checked: %s\n", res.dedup_why);
 	if (rc != CR_OK)	/* stopped part way: run it again to go on */
 		return cli_fail(&e);
 	return 0;

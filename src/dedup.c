@@ -382,6 +382,20 @@ dedup_run(struct session *s, const char *since, const char *area,
 		goto out;
 	}
 	st->compared = res.candidates;
+	/*
+	 * More likely pairs than births: the weights learnt from these
+	 * records tell no one apart (too few distinct names and dates), and
+	 * queueing them would bury the reviewers -- and fill review.db in
+	 * one transaction.  Nothing is queued.
+	 */
+	if (res.npairs > ru.n) {
+		rc = err_set(e, CR_EINVAL, "%zu likely pairs among %zu births: "
+		    "more pairs than births, so what was learnt from these "
+		    "records does not tell people apart (too few distinct "
+		    "names and dates); nothing was queued: run it on an area "
+		    "(--area) or on recent births (--since)", res.npairs, ru.n);
+		goto out;
+	}
 	p.ru = &ru;
 	p.res = &res;
 	p.dec = &dec;

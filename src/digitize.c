@@ -882,6 +882,14 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 		snprintf(since, sizeof since, "%04d-%02d-%02d", y, mo, d);
 		rc = dedup_run(s, since, NULL, NULL, NULL, &res->dedup, e);
 		res->deduped = rc == CR_OK;
+		if (rc == CR_EINVAL) {	/* the load stands; say why not */
+			size_t wl = strnlen(e->msg, sizeof res->dedup_why - 1);
+
+			memcpy(res->dedup_why, e->msg, wl);
+			res->dedup_why[wl] = '\0';
+			err_clear(e);
+			rc = CR_OK;
+		}
 	}
 out:
 	if (rep)

@@ -186,4 +186,24 @@ run 0 reg_at com register birth name_km="ទេព វិចិត្រ" sex=ma
     informant_relationship=mother
 run 0 at com verify
 ok "a person not in the register is saved without a stop"
+# A register where everyone looks alike (one name, one date, one mother):
+# more likely pairs than births, so nothing is queued, and dedup says why.
+office com2 120102 commune
+for i in 1 2 3 4 5; do
+	_id=$(reg_at com2 register birth --new name_km="សុខ សុខា" \
+	    name_latin="Sok Sokha" sex=female date_of_birth=2026-10-01 \
+	    place_of_birth=120102 place_type=home attendant=midwife \
+	    birth_type=single mother_name_km="ចាន់ សុភា" \
+	    mother_date_of_birth=1990-01-31 mother_nationality=Khmer \
+	    mother_residence=120102 informant_name="ចាន់ សុភា" \
+	    informant_relationship=mother) || fail "birth $i at com2"
+	reg_at com2 register-record --reason "found in the old book" "$_id" \
+	    > /dev/null 2>&1 || fail "register $i at com2"
+done
+run 2 reg_at com2 dedup
+err_has "10 likely pairs among 5 births: more pairs than births"
+err_has "nothing was queued: run it on an area (--area) or on recent births (--since)"
+run 0 reg_at com2 dedup list
+[ ! -s "$T/out" ] || fail "pairs were queued"
+ok "a register where no one can be told apart queues nothing, and says why"
 echo "$ntest passed, 0 failed"
