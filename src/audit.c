@@ -27,7 +27,7 @@ static const char *const action_names[] = {
 	"gazetteer", "verify", "audit-read", "locked", "denied", "preference",
 	"workflow", "authenticate", "certificate", "certificate-verify",
 	"person", "id-card-list", "config", "keys", "export", "import",
-	"resolve", "push", "kidc", "dedup", "digitize"
+	"resolve", "push", "kidc", "dedup", "digitize", "stats"
 };
 
 const char *

@@ -59,6 +59,9 @@ static const struct {
 	{ AZ_DIGITIZE,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
 	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),
 	  "load digitized paper registers" },
+	/* Statistics count the register; supervisors and registrars. */
+	{ AZ_STATS,	 R(ROLE_REGISTRAR) | R(ROLE_DISTRICT) |
+	  R(ROLE_PROVINCE) | R(ROLE_NATIONAL),	"compute vital statistics" },
 };
 
 static unsigned

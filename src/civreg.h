@@ -702,6 +702,7 @@ enum authz_action {
 	AZ_AUTH_DETAIL,	/* learn which claimed fields differ (identity.c) */
 	AZ_DEDUP,	/* run de-duplication, read its review queue */
 	AZ_DIGITIZE,	/* load keyed paper registers (digitize.c) */
+	AZ_STATS,	/* compute vital statistics (stats.c) */
 	AZ_NACTIONS
 };
 int	authz_check(const struct session *, int action, const struct form *,
@@ -720,7 +721,7 @@ enum audit_action {
 	AU_IDCARD_LIST = 22, AU_CONFIG = 23,
 	AU_KEYS = 24,
 	AU_EXPORT = 25, AU_IMPORT = 26, AU_RESOLVE = 27, AU_PUSH = 28,
-	AU_KIDC = 29, AU_DEDUP = 30, AU_DIGITIZE = 31
+	AU_KIDC = 29, AU_DEDUP = 30, AU_DIGITIZE = 31, AU_STATS = 32
 };
 
 struct audit_entry {
@@ -1348,6 +1349,33 @@ int	digitize_compare(const char *a, const char *b, const char *agreed,
 int	digitize_check_entry(struct txn *, const void *k, size_t kl,
 	    const void *v, size_t vl, char *why, size_t whysz);
 
+/* ----------------------------------------------------------------- stats.c */
+/* Vital statistics tables (doc/stats.md). */
+struct stats_query {
+	const char	*from, *to;	/* the period, YYYY-MM-DD, inclusive */
+	const char	*area;		/* a gazetteer code, or NULL: all */
+	int		 by_residence;	/* area by usual residence */
+};
+struct stats_row {
+	char		*label;
+	size_t		 count;
+};
+struct stats_table {
+	struct session	*s;
+	const char	*key, *title;
+	struct stats_row *rows;		/* the last: "not stated" */
+	size_t		 nrows;
+	size_t		 total;		/* = the sum of the rows */
+};
+size_t	stats_count(void);
+int	stats_info(size_t, const char **key, const char **title);
+int	stats_compute(struct session *, const char *key,
+	    const struct stats_query *, struct stats_table *, struct cr_err *);
+/* Several tables in one pass over the register: t[0..n-1]. */
+int	stats_compute_many(struct session *, const char *const *keys, size_t n,
+	    const struct stats_query *, struct stats_table *t, struct cr_err *);
+void	stats_table_free(struct stats_table *);
+
 /* ---------------------------------------------------------------- likely.c */
 /*
  * At entry: the persons of a declaration (its form's person lines) that
@@ -1681,6 +1709,7 @@ int	cmd_verify(struct cli *);
 int	cmd_reindex(struct cli *);
 int	cmd_dedup(struct cli *);
 int	cmd_digitize(struct cli *);
+int	cmd_stats(struct cli *);
 int	cmd_audit(struct cli *);
 int	cmd_gazetteer(struct cli *);
 int	cmd_act(struct cli *);

@@ -1,0 +1,162 @@
+/*
+ * cmd-stats.c -- `civreg stats`: vital statistics tables (doc/stats.md).
+ *
+ *   stats                                the tables, one a line
+ *   stats TABLE|all --from DATE --to DATE [--area CODE]
+ *         [--by residence|occurrence] [--format text|csv]
+ *
+ * The core (stats.c) counts; here the table is printed: text with a
+ * share and a bar that fit 80 columns, or CSV.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+#define BAR_WIDTH	24
+
+static void
+print_text(const struct stats_table *t, const struct stats_query *q)
+{
+	size_t i, max = 0;
+	int j, n;
+
+	printf("%s\n%s to %s, %s%s%s\n", t->title, q->from, q->to,
+	    q->area ? "area " : "all areas", q->area ? q->area : "",
+	    q->area ? (q->by_residence ? " (usual residence)" :
+	    " (place of occurrence)") : "");
+	for (i = 0; i < t->nrows; i++)
+		if (t->rows[i].count > max)
+			max = t->rows[i].count;
+	for (i = 0; i < t->nrows; i++) {
+		printf("%-36.36s %9zu %6.1f%%", t->rows[i].label,
+		    t->rows[i].count, t->total ? 100.0 *
+		    (double)t->rows[i].count / (double)t->total : 0.0);
+		n = max ? (int)((t->rows[i].count * BAR_WIDTH + max - 1) /
+		    max) : 0;
+		if (n > 0)
+			fputs("  ", stdout);
+		for (j = 0; j < n; j++)
+			putchar('#');
+		putchar('\n');
+	}
+	printf("%-36s %9zu %6.1f%%\n", "total", t->total,
+	    t->total ? 100.0 : 0.0);
+}
+
+static void
+print_csv(const struct stats_table *t)
+{
+	size_t i;
+
+	printf("%s,count\n", t->key);
+	for (i = 0; i < t->nrows; i++) {
+		csv_write_field(stdout, t->rows[i].label);
+		printf(",%zu\n", t->rows[i].count);
+	}
+	printf("total,%zu\n", t->total);
+}
+
+static int
+stats_list(void)
+{
+	const char *key, *title;
+	size_t i;
+
+	for (i = 0; stats_info(i, &key, &title) == 0; i++)
+		printf("%s\t%s\n", key, title);
+	return 0;
+}
+
+int
+cmd_stats(struct cli *c)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "area", required_argument, NULL, 'a' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct stats_query q;
+	struct stats_table *t;
+	struct session s;
+	struct cr_err e;
+	const char **keys, *title;
+	size_t i, n = 1;
+	int ch, rc, csv = 0;
+
+	if (c->argc == 1)
+		return stats_list();
+	memset(&q, 0, sizeof q);
+	optind = 0;
+	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 'f':
+			q.from = optarg;
+			break;
+		case 't':
+			q.to = optarg;
+			break;
+		case 'a':
+			q.area = optarg;
+			break;
+		case 'b':
+			if (strcmp(optarg, "residence") == 0)
+				q.by_residence = 1;
+			else if (strcmp(optarg, "occurrence") != 0) {
+				err_set(&e, CR_EUSAGE, "--by %s: give residence "
+				    "or occurrence", optarg);
+				return cli_fail(&e);
+			}
+			break;
+		case 'F':
+			if (strcmp(optarg, "csv") == 0)
+				csv = 1;
+			else if (strcmp(optarg, "text") != 0) {
+				err_set(&e, CR_EUSAGE, "--format %s: give text "
+				    "or csv", optarg);
+				return cli_fail(&e);
+			}
+			break;
+		default:
+			return cli_usage("stats");
+		}
+	if (optind + 1 != c->argc || q.from == NULL || q.to == NULL)
+		return cli_usage("stats");
+	/* all: every table, in one pass over the register */
+	if (strcmp(c->argv[optind], "all") == 0)
+		n = stats_count();
+	keys = xcalloc(n, sizeof *keys);
+	t = xcalloc(n, sizeof *t);
+	if (n == 1)
+		keys[0] = c->argv[optind];
+	else
+		for (i = 0; i < n; i++)
+			stats_info(i, &keys[i], &title);
+	if ((rc = cli_login(c, &s)) != 0) {
+		free(keys);
+		free(t);
+		return rc;
+	}
+	err_clear(&e);
+	rc = stats_compute_many(&s, keys, n, &q, t, &e);
+	cli_logout(&s);
+	for (i = 0; rc == CR_OK && i < n; i++) {
+		if (i > 0)
+			putchar('\n');
+		if (csv)
+			print_csv(&t[i]);
+		else
+			print_text(&t[i], &q);
+		stats_table_free(&t[i]);
+	}
+	free(keys);
+	free(t);
+	return rc == CR_OK ? 0 : cli_fail(&e);
+}

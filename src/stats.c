@@ -1,0 +1,444 @@
+/*
+ * stats.c -- vital statistics: the UN minimum tabulations, counted from
+ * the register.
+ *
+ * The state registers events so that it can count them.  A table counts
+ * the valid records (registered, certified or archived) of one event
+ * kind whose event date falls in a period and whose place -- of
+ * occurrence, or of usual residence -- lies in an area, by one
+ * dimension: the month of the event, a coded field (sex, attendant ...),
+ * the mother's age at the birth, the deceased's age, the ICD-10 chapter
+ * of the cause.  Tables are a const table below: adding one is a line.
+ *
+ * Numbers add up: every record a table selects falls in exactly one row
+ * ("not stated" when the field is empty or unreadable), so a table's
+ * total is the count of its records; a period or area without records
+ * gives the rows with zeros, not an error.  A province and the national
+ * office count their merged registers the same way.
+ *
+ * Contract: stats_compute reads the register read-only (one pass over
+ * records.db) and is audited; roles AZ_STATS.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "civreg.h"
+
+enum dim { D_MONTH, D_CHOICE, D_MOTHER_AGE, D_AGE, D_ICD, D_TIMELINESS };
+
+struct stats_def {
+	const char	*key;
+	const char	*title;
+	const char	*form;		/* the event kind counted */
+	enum dim	 dim;
+	const char	*field;		/* D_CHOICE: the field */
+};
+
+static const struct stats_def stats_defs[] = {
+	{ "births-month", "Live births by month of occurrence", "birth",
+	  D_MONTH, NULL },
+	{ "births-sex", "Live births by sex", "birth", D_CHOICE, "sex" },
+	{ "births-attendant", "Live births by attendant at birth", "birth",
+	  D_CHOICE, "attendant" },
+	{ "births-place-type", "Live births by type of place of occurrence",
+	  "birth", D_CHOICE, "place_type" },
+	{ "births-mother-age", "Live births by age of mother", "birth",
+	  D_MOTHER_AGE, NULL },
+	{ "births-timeliness", "Live births by timeliness of registration",
+	  "birth", D_TIMELINESS, NULL },
+	{ "deaths-month", "Deaths by month of occurrence", "death", D_MONTH,
+	  NULL },
+	{ "deaths-sex", "Deaths by sex", "death", D_CHOICE, "sex" },
+	{ "deaths-age", "Deaths by age group", "death", D_AGE, NULL },
+	{ "deaths-cause", "Deaths by cause (ICD-10 chapter)", "death", D_ICD,
+	  NULL },
+	{ "deaths-place-type", "Deaths by type of place of occurrence",
+	  "death", D_CHOICE, "place_type" },
+	{ "deaths-timeliness", "Deaths by timeliness of registration",
+	  "death", D_TIMELINESS, NULL },
+	{ "fetal-deaths-month", "Fetal deaths by month of delivery",
+	  "fetal_death", D_MONTH, NULL },
+	{ "marriages-month", "Marriages by month", "marriage", D_MONTH, NULL },
+	{ "divorces-month", "Divorces by month", "divorce", D_MONTH, NULL },
+};
+#define NDEFS	(sizeof stats_defs / sizeof stats_defs[0])
+
+#define NOT_STATED	"not stated"
+
+size_t
+stats_count(void)
+{
+	return NDEFS;
+}
+
+int
+stats_info(size_t i, const char **key, const char **title)
+{
+	if (i >= NDEFS)
+		return -1;
+	*key = stats_defs[i].key;
+	*title = stats_defs[i].title;
+	return 0;
+}
+
+/* Mother's age at the birth: under 15, 15-19 ... 45-49, 50 and over. */
+static const char *const mother_ages[] = {
+	"under 15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44",
+	"45-49", "50 and over"
+};
+/* The UN age groups of deaths. */
+static const char *const death_ages[] = {
+	"under 1", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34",
+	"35-39", "40-44", "45-49", "50-54", "55-59", "60-64", "65-69",
+	"70-74", "75-79", "80-84", "85 and over"
+};
+/* ICD-10 chapters by the first letter (and number) of the code. */
+static const struct {
+	const char	*label;
+	char		 from[4], to[4];
+} icd_chapters[] = {
+	{ "I Infectious and parasitic (A00-B99)", "A00", "B99" },
+	{ "II Neoplasms (C00-D48)", "C00", "D48" },
+	{ "III Blood and immune (D50-D89)", "D50", "D89" },
+	{ "IV Endocrine, nutritional, metabolic (E00-E90)", "E00", "E90" },
+	{ "V Mental and behavioural (F00-F99)", "F00", "F99" },
+	{ "VI Nervous system (G00-G99)", "G00", "G99" },
+	{ "VII Eye and adnexa (H00-H59)", "H00", "H59" },
+	{ "VIII Ear and mastoid (H60-H95)", "H60", "H95" },
+	{ "IX Circulatory system (I00-I99)", "I00", "I99" },
+	{ "X Respiratory system (J00-J99)", "J00", "J99" },
+	{ "XI Digestive system (K00-K93)", "K00", "K93" },
+	{ "XII Skin (L00-L99)", "L00", "L99" },
+	{ "XIII Musculoskeletal (M00-M99)", "M00", "M99" },
+	{ "XIV Genitourinary (N00-N99)", "N00", "N99" },
+	{ "XV Pregnancy and childbirth (O00-O99)", "O00", "O99" },
+	{ "XVI Perinatal conditions (P00-P96)", "P00", "P96" },
+	{ "XVII Congenital malformations (Q00-Q99)", "Q00", "Q99" },
+	{ "XVIII Ill-defined (R00-R99)", "R00", "R99" },
+	{ "XX External causes (V01-Y98)", "V01", "Y98" },
+	{ "XXII Special purposes (U00-U99)", "U00", "U99" },
+};
+#define NICD	(sizeof icd_chapters / sizeof icd_chapters[0])
+
+static const char *const timeliness[] = { "current", "late", "delayed" };
+
+struct tally {
+	const struct stats_def	*def;
+	const struct form	*f;
+	const struct stats_query *q;
+	struct stats_table	*t;
+	int32_t			 from, to;
+};
+
+static void
+row_add(struct stats_table *t, const char *label)
+{
+	t->rows = xrealloc(t->rows, (t->nrows + 1) * sizeof *t->rows);
+	t->rows[t->nrows].label = xstrdup(label);
+	t->rows[t->nrows].count = 0;
+	t->nrows++;
+}
+
+/* The rows of a table, all of them, before any record is counted. */
+static void
+rows_init(struct tally *ty)
+{
+	const struct stats_def *d = ty->def;
+	const struct form_field *ff;
+	size_t i;
+	char m[16];
+	int y, mo, dd;
+	int32_t day;
+
+	switch (d->dim) {
+	case D_MONTH:
+		date_from_days(ty->from, &y, &mo, &dd);
+		for (day = ty->from; day <= ty->to; ) {
+			snprintf(m, sizeof m, "%04d-%02d", y, mo);
+			row_add(ty->t, m);
+			if (++mo > 12) {
+				mo = 1;
+				y++;
+			}
+			day = date_days(y, mo, 1);
+		}
+		break;
+	case D_CHOICE:
+		ff = form_field(ty->f, d->field);
+		for (i = 0; ff && ff->values && ff->values[i]; i++)
+			row_add(ty->t, ff->values[i]);
+		break;
+	case D_MOTHER_AGE:
+		for (i = 0; i < sizeof mother_ages / sizeof *mother_ages; i++)
+			row_add(ty->t, mother_ages[i]);
+		break;
+	case D_AGE:
+		for (i = 0; i < sizeof death_ages / sizeof *death_ages; i++)
+			row_add(ty->t, death_ages[i]);
+		break;
+	case D_ICD:
+		for (i = 0; i < NICD; i++)
+			row_add(ty->t, icd_chapters[i].label);
+		break;
+	case D_TIMELINESS:
+		for (i = 0; i < 3; i++)
+			row_add(ty->t, timeliness[i]);
+		break;
+	}
+	row_add(ty->t, NOT_STATED);
+}
+
+static int32_t
+day_of(const char *s)
+{
+	char why[80];
+	int y, m, d;
+
+	if (s == NULL || date_parse(s, &y, &m, &d, why, sizeof why) != 0)
+		return INT32_MIN;
+	return date_days(y, m, d);
+}
+
+/* Whole years from birth to the event. */
+static int
+age_at(const char *born, const char *event)
+{
+	char why[80];
+	int by, bm, bd, ey, em, ed, a;
+
+	if (born == NULL || event == NULL ||
+	    date_parse(born, &by, &bm, &bd, why, sizeof why) != 0 ||
+	    date_parse(event, &ey, &em, &ed, why, sizeof why) != 0)
+		return -1;
+	a = ey - by - (em < bm || (em == bm && ed < bd));
+	return a;
+}
+
+/* The row a record falls in: its index, the last ("not stated") if none. */
+static size_t
+row_of(const struct tally *ty, const struct record *r, const char *event)
+{
+	const struct stats_def *d = ty->def;
+	const char *v;
+	size_t i, none = ty->t->nrows - 1;
+	int a, y, m, dd;
+	char why[80], code[4];
+
+	switch (d->dim) {
+	case D_MONTH:
+		if (date_parse(event, &y, &m, &dd, why, sizeof why) != 0)
+			return none;
+		for (i = 0; i < none; i++)
+			if (atoi(ty->t->rows[i].label) == y &&
+			    atoi(ty->t->rows[i].label + 5) == m)
+				return i;
+		return none;
+	case D_CHOICE:
+		v = rec_value(r, d->field);
+		for (i = 0; v && i < none; i++)
+			if (strcmp(ty->t->rows[i].label, v) == 0)
+				return i;
+		return none;
+	case D_MOTHER_AGE:
+		a = age_at(rec_value(r, "mother_date_of_birth"), event);
+		if (a < 0)
+			return none;
+		return a < 15 ? 0 : a >= 50 ? 8 : (size_t)(a - 15) / 5 + 1;
+	case D_AGE:
+		a = age_at(rec_value(r, "date_of_birth"), event);
+		if (a < 0 && (v = rec_value(r, "age_years")) != NULL)
+			a = atoi(v);
+		if (a < 0)
+			return none;
+		return a < 1 ? 0 : a < 5 ? 1 : a >= 85 ? 18 : (size_t)a / 5 + 1;
+	case D_ICD:
+		v = rec_value(r, "icd10_code");
+		if (v == NULL || strlen(v) < 3)
+			return none;
+		code[0] = (char)(v[0] >= 'a' && v[0] <= 'z' ? v[0] - 32 : v[0]);
+		code[1] = v[1];
+		code[2] = v[2];
+		code[3] = '\0';
+		for (i = 0; i < NICD; i++)
+			if (strcmp(code, icd_chapters[i].from) >= 0 &&
+			    strcmp(code, icd_chapters[i].to) <= 0)
+				return i;
+		return none;
+	case D_TIMELINESS:
+		v = rec_value(r, "_timeliness");
+		for (i = 0; v && i < 3; i++)
+			if (strcmp(v, timeliness[i]) == 0)
+				return i;
+		return none;
+	}
+	return none;
+}
+
+/* One record into one table, if the table counts it. */
+static void
+tally_one(struct tally *ty, const struct record *r)
+{
+	const char *event, *place;
+	int32_t day;
+
+	if (r->kind != ty->f->code)
+		return;
+	event = ty->f->date_field ? rec_value(r, ty->f->date_field) : NULL;
+	if ((day = day_of(event)) == INT32_MIN || day < ty->from ||
+	    day > ty->to)
+		return;
+	if (ty->q->area) {
+		const char *pf = ty->q->by_residence ? ty->f->residence_field :
+		    ty->f->place_field;
+
+		place = pf ? rec_value(r, pf) : NULL;
+		if (place == NULL || strncmp(place, ty->q->area,
+		    strlen(ty->q->area)) != 0)
+			return;
+	}
+	ty->t->rows[row_of(ty, r, event)].count++;
+	ty->t->total++;
+}
+
+struct pass {
+	struct tally	*ty;
+	size_t		 n;
+};
+
+/* One pass over the register for all the tables asked for. */
+static int
+pass_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct pass *p = arg;
+	struct record r;
+	struct cr_err e;
+	size_t i;
+
+	(void)k;
+	(void)kl;
+	if (rec_decode(v, vl, &r, &e) != CR_OK)
+		return 0;		/* verify reports it */
+	if (r.status == RS_REGISTERED || r.status == RS_CERTIFIED ||
+	    r.status == RS_ARCHIVED)
+		for (i = 0; i < p->n; i++)
+			tally_one(&p->ty[i], &r);
+	rec_free(&r);
+	return 0;
+}
+
+static int
+stats_note(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct pass *p = arg;
+	struct tally *ty;
+	char detail[200];
+	size_t i;
+	int rc = CR_OK;
+
+	for (i = 0; rc == CR_OK && i < p->n; i++) {
+		ty = &p->ty[i];
+		snprintf(detail, sizeof detail, "stats %s %s..%s%s%s: %zu "
+		    "records", ty->def->key, ty->q->from, ty->q->to,
+		    ty->q->area ? " area " : "", ty->q->area ? ty->q->area : "",
+		    ty->t->total);
+		rc = audit_append(tx, ty->t->s->user, ty->t->s->office,
+		    AU_STATS, "", detail, e);
+	}
+	return rc;
+}
+
+/* A table's tally, checked and with its rows; or an error. */
+static int
+tally_init(struct session *s, const char *key, const struct stats_query *q,
+    struct tally *ty, struct stats_table *t, struct cr_err *e)
+{
+	size_t i;
+
+	memset(t, 0, sizeof *t);
+	memset(ty, 0, sizeof *ty);
+	for (i = 0; i < NDEFS; i++)
+		if (strcmp(stats_defs[i].key, key) == 0)
+			break;
+	if (i == NDEFS)
+		return err_set(e, CR_EINVAL, "no table '%s': 'civreg stats' "
+		    "lists the tables", key);
+	ty->def = &stats_defs[i];
+	ty->f = form_by_key(ty->def->form);
+	ty->q = q;
+	ty->t = t;
+	if ((ty->from = day_of(q->from)) == INT32_MIN)
+		return err_set(e, CR_EINVAL, "--from '%s': give a date, "
+		    "YYYY-MM-DD", q->from ? q->from : "");
+	if ((ty->to = day_of(q->to)) == INT32_MIN)
+		return err_set(e, CR_EINVAL, "--to '%s': give a date, "
+		    "YYYY-MM-DD", q->to ? q->to : "");
+	if (ty->to < ty->from)
+		return err_set(e, CR_EINVAL, "--to %s is before --from %s",
+		    q->to, q->from);
+	if (ty->def->dim == D_MONTH && ty->to - ty->from > 366 * 20)
+		return err_set(e, CR_EINVAL, "a table by month covers at "
+		    "most 20 years: give a shorter period");
+	if (q->area && (strspn(q->area, "0123456789") != strlen(q->area) ||
+	    strlen(q->area) < 2 || strlen(q->area) > 8 ||
+	    strlen(q->area) % 2))
+		return err_set(e, CR_EINVAL, "--area '%s': give a gazetteer "
+		    "code of 2, 4, 6 or 8 digits", q->area);
+	t->s = s;
+	t->key = ty->def->key;
+	t->title = ty->def->title;
+	rows_init(ty);
+	return CR_OK;
+}
+
+int
+stats_compute_many(struct session *s, const char *const *keys, size_t n,
+    const struct stats_query *q, struct stats_table *t, struct cr_err *e)
+{
+	struct pass p;
+	struct txn *tx;
+	size_t i;
+	int rc = CR_OK;
+
+	for (i = 0; i < n; i++)
+		memset(&t[i], 0, sizeof t[i]);
+	if ((rc = authz_check(s, AZ_STATS, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
+		return rc;
+	}
+	p.ty = xcalloc(n ? n : 1, sizeof *p.ty);
+	p.n = n;
+	for (i = 0; rc == CR_OK && i < n; i++)
+		rc = tally_init(s, keys[i], q, &p.ty[i], &t[i], e);
+	if (rc == CR_OK && (rc = store_begin_read(s->store, &tx, e)) ==
+	    CR_OK) {
+		rc = store_scan(tx, ST_RECORDS, NULL, 0, pass_visit, &p, e);
+		store_abort(tx);	/* read only */
+	}
+	if (rc == CR_OK)
+		rc = store_run(s->store, stats_note, &p, e);
+	if (rc != CR_OK)
+		for (i = 0; i < n; i++)
+			stats_table_free(&t[i]);
+	free(p.ty);
+	return rc;
+}
+
+int
+stats_compute(struct session *s, const char *key,
+    const struct stats_query *q, struct stats_table *t, struct cr_err *e)
+{
+	return stats_compute_many(s, &key, 1, q, t, e);
+}
+
+void
+stats_table_free(struct stats_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows; i++)
+		free(t->rows[i].label);
+	free(t->rows);
+	memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,143 @@
+#!/bin/sh
+# Vital statistics: golden tables (text and CSV) from a fixed set of
+# records; every table adds up to its records; the period's first and
+# last days are in it; area by place of occurrence or by usual
+# residence; an empty period gives zero rows; bad input is refused.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+make_store
+printf 'registrar-password\n' > "$T/reg.pw"
+run_in 0 "$ADMIN_PW
+registrar-password
+" "$CIVREG" -d "$S" -u admin user add reg --role registrar
+as_reg() { CIVREG_PASSWORD_FILE=$T/reg.pw "$CIVREG" -d "$S" -u reg "$@"; }
+
+# birth DATE SEX ATTENDANT PLACE RESIDENCE MOTHER_BORN REGISTERED [REASON]
+birth() {
+	_id=$(CIVREG_NOW=$1 as_clerk register birth --new name_km="សុខ ដារ៉ា" \
+	    sex="$2" date_of_birth="$1" place_of_birth="$4" place_type=home \
+	    attendant="$3" birth_type=single mother_name_km="ចាន់ សុភា" \
+	    mother_date_of_birth="$6" mother_nationality=Khmer \
+	    mother_residence="$5" informant_name="ចាន់ សុភា" \
+	    informant_relationship=mother) || fail "birth $1"
+	if [ -n "$7" ]; then
+		CIVREG_NOW=$7 as_reg register-record "$_id" ${8:+--reason "$8"} \
+		    > /dev/null 2>&1 || fail "register the birth of $1"
+	fi
+}
+birth 2026-01-15 female midwife 120101 120101 1990-01-31 2026-01-20
+birth 2026-01-31 male doctor 120101 120102 2008-02-01 2026-03-15 "far away"
+birth 2026-02-01 female midwife 120201 120101 1975-06-01 2026-02-05
+birth 2025-12-31 female midwife 120101 120101 1990-01-31 2026-01-02
+birth 2026-03-31 female none 120101 120101 1990-01-31 2026-03-31
+birth 2026-02-10 male midwife 120101 120101 1990-01-31 ""	# declared only
+# A death of cause A09 (chapter I), aged 80.
+d=$(CIVREG_NOW=2026-02-20 as_clerk register death --new name_km="កែវ សំណាង" \
+    sex=male date_of_birth=1945-06-01 marital_status=widowed \
+    usual_residence=120101 date_of_death=2026-02-18 place_of_death=120101 \
+    place_type=home cause_of_death="diarrhoea" icd10_code=A09 \
+    certified_by=health_worker informant_name="កែវ សុធា" \
+    informant_relationship=child) || fail "death"
+CIVREG_NOW=2026-02-20 as_reg register-record "$d" > /dev/null 2>&1 ||
+    fail "register the death"
+Q="--from 2026-01-01 --to 2026-03-31"
+
+run 0 as_reg stats
+out_has "births-month	Live births by month of occurrence"
+[ "$(wc -l < "$T/out")" -ge 15 ] || fail "fewer than 15 tables"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-month $Q
+cat > "$T/want" <<'EOF'
+Live births by month of occurrence
+2026-01-01 to 2026-03-31, all areas
+2026-01                                      2   50.0%  ########################
+2026-02                                      1   25.0%  ############
+2026-03                                      1   25.0%  ############
+not stated                                   0    0.0%
+total                                        4  100.0%
+EOF
+cmp -s "$T/want" "$T/out" || { diff "$T/want" "$T/out" >&2; fail "births-month"; }
+awk 'length > 80 { exit 1 }' "$T/out" || fail "wider than 80 columns"
+ok "births by month: the golden table; the first and last days are in the period; a declaration is not counted"
+
+# shellcheck disable=SC2086
+run 0 as_reg stats births-sex $Q --format csv
+printf 'births-sex,count\nmale,1\nfemale,3\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || fail "births-sex as CSV"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-attendant $Q --format csv
+out_has "doctor,1"
+out_has "midwife,2"
+out_has "none,1"
+out_has "total,4"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-mother-age $Q --format csv
+printf 'births-mother-age,count\nunder 15,0\n15-19,1\n20-24,0\n25-29,0\n30-34,0\n35-39,2\n40-44,0\n45-49,0\n50 and over,1\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || fail "births by age of mother"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-timeliness $Q --format csv
+printf 'births-timeliness,count\ncurrent,3\nlate,1\ndelayed,0\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || fail "births by timeliness"
+# shellcheck disable=SC2086
+run 0 as_reg stats deaths-cause $Q --format csv
+out_has 'I Infectious and parasitic (A00-B99),1'
+out_has '"IV Endocrine, nutritional, metabolic (E00-E90)",0'
+out_has "total,1"
+# shellcheck disable=SC2086
+run 0 as_reg stats deaths-age $Q --format csv
+out_has "80-84,1"
+ok "sex, attendant, age of mother, timeliness, cause and age: golden CSV, each adding up"
+
+# Area by place of occurrence (the default) or by usual residence.
+# shellcheck disable=SC2086
+run 0 as_reg stats births-sex $Q --area 120101 --format csv
+printf 'births-sex,count\nmale,1\nfemale,2\nnot stated,0\ntotal,3\n' |
+    cmp -s - "$T/out" || fail "occurrence in 120101"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-sex $Q --area 120101 --by residence --format csv
+printf 'births-sex,count\nmale,0\nfemale,3\nnot stated,0\ntotal,3\n' |
+    cmp -s - "$T/out" || fail "residence in 120101"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-sex $Q --area 12 --by residence
+out_has "area 12 (usual residence)"
+out_has "total                                        4  100.0%"
+ok "an area by place of occurrence or by usual residence"
+
+run 0 as_reg stats births-month --from 2026-01-31 --to 2026-01-31 --format csv
+printf 'births-month,count\n2026-01,1\nnot stated,0\ntotal,1\n' |
+    cmp -s - "$T/out" || fail "one day"
+run 0 as_reg stats births-month --from 2030-01-01 --to 2030-02-28 --format csv
+printf 'births-month,count\n2030-01,0\n2030-02,0\nnot stated,0\ntotal,0\n' |
+    cmp -s - "$T/out" || fail "an empty period"
+run 0 as_reg stats marriages-month --from 2026-01-01 --to 2026-01-31
+out_has "total                                        0    0.0%"
+ok "a one-day period; an empty period and an empty table give zero rows"
+
+run 2 as_reg stats births-month --from 2026-02-30 --to 2026-03-31
+err_has "--from '2026-02-30': give a date, YYYY-MM-DD"
+run 2 as_reg stats births-month --from 2026-03-01 --to 2026-02-01
+err_has "--to 2026-02-01 is before --from 2026-03-01"
+run 2 as_reg stats nosuch $Q
+err_has "no table 'nosuch': 'civreg stats' lists the tables"
+# shellcheck disable=SC2086
+run 2 as_reg stats births-sex $Q --area 12x
+err_has "--area '12x': give a gazetteer code of 2, 4, 6 or 8 digits"
+# shellcheck disable=SC2086
+run 1 as_reg stats births-sex $Q --format pdf
+err_has "--format pdf: give text or csv"
+run 1 as_reg stats births-sex --from 2026-01-01
+# shellcheck disable=SC2086
+run 5 as_clerk stats births-sex $Q
+err_has "may not compute vital statistics"
+run 0 as_admin audit
+out_has "stats births-sex 2026-01-01..2026-03-31: 4 records"
+ok "bad periods, tables, areas and formats are refused; a clerk may not; each table is audited"
+
+# shellcheck disable=SC2086
+run 0 as_reg stats all $Q --format csv
+[ "$(grep -c '^total,' "$T/out")" -eq "$(as_reg stats | wc -l)" ] ||
+    fail "not every table"
+grep -qx "total,4" "$T/out" && grep -qx "total,1" "$T/out" ||
+    fail "the tables of all do not add up"
+ok "all: every table in one pass, each adding up"
+echo "$ntest passed, 0 failed"
