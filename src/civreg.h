@@ -1354,11 +1354,13 @@ int	digitize_check_entry(struct txn *, const void *k, size_t kl,
 struct stats_query {
 	const char	*from, *to;	/* the period, YYYY-MM-DD, inclusive */
 	const char	*area;		/* a gazetteer code, or NULL: all */
-	int		 by_residence;	/* area by usual residence */
+	int		 by;		/* STATS_BY_*: the place the area is */
 };
+enum { STATS_BY_DEFAULT, STATS_BY_OCCURRENCE, STATS_BY_RESIDENCE };
 struct stats_row {
 	char		*label;
 	size_t		 count;
+	double		 expected;	/* completeness tables; else < 0 */
 };
 struct stats_table {
 	struct session	*s;
@@ -1366,6 +1368,8 @@ struct stats_table {
 	struct stats_row *rows;		/* the last: "not stated" */
 	size_t		 nrows;
 	size_t		 total;		/* = the sum of the rows */
+	double		 expected;	/* completeness: the sum; else < 0 */
+	int		 by_residence;	/* the area was by usual residence */
 };
 size_t	stats_count(void);
 int	stats_info(size_t, const char **key, const char **title);
@@ -1375,6 +1379,17 @@ int	stats_compute(struct session *, const char *key,
 int	stats_compute_many(struct session *, const char *const *keys, size_t n,
 	    const struct stats_query *, struct stats_table *t, struct cr_err *);
 void	stats_table_free(struct stats_table *);
+/* Population and crude rates per province (administrators), from CSV. */
+int	stats_rates_load(struct session *, const char *csvfile, size_t *n,
+	    struct cr_err *);
+struct stats_rate {
+	char		 province[3];
+	uint64_t	 population;
+	double		 birth_rate, death_rate;	/* per 1000 a year */
+};
+typedef int (*stats_rate_fn)(void *, const struct stats_rate *);
+int	stats_rates_list(struct session *, stats_rate_fn, void *,
+	    struct cr_err *);
 
 /* ---------------------------------------------------------------- likely.c */
 /*

@@ -99,14 +99,17 @@ const struct cli_verb cli_verbs[] = {
 	  "rows keyed alike go to OUT.csv, to be imported.  Registrars and\n"
 	  "supervisors; audited." },
 	{ "stats", cmd_stats, "stats [TABLE|all --from DATE --to DATE [--area CODE]\n"
-	  "       [--by residence|occurrence] [--format text|csv]]",
+	  "       [--by residence|occurrence] [--format text|csv]] | rates [FILE]",
 	  "Vital statistics (doc/stats.md): without TABLE, the tables; with\n"
 	  "it, the valid records of the table's event kind whose event date is\n"
 	  "in the period (both days included) and whose place of occurrence\n"
 	  "(or usual residence: --by residence) is in the area, counted by the\n"
 	  "table's dimension; every record is in one row, 'not stated' if the\n"
 	  "field is empty, so the total is the number of records.  all: every\n"
-	  "table, in one pass.  Registrars and supervisors; audited." },
+	  "table, in one pass.  Completeness tables: registered / expected,\n"
+	  "expected from the rates table ('stats rates FILE': CSV province,\n"
+	  "population,birth_rate,death_rate per 1000 a year; administrators).\n"
+	  "Registrars and supervisors; audited." },
 	{ "reindex", cmd_reindex, "reindex",
 	  "Build the name index again by this civreg's name rules\n"
 	  "(administrators; one transaction, audited).  Needed once when\n"

@@ -19,6 +19,45 @@
 
 #define BAR_WIDTH	24
 
+/* Registered, expected, completeness: a completeness table's lines. */
+static void
+print_completeness(const struct stats_table *t)
+{
+	size_t i;
+	int j, n;
+
+	printf("%-28s %10s %10s %12s\n", "province", "registered",
+	    "expected", "completeness");
+	for (i = 0; i < t->nrows; i++) {
+		const struct stats_row *r = &t->rows[i];
+
+		if (r->expected < 0) {
+			printf("%-28.28s %10zu %10s %12s\n", r->label,
+			    r->count, "-", "-");
+			continue;
+		}
+		printf("%-28.28s %10zu %10.0f %11.1f%%", r->label, r->count,
+		    r->expected, r->expected > 0 ? 100.0 * (double)r->count /
+		    r->expected : 0.0);
+		/* a bar of 10 '#' a full register, at most 15 */
+		n = r->expected > 0 ? (int)(10.0 * (double)r->count /
+		    r->expected + 0.5) : 0;
+		if (n > 15)
+			n = 15;
+		if (n > 0)
+			fputs("  ", stdout);
+		for (j = 0; j < n; j++)
+			putchar('#');
+		putchar('\n');
+	}
+	printf("%-28s %10zu %10.0f %11.1f%%\n", "total (with rates)",
+	    t->total - t->rows[t->nrows - 1].count -
+	    t->rows[t->nrows - 2].count, t->expected, t->expected > 0 ?
+	    100.0 * (double)(t->total - t->rows[t->nrows - 1].count -
+	    t->rows[t->nrows - 2].count) / t->expected : 0.0);
+	printf("%-28s %10zu\n", "total", t->total);
+}
+
 static void
 print_text(const struct stats_table *t, const struct stats_query *q)
 {
@@ -27,8 +66,12 @@ print_text(const struct stats_table *t, const struct stats_query *q)
 
 	printf("%s\n%s to %s, %s%s%s\n", t->title, q->from, q->to,
 	    q->area ? "area " : "all areas", q->area ? q->area : "",
-	    q->area ? (q->by_residence ? " (usual residence)" :
+	    q->area ? (t->by_residence ? " (usual residence)" :
 	    " (place of occurrence)") : "");
+	if (t->expected >= 0) {
+		print_completeness(t);
+		return;
+	}
 	for (i = 0; i < t->nrows; i++)
 		if (t->rows[i].count > max)
 			max = t->rows[i].count;
@@ -53,12 +96,62 @@ print_csv(const struct stats_table *t)
 {
 	size_t i;
 
+	if (t->expected >= 0) {
+		printf("%s,registered,expected,completeness\n", t->key);
+		for (i = 0; i < t->nrows; i++) {
+			csv_write_field(stdout, t->rows[i].label);
+			if (t->rows[i].expected < 0)
+				printf(",%zu,,\n", t->rows[i].count);
+			else
+				printf(",%zu,%.1f,%.4f\n", t->rows[i].count,
+				    t->rows[i].expected, t->rows[i].expected >
+				    0 ? (double)t->rows[i].count /
+				    t->rows[i].expected : 0.0);
+		}
+		printf("total,%zu,%.1f,\n", t->total, t->expected);
+		return;
+	}
 	printf("%s,count\n", t->key);
 	for (i = 0; i < t->nrows; i++) {
 		csv_write_field(stdout, t->rows[i].label);
 		printf(",%zu\n", t->rows[i].count);
 	}
 	printf("total,%zu\n", t->total);
+}
+
+static int
+print_rate(void *arg, const struct stats_rate *r)
+{
+	(void)arg;
+	printf("%s,%llu,%.3f,%.3f\n", r->province,
+	    (unsigned long long)r->population, r->birth_rate, r->death_rate);
+	return 0;
+}
+
+/* stats rates [FILE.csv]: the table of rates, or load a new one. */
+static int
+stats_rates(struct cli *c)
+{
+	struct session s;
+	struct cr_err e;
+	size_t n;
+	int rc;
+
+	if (c->argc > 3)
+		return cli_usage("stats");
+	if ((rc = cli_login(c, &s)) != 0)
+		return rc;
+	err_clear(&e);
+	if (c->argc == 3) {
+		rc = stats_rates_load(&s, c->argv[2], &n, &e);
+		if (rc == CR_OK)
+			printf("rates of %zu provinces loaded\n", n);
+	} else {
+		printf("province,population,birth_rate,death_rate\n");
+		rc = stats_rates_list(&s, print_rate, NULL, &e);
+	}
+	cli_logout(&s);
+	return rc == CR_OK ? 0 : cli_fail(&e);
 }
 
 static int
@@ -93,6 +186,8 @@ cmd_stats(struct cli *c)
 
 	if (c->argc == 1)
 		return stats_list();
+	if (strcmp(c->argv[1], "rates") == 0)
+		return stats_rates(c);
 	memset(&q, 0, sizeof q);
 	optind = 0;
 	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1)
@@ -108,8 +203,10 @@ cmd_stats(struct cli *c)
 			break;
 		case 'b':
 			if (strcmp(optarg, "residence") == 0)
-				q.by_residence = 1;
-			else if (strcmp(optarg, "occurrence") != 0) {
+				q.by = STATS_BY_RESIDENCE;
+			else if (strcmp(optarg, "occurrence") == 0)
+				q.by = STATS_BY_OCCURRENCE;
+			else {
 				err_set(&e, CR_EUSAGE, "--by %s: give residence "
 				    "or occurrence", optarg);
 				return cli_fail(&e);

@@ -26,7 +26,8 @@
 
 #include "civreg.h"
 
-enum dim { D_MONTH, D_CHOICE, D_MOTHER_AGE, D_AGE, D_ICD, D_TIMELINESS };
+enum dim { D_MONTH, D_CHOICE, D_MOTHER_AGE, D_AGE, D_ICD, D_TIMELINESS,
+	D_COMPLETE };
 
 struct stats_def {
 	const char	*key;
@@ -62,10 +63,19 @@ static const struct stats_def stats_defs[] = {
 	  "fetal_death", D_MONTH, NULL },
 	{ "marriages-month", "Marriages by month", "marriage", D_MONTH, NULL },
 	{ "divorces-month", "Divorces by month", "divorce", D_MONTH, NULL },
+	{ "births-completeness", "Completeness of birth registration by "
+	  "province", "birth", D_COMPLETE, "b" },
+	{ "deaths-completeness", "Completeness of death registration by "
+	  "province", "death", D_COMPLETE, "d" },
 };
 #define NDEFS	(sizeof stats_defs / sizeof stats_defs[0])
 
 #define NOT_STATED	"not stated"
+#define NO_RATES	"no rates for the province"
+
+/* meta.db "rates.PP": population and crude rates (db/record-format 3). */
+#define RATES_MAGIC	"RT"
+#define RATES_VERSION	1
 
 size_t
 stats_count(void)
@@ -130,6 +140,7 @@ struct tally {
 	const struct stats_query *q;
 	struct stats_table	*t;
 	int32_t			 from, to;
+	int			 residence;	/* the area is by residence */
 };
 
 static void
@@ -138,7 +149,92 @@ row_add(struct stats_table *t, const char *label)
 	t->rows = xrealloc(t->rows, (t->nrows + 1) * sizeof *t->rows);
 	t->rows[t->nrows].label = xstrdup(label);
 	t->rows[t->nrows].count = 0;
+	t->rows[t->nrows].expected = -1;
 	t->nrows++;
+}
+
+static int
+rate_decode(const void *k, size_t kl, const void *v, size_t vl,
+    struct stats_rate *r)
+{
+	struct rd rd;
+	const unsigned char *m;
+
+	if (kl != 8 || memcmp(k, "rates.", 6) != 0 || vl != 2 + 1 + 8 + 8)
+		return -1;
+	rd_init(&rd, v, vl);
+	m = rd_bytes(&rd, 2);
+	if (m == NULL || memcmp(m, RATES_MAGIC, 2) != 0 ||
+	    rd_u8(&rd) != RATES_VERSION)
+		return -1;
+	memcpy(r->province, (const char *)k + 6, 2);
+	r->province[2] = '\0';
+	r->population = rd_u64(&rd);
+	r->birth_rate = rd_u32(&rd) / 1000.0;
+	r->death_rate = rd_u32(&rd) / 1000.0;
+	return 0;
+}
+
+/*
+ * A completeness table's rows, read in the computing transaction: one a
+ * province with rates in the area, expected events = population x crude
+ * rate / 1000 x the period's share of a year; then the registered
+ * records of provinces without rates, and those without a place.
+ */
+struct rates_rows {
+	struct tally	*ty;
+	struct txn	*tx;
+	double		 years;
+};
+
+static int
+rates_row(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct rates_rows *rr = arg;
+	struct tally *ty = rr->ty;
+	struct stats_rate r;
+	struct place pl;
+	struct cr_err e;
+	char label[120];
+	double rate;
+
+	if (rate_decode(k, kl, v, vl, &r) != 0)
+		return 0;		/* verify reports it */
+	if (ty->q->area && strncmp(r.province, ty->q->area,
+	    strlen(ty->q->area) < 2 ? strlen(ty->q->area) : 2) != 0)
+		return 0;
+	if (gazetteer_get(rr->tx, r.province, &pl, &e) == CR_OK) {
+		snprintf(label, sizeof label, "%s %s", r.province,
+		    pl.name_latin ? pl.name_latin : "");
+		place_free(&pl);
+	} else
+		snprintf(label, sizeof label, "%s", r.province);
+	row_add(ty->t, label);
+	rate = ty->def->field[0] == 'b' ? r.birth_rate : r.death_rate;
+	ty->t->rows[ty->t->nrows - 1].expected = (double)r.population *
+	    rate / 1000.0 * rr->years;
+	return 0;
+}
+
+static int
+rates_rows_init(struct txn *tx, struct tally *ty, struct cr_err *e)
+{
+	struct rates_rows rr;
+	size_t i;
+	int rc;
+
+	rr.ty = ty;
+	rr.tx = tx;
+	rr.years = (double)(ty->to - ty->from + 1) / 365.25;
+	if ((rc = store_scan(tx, ST_META, "rates.", 6, rates_row, &rr, e)) !=
+	    CR_OK)
+		return rc;
+	ty->t->expected = 0;
+	for (i = 0; i < ty->t->nrows; i++)
+		ty->t->expected += ty->t->rows[i].expected;
+	row_add(ty->t, NO_RATES);
+	row_add(ty->t, NOT_STATED);
+	return CR_OK;
 }
 
 /* The rows of a table, all of them, before any record is counted. */
@@ -186,6 +282,8 @@ rows_init(struct tally *ty)
 		for (i = 0; i < 3; i++)
 			row_add(ty->t, timeliness[i]);
 		break;
+	case D_COMPLETE:
+		return;		/* rates_rows_init, in the transaction */
 	}
 	row_add(ty->t, NOT_STATED);
 }
@@ -214,6 +312,16 @@ age_at(const char *born, const char *event)
 		return -1;
 	a = ey - by - (em < bm || (em == bm && ed < bd));
 	return a;
+}
+
+/* The place the area is about: occurrence, or usual residence. */
+static const char *
+place_of(const struct tally *ty, const struct record *r)
+{
+	const char *pf = ty->residence ? ty->f->residence_field :
+	    ty->f->place_field;
+
+	return pf ? rec_value(r, pf) : NULL;
 }
 
 /* The row a record falls in: its index, the last ("not stated") if none. */
@@ -272,6 +380,14 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 			if (strcmp(v, timeliness[i]) == 0)
 				return i;
 		return none;
+	case D_COMPLETE:
+		v = place_of(ty, r);
+		if (v == NULL || strlen(v) < 2)
+			return none;
+		for (i = 0; i + 2 < ty->t->nrows; i++)
+			if (strncmp(ty->t->rows[i].label, v, 2) == 0)
+				return i;
+		return none - 1;	/* no rates */
 	}
 	return none;
 }
@@ -290,10 +406,7 @@ tally_one(struct tally *ty, const struct record *r)
 	    day > ty->to)
 		return;
 	if (ty->q->area) {
-		const char *pf = ty->q->by_residence ? ty->f->residence_field :
-		    ty->f->place_field;
-
-		place = pf ? rec_value(r, pf) : NULL;
+		place = place_of(ty, r);
 		if (place == NULL || strncmp(place, ty->q->area,
 		    strlen(ty->q->area)) != 0)
 			return;
@@ -388,6 +501,11 @@ tally_init(struct session *s, const char *key, const struct stats_query *q,
 	t->s = s;
 	t->key = ty->def->key;
 	t->title = ty->def->title;
+	t->expected = -1;
+	/* Completeness is by usual residence unless asked otherwise. */
+	ty->residence = q->by == STATS_BY_RESIDENCE || (q->by ==
+	    STATS_BY_DEFAULT && ty->def->dim == D_COMPLETE);
+	t->by_residence = ty->residence;
 	rows_init(ty);
 	return CR_OK;
 }
@@ -413,7 +531,12 @@ stats_compute_many(struct session *s, const char *const *keys, size_t n,
 		rc = tally_init(s, keys[i], q, &p.ty[i], &t[i], e);
 	if (rc == CR_OK && (rc = store_begin_read(s->store, &tx, e)) ==
 	    CR_OK) {
-		rc = store_scan(tx, ST_RECORDS, NULL, 0, pass_visit, &p, e);
+		for (i = 0; rc == CR_OK && i < n; i++)
+			if (p.ty[i].def->dim == D_COMPLETE)
+				rc = rates_rows_init(tx, &p.ty[i], e);
+		if (rc == CR_OK)
+			rc = store_scan(tx, ST_RECORDS, NULL, 0, pass_visit,
+			    &p, e);
 		store_abort(tx);	/* read only */
 	}
 	if (rc == CR_OK)
@@ -441,4 +564,198 @@ stats_table_free(struct stats_table *t)
 		free(t->rows[i].label);
 	free(t->rows);
 	memset(t, 0, sizeof *t);
+}
+
+/* --- rates ------------------------------------------------------------------ */
+
+struct rates_load {
+	struct session	*s;
+	struct stats_rate *r;
+	size_t		 n;
+};
+
+static int
+unset_rate(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct keylist *gone = arg;
+
+	(void)v;
+	(void)vl;
+	keylist_add(gone, k, kl);
+	return 0;
+}
+
+static int
+rates_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct rates_load *rl = arg;
+	struct keylist gone = { 0, NULL };
+	struct buf v;
+	char key[16], detail[120];
+	size_t i;
+	int rc;
+
+	/* The table replaces the one before: no province left over. */
+	rc = store_scan(tx, ST_META, "rates.", 6, unset_rate, &gone, e);
+	for (i = 0; rc == CR_OK && i < gone.n; i++)
+		rc = store_del(tx, ST_META, gone.keys[i].data,
+		    gone.keys[i].len, e);
+	keylist_free(&gone);
+	buf_init(&v);
+	for (i = 0; rc == CR_OK && i < rl->n; i++) {
+		buf_reset(&v);
+		buf_add(&v, RATES_MAGIC, 2);
+		buf_add_u8(&v, RATES_VERSION);
+		buf_add_u64(&v, rl->r[i].population);
+		buf_add_u32(&v, (uint32_t)(rl->r[i].birth_rate * 1000 + 0.5));
+		buf_add_u32(&v, (uint32_t)(rl->r[i].death_rate * 1000 + 0.5));
+		snprintf(key, sizeof key, "rates.%s", rl->r[i].province);
+		rc = store_put(tx, ST_META, key, strlen(key), v.data, v.len, 0,
+		    e);
+	}
+	buf_free(&v);
+	if (rc != CR_OK)
+		return rc;
+	snprintf(detail, sizeof detail, "stats rates: %zu provinces", rl->n);
+	return audit_append(tx, rl->s->user, rl->s->office, AU_STATS, "",
+	    detail, e);
+}
+
+/* A rate per 1000: a decimal number from 0 to 100, as keyed. */
+static int
+rate_parse(const char *s, double *out)
+{
+	char *end;
+
+	if (*s == '\0' || strspn(s, "0123456789.") != strlen(s))
+		return -1;
+	*out = strtod(s, &end);
+	return *end == '\0' && *out >= 0 && *out <= 100 ? 0 : -1;
+}
+
+int
+stats_rates_load(struct session *s, const char *path, size_t *n,
+    struct cr_err *e)
+{
+	struct rates_load rl;
+	struct csv c;
+	struct csv_row row;
+	struct buf file;
+	FILE *fp;
+	char why[200], chunk[8192];
+	size_t i, got;
+	int rc = CR_OK;
+
+	*n = 0;
+	if ((rc = authz_check(s, AZ_CONFIG, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
+		return rc;
+	}
+	if ((fp = fopen(path, "r")) == NULL)
+		return err_set(e, CR_ENOTFOUND, "%s: cannot read it", path);
+	buf_init(&file);
+	while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		buf_add(&file, chunk, got);
+	fclose(fp);
+	memset(&rl, 0, sizeof rl);
+	rl.s = s;
+	csv_init(&c, file.data, file.len);
+	if (!csv_next(&c, &row, why, sizeof why) || row.bad || row.nf != 4 ||
+	    strcmp(row.f[0], "province") != 0 ||
+	    strcmp(row.f[1], "population") != 0 ||
+	    strcmp(row.f[2], "birth_rate") != 0 ||
+	    strcmp(row.f[3], "death_rate") != 0) {
+		rc = err_set(e, CR_EINVAL, "%s: the first line must be "
+		    "province,population,birth_rate,death_rate", path);
+		goto out;
+	}
+	while (rc == CR_OK && csv_next(&c, &row, why, sizeof why)) {
+		struct stats_rate r;
+		char *end;
+
+		memset(&r, 0, sizeof r);
+		if (row.bad) {
+			rc = err_set(e, CR_EINVAL, "%s:%zu: %s", path, row.line,
+			    why);
+			break;
+		}
+		if (row.nf != 4 || strlen(row.f[0]) != 2 ||
+		    strspn(row.f[0], "0123456789") != 2) {
+			rc = err_set(e, CR_EINVAL, "%s:%zu: give a province "
+			    "code of 2 digits and three numbers", path,
+			    row.line);
+			break;
+		}
+		memcpy(r.province, row.f[0], 3);
+		r.population = strtoull(row.f[1], &end, 10);
+		if (*row.f[1] == '\0' || *end != '\0' ||
+		    strspn(row.f[1], "0123456789") != strlen(row.f[1]) ||
+		    r.population == 0 || r.population > 100000000ULL) {
+			rc = err_set(e, CR_EINVAL, "%s:%zu: population '%s': "
+			    "give a whole number of people, 1 to 100000000",
+			    path, row.line, row.f[1]);
+			break;
+		}
+		if (rate_parse(row.f[2], &r.birth_rate) != 0 ||
+		    rate_parse(row.f[3], &r.death_rate) != 0) {
+			rc = err_set(e, CR_EINVAL, "%s:%zu: a rate is per 1000 "
+			    "people a year, a number from 0 to 100", path,
+			    row.line);
+			break;
+		}
+		for (i = 0; i < rl.n; i++)
+			if (strcmp(rl.r[i].province, r.province) == 0)
+				break;
+		if (i < rl.n) {
+			rc = err_set(e, CR_EINVAL, "%s:%zu: province %s is "
+			    "given twice", path, row.line, r.province);
+			break;
+		}
+		rl.r = xrealloc(rl.r, (rl.n + 1) * sizeof *rl.r);
+		rl.r[rl.n++] = r;
+	}
+	if (rc == CR_OK)
+		rc = store_run(s->store, rates_txn, &rl, e);
+	if (rc == CR_OK)
+		*n = rl.n;
+out:
+	csv_free(&c);
+	buf_free(&file);
+	free(rl.r);
+	return rc;
+}
+
+struct rates_list {
+	stats_rate_fn	 fn;
+	void		*arg;
+};
+
+static int
+list_rate(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct rates_list *rl = arg;
+	struct stats_rate r;
+
+	if (rate_decode(k, kl, v, vl, &r) != 0)
+		return 0;
+	return rl->fn(rl->arg, &r) != 0;
+}
+
+int
+stats_rates_list(struct session *s, stats_rate_fn fn, void *arg,
+    struct cr_err *e)
+{
+	struct rates_list rl = { fn, arg };
+	struct txn *tx;
+	int rc;
+
+	if ((rc = authz_check(s, AZ_STATS, NULL, e)) != CR_OK) {
+		audit_denied(s, NULL, e);
+		return rc;
+	}
+	if ((rc = store_begin_read(s->store, &tx, e)) != CR_OK)
+		return rc;
+	rc = store_scan(tx, ST_META, "rates.", 6, list_rate, &rl, e);
+	store_abort(tx);	/* read only */
+	return rc;
 }

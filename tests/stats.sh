@@ -140,4 +140,45 @@ run 0 as_reg stats all $Q --format csv
 grep -qx "total,4" "$T/out" && grep -qx "total,1" "$T/out" ||
     fail "the tables of all do not add up"
 ok "all: every table in one pass, each adding up"
+# Completeness: registered / expected, expected from the rates table
+# (population x crude rate / 1000 x the period's share of a year).
+printf 'province,population,birth_rate,death_rate\n12,100000,24,6.5\n' > "$T/rates.csv"
+run 5 as_reg stats rates "$T/rates.csv"
+run 0 as_admin stats rates "$T/rates.csv"
+out_has "rates of 1 provinces loaded"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-completeness $Q --format csv
+printf 'births-completeness,registered,expected,completeness\n12,4,591.4,0.0068\nno rates for the province,0,,\nnot stated,0,,\ntotal,4,591.4,\n' |
+    cmp -s - "$T/out" || { cat "$T/out" >&2; fail "births completeness"; }
+# shellcheck disable=SC2086
+run 0 as_reg stats deaths-completeness $Q --format csv
+out_has "12,1,160.2,0.0062"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-completeness $Q
+out_has "12                                    4        591         0.7%"
+awk 'length > 80 { exit 1 }' "$T/out" || fail "wider than 80 columns"
+# Rates for another province only: the births are counted, without rates.
+printf 'province,population,birth_rate,death_rate\n13,50000,20,5\n' > "$T/rates13.csv"
+run 0 as_admin stats rates "$T/rates13.csv"
+# shellcheck disable=SC2086
+run 0 as_reg stats births-completeness $Q --format csv
+out_has "13,0,"
+out_has "no rates for the province,4,,"
+out_has "total,4,"
+run 0 as_reg stats rates
+printf 'province,population,birth_rate,death_rate\n13,50000,20.000,5.000\n' |
+    cmp -s - "$T/out" || fail "the rates table replaces the one before"
+for bad in 'province,people,birth_rate,death_rate\n12,1,1,1\n' \
+    'province,population,birth_rate,death_rate\n1,100,20,5\n' \
+    'province,population,birth_rate,death_rate\n12,-5,20,5\n' \
+    'province,population,birth_rate,death_rate\n12,100,200,5\n' \
+    'province,population,birth_rate,death_rate\n12,100,20,5\n12,100,20,5\n'; do
+	printf "$bad" > "$T/bad.csv"
+	run 2 as_admin stats rates "$T/bad.csv"
+done
+err_has "$T/bad.csv:3: province 12 is given twice"
+run 0 as_reg stats rates
+printf 'province,population,birth_rate,death_rate\n13,50000,20.000,5.000\n' |
+    cmp -s - "$T/out" || fail "a refused rates file changed the table"
+ok "completeness: registered / expected from the rates; rates replaced whole or refused whole"
 echo "$ntest passed, 0 failed"
