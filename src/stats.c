@@ -27,7 +27,7 @@
 #include "civreg.h"
 
 enum dim { D_MONTH, D_CHOICE, D_MOTHER_AGE, D_AGE, D_ICD, D_TIMELINESS,
-	D_COMPLETE };
+	D_COMPLETE, D_PLACE };
 
 struct stats_def {
 	const char	*key;
@@ -43,6 +43,8 @@ static const struct stats_def stats_defs[] = {
 	{ "births-sex", "Live births by sex", "birth", D_CHOICE, "sex" },
 	{ "births-attendant", "Live births by attendant at birth", "birth",
 	  D_CHOICE, "attendant" },
+	{ "births-place", "Live births by place (of occurrence, or of usual "
+	  "residence with --by residence)", "birth", D_PLACE, NULL },
 	{ "births-place-type", "Live births by type of place of occurrence",
 	  "birth", D_CHOICE, "place_type" },
 	{ "births-mother-age", "Live births by age of mother", "birth",
@@ -55,6 +57,8 @@ static const struct stats_def stats_defs[] = {
 	{ "deaths-age", "Deaths by age group", "death", D_AGE, NULL },
 	{ "deaths-cause", "Deaths by cause (ICD-10 chapter)", "death", D_ICD,
 	  NULL },
+	{ "deaths-place", "Deaths by place (of occurrence, or of usual "
+	  "residence with --by residence)", "death", D_PLACE, NULL },
 	{ "deaths-place-type", "Deaths by type of place of occurrence",
 	  "death", D_CHOICE, "place_type" },
 	{ "deaths-timeliness", "Deaths by timeliness of registration",
@@ -72,6 +76,7 @@ static const struct stats_def stats_defs[] = {
 
 #define NOT_STATED	"not stated"
 #define NO_RATES	"no rates for the province"
+#define OTHER_PLACES	"other places"
 
 /* meta.db "rates.PP": population and crude rates (db/record-format 3). */
 #define RATES_MAGIC	"RT"
@@ -141,6 +146,8 @@ struct tally {
 	struct stats_table	*t;
 	int32_t			 from, to;
 	int			 residence;	/* the area is by residence */
+	size_t			 level;		/* D_PLACE: digits of a row */
+	int			 dynamic;	/* D_PLACE: rows as found */
 };
 
 static void
@@ -151,6 +158,30 @@ row_add(struct stats_table *t, const char *label)
 	t->rows[t->nrows].count = 0;
 	t->rows[t->nrows].expected = -1;
 	t->nrows++;
+}
+
+static void
+row_insert(struct stats_table *t, size_t at, const char *label)
+{
+	row_add(t, label);
+	memmove(&t->rows[at + 1], &t->rows[at], (t->nrows - 1 - at) *
+	    sizeof *t->rows);
+	t->rows[at].label = xstrdup(label);
+	t->rows[at].count = 0;
+	t->rows[at].expected = -1;
+}
+
+/* A place row: "CODE Name", one level below the area. */
+static int
+place_row(void *arg, const struct place *p)
+{
+	struct tally *ty = arg;
+	char label[120];
+
+	snprintf(label, sizeof label, "%s %s", p->code, p->name_latin ?
+	    p->name_latin : "");
+	row_add(ty->t, label);
+	return 0;
 }
 
 static int
@@ -243,6 +274,7 @@ rows_init(struct tally *ty)
 {
 	const struct stats_def *d = ty->def;
 	const struct form_field *ff;
+	struct cr_err e;
 	size_t i;
 	char m[16];
 	int y, mo, dd;
@@ -284,6 +316,17 @@ rows_init(struct tally *ty)
 		break;
 	case D_COMPLETE:
 		return;		/* rates_rows_init, in the transaction */
+	case D_PLACE:
+		ty->level = ty->q->area ? strlen(ty->q->area) + 2 : 2;
+		if (ty->level > 8)	/* a village: itself */
+			ty->level = 8;
+		if (ty->level == 8 && ty->q->area && strlen(ty->q->area) == 8)
+			row_add(ty->t, ty->q->area);
+		else if (gazetteer_list(ty->t->s, ty->q->area ? ty->q->area :
+		    "", place_row, ty, &e) != CR_OK || ty->t->nrows == 0)
+			ty->dynamic = 1;	/* no gazetteer: as found */
+		row_add(ty->t, OTHER_PLACES);
+		break;
 	}
 	row_add(ty->t, NOT_STATED);
 }
@@ -332,7 +375,7 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 	const char *v;
 	size_t i, none = ty->t->nrows - 1;
 	int a, y, m, dd;
-	char why[80], code[4];
+	char why[80], code[12];
 
 	switch (d->dim) {
 	case D_MONTH:
@@ -388,6 +431,22 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 			if (strncmp(ty->t->rows[i].label, v, 2) == 0)
 				return i;
 		return none - 1;	/* no rates */
+	case D_PLACE:
+		v = place_of(ty, r);
+		if (v == NULL || strlen(v) < ty->level)
+			return none;
+		for (i = 0; i + 2 < ty->t->nrows; i++) {
+			a = strncmp(ty->t->rows[i].label, v, ty->level);
+			if (a == 0)
+				return i;
+			if (a > 0 && ty->dynamic)
+				break;		/* rows in code order */
+		}
+		if (!ty->dynamic)
+			return none - 1;	/* other places */
+		snprintf(code, sizeof code, "%.*s", (int)ty->level, v);
+		row_insert(ty->t, i, code);
+		return i;
 	}
 	return none;
 }
@@ -398,6 +457,7 @@ tally_one(struct tally *ty, const struct record *r)
 {
 	const char *event, *place;
 	int32_t day;
+	size_t i;
 
 	if (r->kind != ty->f->code)
 		return;
@@ -411,7 +471,8 @@ tally_one(struct tally *ty, const struct record *r)
 		    strlen(ty->q->area)) != 0)
 			return;
 	}
-	ty->t->rows[row_of(ty, r, event)].count++;
+	i = row_of(ty, r, event);	/* first: it may add a row */
+	ty->t->rows[i].count++;
 	ty->t->total++;
 }
 

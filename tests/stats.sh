@@ -181,4 +181,31 @@ run 0 as_reg stats rates
 printf 'province,population,birth_rate,death_rate\n13,50000,20.000,5.000\n' |
     cmp -s - "$T/out" || fail "a refused rates file changed the table"
 ok "completeness: registered / expected from the rates; rates replaced whole or refused whole"
+# By place: the level below the area; without a gazetteer, the places
+# found; with it, every place of the level, with zeros.
+# shellcheck disable=SC2086
+run 0 as_reg stats births-place $Q --format csv
+printf 'births-place,count\n12,4\nother places,0\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || { cat "$T/out" >&2; fail "births by province"; }
+# shellcheck disable=SC2086
+run 0 as_reg stats births-place $Q --area 12 --format csv
+printf 'births-place,count\n1201,3\n1202,1\nother places,0\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || { cat "$T/out" >&2; fail "births by district of occurrence"; }
+# shellcheck disable=SC2086
+run 0 as_reg stats births-place $Q --area 12 --by residence --format csv
+printf 'births-place,count\n1201,4\nother places,0\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || { cat "$T/out" >&2; fail "births by district of residence"; }
+if [ -d "$SHARED_DATA/gazetteer" ]; then
+	run 0 as_admin gazetteer load "$SHARED_DATA/gazetteer"
+	# shellcheck disable=SC2086
+	run 0 as_reg stats births-place $Q --area 12 --format csv
+	grep -q '^1201 [A-Za-z]' "$T/out" || fail "no district names"
+	[ "$(grep -c '^12[0-9][0-9] ' "$T/out")" -gt 5 ] || fail "not every district"
+	grep -q '^1201 [^,]*,3$' "$T/out" && grep -q '^1202 [^,]*,1$' "$T/out" ||
+	    fail "the districts' counts"
+	out_has "total,4"
+	awk -F, 'NR > 1 && $1 != "total" { n += $NF } END { exit n != 4 }' "$T/out" ||
+	    fail "the rows do not add up to the total"
+fi
+ok "by place of occurrence or of residence, one level below the area; with a gazetteer every place, named"
 echo "$ntest passed, 0 failed"
