@@ -1304,6 +1304,7 @@ load:
 	if (dres.loaded != n)
 		fail(NULL, "digitize: %zu of %zu rows loaded, %zu rejected "
 		    "(%s)", dres.loaded, n, dres.rejected, dres.rejects);
+	unlink(dres.rejects);	/* empty; the scratch directory goes */
 	close_store(&s);
 	dig.bytes = dir_bytes(path);
 	print_rate("digitize", "N", n, &dig);
