@@ -1639,6 +1639,8 @@ void	tui_exchange_open(void);
 void	tui_conflict_open(const char *id, void (*done)(void *), void *arg);
 /* tui-dedup.c */
 void	tui_dedup_open(void);	/* the likely duplicates to review */
+/* tui-stats.c */
+void	tui_stats_open(void);	/* the tables of vital statistics */
 /*
  * tui-pair.c: two records side by side, one row a field, the rows that
  * differ marked, and an optional reason asked below.  The conflict view

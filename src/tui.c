@@ -305,14 +305,14 @@ tui_help(const struct tui_ops *of)
 /* --- menu ---------------------------------------------------------------- */
 
 enum { M_DECLARE, M_SEARCH, M_QUEUES, M_OPEN, M_LANG, M_PERSON,
-	M_IDCARDS, M_QUIT, M_EXCHANGE, M_N };
+	M_IDCARDS, M_QUIT, M_EXCHANGE, M_STATS, M_N };
 
 static const char *const menu_items[M_N] = {
 	N_("Declare an event or notice"), N_("Search the register"),
 	N_("Queues"), N_("Open a record by its id"),
 	N_("Language: English / Khmer"), N_("Person register"),
 	N_("ID cards expiring"), N_("Log out"),
-	N_("Exchange with other offices")
+	N_("Exchange with other offices"), N_("Statistics")
 };
 
 struct menu {
@@ -346,6 +346,8 @@ menu_allowed(int item)
 		return authz_check(&tui_session, AZ_REPLICATE, NULL, &e) ==
 		    CR_OK || authz_check(&tui_session, AZ_RESOLVE, NULL, &e) ==
 		    CR_OK;
+	case M_STATS:
+		return authz_check(&tui_session, AZ_STATS, NULL, &e) == CR_OK;
 	default:
 		return 1;
 	}
@@ -362,7 +364,9 @@ menu_draw(struct tui_screen *s)
 	for (i = 0; i < M_N; i++) {
 		int a = i == m->sel ? TUI_A_FOCUS : 0;
 
-		snprintf(line, sizeof line, " %d  %s", i + 1, _(menu_items[i]));
+		/* The tenth item's shortcut is 0. */
+		snprintf(line, sizeof line, " %d  %s", (i + 1) % 10,
+		    _(menu_items[i]));
 		if (!menu_allowed(i))
 			a |= TUI_A_DIM;
 		tui_put(y + 2 * i, 4, 50, line, a);
@@ -399,13 +403,14 @@ menu_key(struct tui_screen *s, int k)
 	}
 	if (tui_list_key(k, &m->sel, M_N, M_N))
 		return 1;
-	if (k >= '1' && k < '1' + M_N)
+	if (k >= '1' && k <= '9')
 		m->sel = k - '1';
+	else if (k == '0')
+		m->sel = M_STATS;	/* the tenth */
 	else if (tui_is_back(k) || k == 'q') {
 		running = 0;
 		return 1;
-	} else if (!tui_is_enter(k) &&
-	    !(k >= '1' && k < '1' + M_N))
+	} else if (!tui_is_enter(k))
 		return 0;
 	if (!menu_allowed(m->sel)) {
 		tui_error(_("Your role (%s) may not do this."),
@@ -435,6 +440,9 @@ menu_key(struct tui_screen *s, int k)
 	case M_EXCHANGE:
 		tui_exchange_open();
 		break;
+	case M_STATS:
+		tui_stats_open();
+		break;
 	case M_LANG:
 		err_clear(&e);
 		if (user_set_lang(&tui_session, !tui_session.lang, &e) != CR_OK)
@@ -459,7 +467,7 @@ menu_free(struct tui_screen *s)
 
 static const struct tui_ops menu_ops = {
 	"menu", menu_draw, menu_key, menu_free,
-	N_("Up/Down/^N/^P move  Enter choose  1-9 shortcut  ? help  Esc quit"),
+	N_("Up/Down/^N/^P move  Enter choose  0-9 shortcut  ? help  Esc quit"),
 	N_("The main menu lists what your role may do; items you may not\n"
 	   "use are dim.  Move with the arrow keys, Tab, Ctrl-N and Ctrl-P,\n"
 	   "or press the item's number; Enter opens it.\n\n"
@@ -472,7 +480,9 @@ static const struct tui_ops menu_ops = {
 	   "person's current residence.\n"
 	   "ID cards expiring: cards of a commune to renew, as a list or CSV.\n"
 	   "Exchange with other offices: export, import and push the files\n"
-	   "that keep offices in agreement, and settle conflicts.\n\n"
+	   "that keep offices in agreement, and settle conflicts.\n"
+	   "Statistics (0): the tables of vital statistics for a period and\n"
+	   "an area, each with a bar chart.\n\n"
 	   "Esc, Ctrl-G or q logs out.")
 };
 
