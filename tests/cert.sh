@@ -329,23 +329,10 @@ if command -v tmux >/dev/null; then
 	    wife_residence=120109 date_of_marriage=2026-11-01 \
 	    place_of_marriage=120101 witness1_name="កែវ" witness2_name="ស្រី")
 	run 0 as_reg register-record "$m2"
-	TM="tmux -S $T/tmux.sock"
-	trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
+	. "${TESTS_SRCDIR:-$(dirname "$0")}/tuilib.sh"
 	rm -f "$T/lpr.out"
-	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
-	    "env PATH=$T/bin:$PATH LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} $CIVREG -d $S -u reg 2>>$T/civreg.err"
-	wait_for() {
-		i=0
-		until $TM capture-pane -p -t t 2>/dev/null | grep -qF -- "$1"; do
-			i=$((i + 1))
-			[ $i -lt 200 ] || { $TM capture-pane -p -t t > "$T/out"; fail "the screen never showed: $1"; }
-			sleep 0.05
-		done
-	}
-	wait_for "Password:"
-	$TM send-keys -t t -l registrar-password
-	$TM send-keys -t t Enter
-	wait_for "Main menu"
+	TUI_ENV="PATH=$T/bin:$PATH"
+	tui_login reg registrar-password
 	$TM send-keys -t t 4
 	$TM send-keys -t t -l "$m2"
 	$TM send-keys -t t Enter

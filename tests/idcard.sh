@@ -152,25 +152,8 @@ ok "every listing is audited with the area and the period; refusals too"
 # The screen (tmux, 80x24 VT100): the office's commune at once, the
 # period changed with f and t, the CSV written with w.
 command -v tmux >/dev/null || { echo "$ntest passed, 0 failed (no tmux: screens skipped)"; exit 0; }
-TM="tmux -S $T/tmux.sock"
-trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
-screen() { $TM capture-pane -p -t t 2>/dev/null; }
-keys() { $TM send-keys -t t "$@"; }
-text() { $TM send-keys -t t -l "$1"; }
-wait_for() {
-	i=0
-	until screen | grep -qF -- "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 200 ]; then
-			screen > "$T/out"
-			cp "$T/civreg.err" "$T/err" 2>/dev/null || true
-			fail "the screen never showed: $1"
-		fi
-		sleep 0.05
-	done
-}
-$TM -f /dev/null new-session -d -s t -x 80 -y 24 -c "$T" \
-    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} $CIVREG -d $S -u clerk 2>>$T/civreg.err"
+. "${TESTS_SRCDIR:-$(dirname "$0")}/tuilib.sh"
+start clerk
 wait_for "Password:"
 text "$CLERK_PW"
 keys Enter

@@ -65,46 +65,8 @@ ok "34 births registered, two children twice"
 # The records, revisions and changes of the commune's store.
 counts() { at com verify | sed -n 's/^ok: \([0-9]* records, [0-9]* revisions, [0-9]* changes\).*/\1/p'; }
 
-TM="tmux -S $T/tmux.sock"
-trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
-nstart=0
-start() {	# start USER: civreg on a fresh 80x24 VT100 terminal
-	$TM kill-server 2>/dev/null || true
-	nstart=$((nstart + 1))
-	TM="tmux -S $T/tmux$nstart.sock"
-	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
-	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} $CIVREG -d $T/com -u $1 2>>$T/civreg.err"
-}
-screen() { $TM capture-pane -p -t t 2>/dev/null; }
-keys() { $TM send-keys -t t "$@"; }
-text() { $TM send-keys -t t -l "$1"; }
-wait_for() {
-	i=0
-	until screen | grep -qF -- "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 200 ]; then
-			screen > "$T/out"
-			cp "$T/civreg.err" "$T/err" 2>/dev/null || true
-			fail "the screen never showed: $1"
-		fi
-		sleep 0.05
-	done
-}
-wait_gone() {
-	i=0
-	while screen | grep -qF -- "$1"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { screen > "$T/out"; fail "the screen still shows: $1"; }
-		sleep 0.05
-	done
-}
-login() {	# login USER PASSWORD
-	start "$1"
-	wait_for "Password:"
-	text "$2"
-	keys Enter
-	wait_for "Main menu"
-}
+. "${TESTS_SRCDIR:-$(dirname "$0")}/tuilib.sh"
+TUI_DIR=$T/com
 # From the main menu to the queue of duplicates, the last of the Queues
 # (its name in the user's language: English unless given).
 duplicates() {

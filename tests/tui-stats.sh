@@ -60,38 +60,7 @@ csv res births-sex --from 2026-01-01 --to 2026-03-31 --area 120101 \
     --by residence
 grep -qx "total,6" "$T/sex.csv" || fail "the command line counts otherwise"
 
-TM="tmux -S $T/tmux.sock"
-trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
-nstart=0
-start() {	# start USER: civreg on a fresh 80x24 VT100 terminal
-	$TM kill-server 2>/dev/null || true
-	nstart=$((nstart + 1))
-	TM="tmux -S $T/tmux$nstart.sock"
-	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
-	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} $CIVREG -d $S -u $1 2>>$T/civreg.err"
-}
-screen() { $TM capture-pane -p -t t 2>/dev/null; }
-keys() { $TM send-keys -t t "$@"; }
-text() { $TM send-keys -t t -l "$1"; }
-wait_for() {
-	i=0
-	until screen | grep -qF -- "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 200 ]; then
-			screen > "$T/out"
-			cp "$T/civreg.err" "$T/err" 2>/dev/null || true
-			fail "the screen never showed: $1"
-		fi
-		sleep 0.05
-	done
-}
-login() {	# login USER PASSWORD
-	start "$1"
-	wait_for "Password:"
-	text "$2"
-	keys Enter
-	wait_for "Main menu"
-}
+. "${TESTS_SRCDIR:-$(dirname "$0")}/tuilib.sh"
 # No line wider than 80 screen columns (wc -L counts by wcwidth: a Khmer
 # vowel sign or subscript takes none), and no more than 24 lines.
 narrow() {

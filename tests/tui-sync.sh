@@ -30,47 +30,11 @@ birth_at() {	# birth_at OFFICE NAME: a registered birth; prints its id
 }
 content() { reg_at "$1" show "$2" | sed '/^history:/,$d'; }
 
-TM="tmux -S $T/tmux.sock"
-trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
-nstart=0
-start() {	# start OFFICE USER: civreg on a fresh 80x24 VT100 terminal
-	$TM kill-server 2>/dev/null || true
-	nstart=$((nstart + 1))
-	TM="tmux -S $T/tmux$nstart.sock"
-	$TM -f /dev/null new-session -d -s t -x 80 -y 24 \
-	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} CIVREG_EXCHANGE_DIR=$USB $CIVREG -d $T/$1 -u $2 2>>$T/civreg.err"
-}
-screen() { $TM capture-pane -p -t t 2>/dev/null; }
-keys() { $TM send-keys -t t "$@"; }
-text() { $TM send-keys -t t -l "$1"; }
-wait_for() {
-	i=0
-	until screen | grep -qF -- "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 200 ]; then
-			screen > "$T/out"
-			cp "$T/civreg.err" "$T/err" 2>/dev/null || true
-			fail "the screen never showed: $1"
-		fi
-		sleep 0.05
-	done
-}
-wait_gone() {
-	i=0
-	while screen | grep -qF -- "$1"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { screen > "$T/out"; fail "the screen still shows: $1"; }
-		sleep 0.05
-	done
-}
+. "${TESTS_SRCDIR:-$(dirname "$0")}/tuilib.sh"
+TUI_ENV="CIVREG_EXCHANGE_DIR=$USB"
+start() { TUI_DIR=$T/$1; tui_start "$2"; }	# start OFFICE USER
+login() { TUI_DIR=$T/$1; tui_login "$2" "$3"; }	# login OFFICE USER PW
 narrow() { screen | awk 'length > 80 { exit 1 }' || { screen > "$T/out"; fail "wider than 80 columns"; }; }
-login() {	# login OFFICE USER PASSWORD
-	start "$1" "$2"
-	wait_for "Password:"
-	text "$3"
-	keys Enter
-	wait_for "Main menu"
-}
 
 # --- export from the commune's screen --------------------------------------
 b1=$(birth_at c1 "សុខ")
