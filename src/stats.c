@@ -163,12 +163,13 @@ row_add(struct stats_table *t, const char *label)
 static void
 row_insert(struct stats_table *t, size_t at, const char *label)
 {
+	struct stats_row nr;
+
 	row_add(t, label);
+	nr = t->rows[t->nrows - 1];
 	memmove(&t->rows[at + 1], &t->rows[at], (t->nrows - 1 - at) *
 	    sizeof *t->rows);
-	t->rows[at].label = xstrdup(label);
-	t->rows[at].count = 0;
-	t->rows[at].expected = -1;
+	t->rows[at] = nr;
 }
 
 /* A place row: "CODE Name", one level below the area. */
