@@ -94,6 +94,16 @@ map_file(const char *path, struct mapped *m, struct cr_err *e)
 	return CR_OK;
 }
 
+/* Whether two paths name one file (the second need not exist). */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static void
 unmap_file(struct mapped *m)
 {
@@ -447,10 +457,11 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 	struct buf k, v;
 	struct kidc_issue is;
 	struct regist_bulk bk;
+	struct batch nb;
 	struct cr_err re;
 	char id[REC_IDLEN], note[300], detail[200];
 	size_t i, first = 0, last = 0;
-	int rc = CR_OK;
+	int rc = CR_OK, refused;
 
 	chunk_reset(c);
 	memset(&bk, 0, sizeof bk);
@@ -470,7 +481,7 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 		rc = c->fresh ? CR_ENOTFOUND : store_get(tx, ST_DIGITIZE,
 		    k.data, k.len, &v, 0, e);
 		if (rc == CR_OK) {		/* loaded by an earlier run */
-			if (v.len == strlen((const char *)v.data) + 1 +
+			if (v.len == strnlen((const char *)v.data, v.len) + 1 +
 			    CRYPTO_HASHLEN && memcmp(v.data + v.len -
 			    CRYPTO_HASHLEN, r->sha, CRYPTO_HASHLEN) == 0) {
 				c->already++;
@@ -492,8 +503,8 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    r->page ? r->page : "");
 		err_clear(&re);
 		rc = regist_put_digitized(tx, c->s, c->f, r->kv, r->nkv, note,
-		    id, &is, &bk, &re);
-		if (rc == CR_EINVAL || rc == CR_ENOTFOUND) {
+		    id, &is, &bk, &refused, &re);
+		if (refused && (rc == CR_EINVAL || rc == CR_ENOTFOUND)) {
 			c->reject[i] = one_line(re.msg);
 			rc = CR_OK;
 			continue;
@@ -516,9 +527,9 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 	if (rc == CR_OK)
 		rc = regist_bulk_end(tx, &bk, e);
 	if (rc == CR_OK && c->loaded > 0) {
-		c->b->loaded += (uint32_t)c->loaded;
-		rc = batch_put(tx, c->name, c->b, e);
-		c->b->loaded -= (uint32_t)c->loaded;	/* until committed */
+		nb = *c->b;	/* the caller's copy counts once committed */
+		nb.loaded += (uint32_t)c->loaded;
+		rc = batch_put(tx, c->name, &nb, e);
 	}
 	if (rc == CR_OK && c->loaded > 0) {
 		snprintf(detail, sizeof detail, "digitize %s: lines %zu-%zu, "
@@ -801,6 +812,24 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 	if (o->second && (rc = second_open(o->second, &hdr, &kb, &bcol, e)) !=
 	    CR_OK)
 		goto out;
+	/* The report first: a batch is not begun where none can be kept,
+	 * and the report never overwrites a keying. */
+	snprintf(rpath, sizeof rpath, "%s", o->rejects ? o->rejects : "");
+	if (!o->rejects)
+		snprintf(rpath, sizeof rpath, "%s.rejects.csv", o->file);
+	if (same_file(rpath, o->file) || (o->second &&
+	    same_file(rpath, o->second))) {
+		rc = err_set(e, CR_EINVAL, "--rejects %s is a keyed file: give "
+		    "the report a name of its own", rpath);
+		goto out;
+	}
+	if ((rep = fopen(rpath, "w")) == NULL) {
+		rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(res->rejects, sizeof res->rejects, "%s", rpath);
+	fprintf(rep, "line,reason\n");
 	memset(&b, 0, sizeof b);
 	crypto_sha256(m.data ? m.data : "", m.len, b.sha);
 	b.kind = f->code;
@@ -809,16 +838,6 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 	bg.b = &b;
 	if ((rc = store_run(s->store, begin_txn, &bg, e)) != CR_OK)
 		goto out;
-	snprintf(rpath, sizeof rpath, "%s", o->rejects ? o->rejects : "");
-	if (!o->rejects)
-		snprintf(rpath, sizeof rpath, "%s.rejects.csv", o->file);
-	if ((rep = fopen(rpath, "w")) == NULL) {
-		rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
-		    strerror(errno));
-		goto out;
-	}
-	snprintf(res->rejects, sizeof res->rejects, "%s", rpath);
-	fprintf(rep, "line,reason\n");
 	ch.s = s;
 	ch.name = res->batch;
 	ch.f = f;

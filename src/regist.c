@@ -568,12 +568,14 @@ regist_check(struct session *s, const struct form *f, const struct kv *kv,
 int
 regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
     const struct kv *kv, size_t n, const char *note, char id[REC_IDLEN],
-    struct kidc_issue *is, struct regist_bulk *bk, struct cr_err *e)
+    struct kidc_issue *is, struct regist_bulk *bk, int *refused,
+    struct cr_err *e)
 {
 	struct record r;
 	int rc;
 
 	memset(is, 0, sizeof *is);
+	*refused = 1;		/* until the checks pass: nothing written */
 	if ((rc = regist_check_tx(tx, s, f, kv, n, e)) != CR_OK)
 		return rc;
 	rec_init(&r);
@@ -594,6 +596,7 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 	fill_fields(&r, f, kv, n);
 	r.flags = (unsigned)rec_place_flags(&r, s->office);
 	if ((rc = workflow_check_declaration(tx, &r, e)) == CR_OK) {
+		*refused = 0;	/* from here on, a failure is the store's */
 		r.status = RS_REGISTERED;
 		rc = kidc_pool_issue(tx, &r, is, e);
 	}

@@ -78,6 +78,10 @@ err_has "$T/bad.map:3: column 'name_km' is mapped twice"
 : > "$T/empty.csv"
 run 2 reg_at com digitize import "$T/empty.csv" --kind birth
 err_has "empty: the first line names the columns"
+cp "$T/b1.csv" "$T/b1.keep"
+run 2 reg_at com digitize import "$T/b1.csv" --kind birth --rejects "$T/b1.csv"
+err_has "--rejects $T/b1.csv is a keyed file: give the report a name of its own"
+cmp -s "$T/b1.csv" "$T/b1.keep" || fail "the report overwrote the keyed file"
 [ "$(records)" = 0 ] || fail "a refused load stored something"
 ok "roles, kinds, files, columns and maps are checked before anything is loaded"
 
