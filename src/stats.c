@@ -375,18 +375,17 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 	const struct stats_def *d = ty->def;
 	const char *v;
 	size_t i, none = ty->t->nrows - 1;
-	int a, y, m, dd;
+	int a, y, m, mm, dd;
 	char why[80], code[12];
 
 	switch (d->dim) {
 	case D_MONTH:
 		if (date_parse(event, &y, &m, &dd, why, sizeof why) != 0)
 			return none;
-		for (i = 0; i < none; i++)
-			if (atoi(ty->t->rows[i].label) == y &&
-			    atoi(ty->t->rows[i].label + 5) == m)
-				return i;
-		return none;
+		/* the rows are the period's months, from its first */
+		date_from_days(ty->from, &a, &mm, &dd);
+		i = (size_t)((y - a) * 12 + (m - mm));
+		return i < none ? i : none;
 	case D_CHOICE:
 		v = rec_value(r, d->field);
 		for (i = 0; v && i < none; i++)

@@ -106,6 +106,9 @@ ok "an area by place of occurrence or by usual residence"
 run 0 as_reg stats births-month --from 2026-01-31 --to 2026-01-31 --format csv
 printf 'births-month,count\n2026-01,1\nnot stated,0\ntotal,1\n' |
     cmp -s - "$T/out" || fail "one day"
+run 0 as_reg stats births-month --from 2025-12-15 --to 2026-02-28 --format csv
+printf 'births-month,count\n2025-12,1\n2026-01,2\n2026-02,1\nnot stated,0\ntotal,4\n' |
+    cmp -s - "$T/out" || fail "months across a new year"
 run 0 as_reg stats births-month --from 2030-01-01 --to 2030-02-28 --format csv
 printf 'births-month,count\n2030-01,0\n2030-02,0\nnot stated,0\ntotal,0\n' |
     cmp -s - "$T/out" || fail "an empty period"
