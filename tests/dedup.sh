@@ -17,29 +17,8 @@ run 0 at nat keys install "$T/keys/com.cert"
 national_user nat
 pool_to com 50
 
-# birth NAME_KM NAME_LATIN DATE MOTHER_KM: a registered birth; its id.
-birth() {
-	_id=$(reg_at com register birth --new name_km="$1" name_latin="$2" \
-	    sex=female date_of_birth="$3" place_of_birth=120101 \
-	    place_type=home attendant=midwife birth_type=single \
-	    mother_name_km="$4" mother_date_of_birth=1990-01-31 \
-	    mother_nationality=Khmer mother_residence=120101 \
-	    informant_name="$4" informant_relationship=mother) || return 1
-	reg_at com register-record --reason "found in the old book" "$_id" \
-	    > /dev/null 2>&1 || return 1	# (a warning: the pool runs low)
-	echo "$_id"
-}
-
 # Thirty children, each once: names, birth days and mothers differ.
-i=0
-for fam in សុខ:Sok ចាន់:Chan ហេង:Heng លី:Ly គឹម:Kim ម៉ៅ:Mao; do
-	for giv in សុភា:Sophea ដារ៉ា:Dara ធីតា:Thida វណ្ណា:Vanna រតនា:Ratana; do
-		i=$((i + 1))
-		birth "${fam%%:*} ${giv%%:*}" "${fam#*:} ${giv#*:}" \
-		    "2026-$(printf %02d $((i % 10 + 1)))-$(printf %02d $((i % 27 + 1)))" \
-		    "${giv%%:*} ${fam%%:*}" > /dev/null || fail "birth $i"
-	done
-done
+thirty_births
 a1=$(birth "សុខ សុខា" "Sokh Sokha" 2026-10-01 "ចាន់ សុភា") || fail "a1"
 a2=$(birth "សុខ សុខា" "Sok Sokha" 2026-10-01 "ចាន់ សុភា") || fail "a2"
 b1=$(birth "កែវ បុប្ផា" "Keo Bopha" 2026-03-14 "ស៊ុន ស្រីមុំ") || fail "b1"

@@ -105,3 +105,32 @@ pool_to() {
 	run 0 natl kidc allocate --to "$(code_of "$1")" --count "$2" --out "$T"
 	run 0 reg_at "$1" import "$T"/00-codes-to-*.crf
 }
+
+# birth NAME_KM NAME_LATIN DATE MOTHER_KM: a birth registered at office
+# com (its id): the old books' children, registered twice on purpose at
+# times, so --new (no stop at entry).
+birth() {
+	_id=$(reg_at com register birth --new name_km="$1" name_latin="$2" \
+	    sex=female date_of_birth="$3" place_of_birth=120101 \
+	    place_type=home attendant=midwife birth_type=single \
+	    mother_name_km="$4" mother_date_of_birth=1990-01-31 \
+	    mother_nationality=Khmer mother_residence=120101 \
+	    informant_name="$4" informant_relationship=mother) || return 1
+	reg_at com register-record --reason "found in the old book" "$_id" \
+	    > /dev/null 2>&1 || return 1	# (a warning: the pool runs low)
+	echo "$_id"
+}
+
+# thirty_births: thirty children at com, each once; names, birth days and
+# mothers differ (the register de-duplication must leave alone).
+thirty_births() {
+	_i=0
+	for _fam in សុខ:Sok ចាន់:Chan ហេង:Heng លី:Ly គឹម:Kim ម៉ៅ:Mao; do
+		for _giv in សុភា:Sophea ដារ៉ា:Dara ធីតា:Thida វណ្ណា:Vanna រតនា:Ratana; do
+			_i=$((_i + 1))
+			birth "${_fam%%:*} ${_giv%%:*}" "${_fam#*:} ${_giv#*:}" \
+			    "2026-$(printf %02d $((_i % 10 + 1)))-$(printf %02d $((_i % 27 + 1)))" \
+			    "${_giv%%:*} ${_fam%%:*}" > /dev/null || fail "birth $_i"
+		done
+	done
+}
