@@ -1359,14 +1359,28 @@ struct stats_query {
 enum { STATS_BY_DEFAULT, STATS_BY_OCCURRENCE, STATS_BY_RESIDENCE };
 struct stats_row {
 	char		*label;
-	size_t		 count;
+	size_t		 count;		/* its records: the sum of its cells */
 	double		 expected;	/* completeness tables; else < 0 */
+	size_t		*cells;		/* a cross-tabulation: ncols counts */
 };
+/*
+ * A table: rows, each with a count; a cross-tabulation (ncols > 0) also
+ * splits each row's count into columns.  An axis' last label is "not
+ * stated", but for the event kinds (form NULL: one row a kind, the
+ * form's key).  row_field and col_field name the choice field of form
+ * whose values the rows or columns are, else NULL (a screen shows their
+ * Khmer labels).
+ */
 struct stats_table {
 	struct session	*s;
 	const char	*key, *title;
-	struct stats_row *rows;		/* the last: "not stated" */
+	const char	*form;		/* the event kind; NULL: every kind */
+	const char	*row_field, *col_field;
+	struct stats_row *rows;
 	size_t		 nrows;
+	char		**cols;		/* the columns' labels */
+	size_t		 ncols;		/* 0: not a cross-tabulation */
+	size_t		*col_totals;	/* = the sum of each column */
 	size_t		 total;		/* = the sum of the rows */
 	double		 expected;	/* completeness: the sum; else < 0 */
 	int		 by_residence;	/* the area was by usual residence */

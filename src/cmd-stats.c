@@ -6,7 +6,8 @@
  *         [--by residence|occurrence] [--format text|csv]
  *
  * The core (stats.c) counts; here the table is printed: text with a
- * share and a bar that fit 80 columns, or CSV.
+ * share and a bar that fit 80 columns (a cross-tabulation: a column of
+ * numbers for each of its columns, then the total), or CSV.
  */
 #include "config.h"
 
@@ -58,6 +59,37 @@ print_completeness(const struct stats_table *t)
 	printf("%-28s %10zu\n", "total", t->total);
 }
 
+/*
+ * A cross-tabulation: a column of 10 for each of its columns and the
+ * row's total; the label takes what is left of 79 columns, 36 at most.
+ * No bar: the numbers fill the line.
+ */
+static void
+print_cross(const struct stats_table *t)
+{
+	size_t i, j;
+	int lw = 79 - 11 * ((int)t->ncols + 1);
+
+	if (lw > 36)
+		lw = 36;
+	if (lw < 12)
+		lw = 12;	/* past 5 columns a line is wider: none is */
+	printf("%-*s", lw, "");
+	for (j = 0; j < t->ncols; j++)
+		printf(" %10.10s", t->cols[j]);
+	printf(" %10s\n", "total");
+	for (i = 0; i < t->nrows; i++) {
+		printf("%-*.*s", lw, lw, t->rows[i].label);
+		for (j = 0; j < t->ncols; j++)
+			printf(" %10zu", t->rows[i].cells[j]);
+		printf(" %10zu\n", t->rows[i].count);
+	}
+	printf("%-*s", lw, "total");
+	for (j = 0; j < t->ncols; j++)
+		printf(" %10zu", t->col_totals[j]);
+	printf(" %10zu\n", t->total);
+}
+
 static void
 print_text(const struct stats_table *t, const struct stats_query *q)
 {
@@ -70,6 +102,10 @@ print_text(const struct stats_table *t, const struct stats_query *q)
 	    " (place of occurrence)") : "");
 	if (t->expected >= 0) {
 		print_completeness(t);
+		return;
+	}
+	if (t->ncols) {
+		print_cross(t);
 		return;
 	}
 	for (i = 0; i < t->nrows; i++)
@@ -94,7 +130,7 @@ print_text(const struct stats_table *t, const struct stats_query *q)
 static void
 print_csv(const struct stats_table *t)
 {
-	size_t i;
+	size_t i, j;
 
 	if (t->expected >= 0) {
 		printf("%s,registered,expected,completeness\n", t->key);
@@ -109,6 +145,26 @@ print_csv(const struct stats_table *t)
 				    t->rows[i].expected : 0.0);
 		}
 		printf("total,%zu,%.1f,\n", t->total, t->expected);
+		return;
+	}
+	if (t->ncols) {
+		/* TABLE,COLUMN...,total; a row's cells, then its total */
+		fputs(t->key, stdout);
+		for (j = 0; j < t->ncols; j++) {
+			putchar(',');
+			csv_write_field(stdout, t->cols[j]);
+		}
+		fputs(",total\n", stdout);
+		for (i = 0; i < t->nrows; i++) {
+			csv_write_field(stdout, t->rows[i].label);
+			for (j = 0; j < t->ncols; j++)
+				printf(",%zu", t->rows[i].cells[j]);
+			printf(",%zu\n", t->rows[i].count);
+		}
+		fputs("total", stdout);
+		for (j = 0; j < t->ncols; j++)
+			printf(",%zu", t->col_totals[j]);
+		printf(",%zu\n", t->total);
 		return;
 	}
 	printf("%s,count\n", t->key);

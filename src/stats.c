@@ -4,17 +4,21 @@
  *
  * The state registers events so that it can count them.  A table counts
  * the valid records (registered, certified or archived) of one event
- * kind whose event date falls in a period and whose place -- of
- * occurrence, or of usual residence -- lies in an area, by one
- * dimension: the month of the event, a coded field (sex, attendant ...),
- * the mother's age at the birth, the deceased's age, the ICD-10 chapter
- * of the cause.  Tables are a const table below: adding one is a line.
+ * kind -- or of every kind that has a registration timeliness -- whose
+ * event date falls in a period and whose place -- of occurrence, or of
+ * usual residence -- lies in an area, by one dimension: the month of the
+ * event, a coded field (sex, attendant ...), the mother's age at the
+ * birth, the deceased's age, the ICD-10 chapter of the cause, the event
+ * kind.  A cross-tabulation splits each row by a second one, in columns
+ * (deaths by age group and sex).  Tables are a const table below:
+ * adding one is a line.
  *
  * Numbers add up: every record a table selects falls in exactly one row
- * ("not stated" when the field is empty or unreadable), so a table's
- * total is the count of its records; a period or area without records
- * gives the rows with zeros, not an error.  A province and the national
- * office count their merged registers the same way.
+ * and, in a cross-tabulation, in exactly one column of it ("not stated"
+ * when the field is empty or unreadable), so a table's total is the
+ * count of its records; a period or area without records gives the rows
+ * with zeros, not an error.  A province and the national office count
+ * their merged registers the same way.
  *
  * Contract: stats_compute reads the register read-only (one pass over
  * records.db) and is audited; roles AZ_STATS.
@@ -26,51 +30,69 @@
 
 #include "civreg.h"
 
-enum dim { D_MONTH, D_CHOICE, D_MOTHER_AGE, D_AGE, D_ICD, D_TIMELINESS,
-	D_COMPLETE, D_PLACE };
+/*
+ * What a row (or a cross-tabulation's column) is: D_MONTH, D_PLACE and
+ * D_COMPLETE only rows; D_KIND, the event kind, for a table of every
+ * kind that has a timeliness.
+ */
+enum dim { D_NONE, D_MONTH, D_CHOICE, D_MOTHER_AGE, D_AGE, D_ICD,
+	D_TIMELINESS, D_COMPLETE, D_PLACE, D_KIND };
 
 struct stats_def {
 	const char	*key;
 	const char	*title;
-	const char	*form;		/* the event kind counted */
-	enum dim	 dim;
-	const char	*field;		/* D_CHOICE: the field */
+	const char	*form;		/* the event kind counted; NULL: each */
+	enum dim	 dim;		/* the rows */
+	const char	*field;		/* D_CHOICE rows: the field */
+	enum dim	 cdim;		/* the columns; D_NONE: one count */
+	const char	*cfield;	/* D_CHOICE columns: the field */
 };
 
 static const struct stats_def stats_defs[] = {
 	{ "births-month", "Live births by month of occurrence", "birth",
-	  D_MONTH, NULL },
-	{ "births-sex", "Live births by sex", "birth", D_CHOICE, "sex" },
+	  D_MONTH, NULL, D_NONE, NULL },
+	{ "births-sex", "Live births by sex", "birth", D_CHOICE, "sex",
+	  D_NONE, NULL },
 	{ "births-attendant", "Live births by attendant at birth", "birth",
-	  D_CHOICE, "attendant" },
+	  D_CHOICE, "attendant", D_NONE, NULL },
 	{ "births-place", "Live births by place (of occurrence, or of usual "
-	  "residence with --by residence)", "birth", D_PLACE, NULL },
+	  "residence with --by residence)", "birth", D_PLACE, NULL, D_NONE,
+	  NULL },
 	{ "births-place-type", "Live births by type of place of occurrence",
-	  "birth", D_CHOICE, "place_type" },
+	  "birth", D_CHOICE, "place_type", D_NONE, NULL },
 	{ "births-mother-age", "Live births by age of mother", "birth",
-	  D_MOTHER_AGE, NULL },
+	  D_MOTHER_AGE, NULL, D_NONE, NULL },
 	{ "births-timeliness", "Live births by timeliness of registration",
-	  "birth", D_TIMELINESS, NULL },
+	  "birth", D_TIMELINESS, NULL, D_NONE, NULL },
 	{ "deaths-month", "Deaths by month of occurrence", "death", D_MONTH,
+	  NULL, D_NONE, NULL },
+	{ "deaths-sex", "Deaths by sex", "death", D_CHOICE, "sex", D_NONE,
 	  NULL },
-	{ "deaths-sex", "Deaths by sex", "death", D_CHOICE, "sex" },
-	{ "deaths-age", "Deaths by age group", "death", D_AGE, NULL },
+	{ "deaths-age", "Deaths by age group", "death", D_AGE, NULL, D_NONE,
+	  NULL },
+	{ "deaths-age-sex", "Deaths by age group and sex", "death", D_AGE,
+	  NULL, D_CHOICE, "sex" },
 	{ "deaths-cause", "Deaths by cause (ICD-10 chapter)", "death", D_ICD,
-	  NULL },
+	  NULL, D_NONE, NULL },
 	{ "deaths-place", "Deaths by place (of occurrence, or of usual "
-	  "residence with --by residence)", "death", D_PLACE, NULL },
+	  "residence with --by residence)", "death", D_PLACE, NULL, D_NONE,
+	  NULL },
 	{ "deaths-place-type", "Deaths by type of place of occurrence",
-	  "death", D_CHOICE, "place_type" },
+	  "death", D_CHOICE, "place_type", D_NONE, NULL },
 	{ "deaths-timeliness", "Deaths by timeliness of registration",
-	  "death", D_TIMELINESS, NULL },
+	  "death", D_TIMELINESS, NULL, D_NONE, NULL },
 	{ "fetal-deaths-month", "Fetal deaths by month of delivery",
-	  "fetal_death", D_MONTH, NULL },
-	{ "marriages-month", "Marriages by month", "marriage", D_MONTH, NULL },
-	{ "divorces-month", "Divorces by month", "divorce", D_MONTH, NULL },
+	  "fetal_death", D_MONTH, NULL, D_NONE, NULL },
+	{ "marriages-month", "Marriages by month", "marriage", D_MONTH, NULL,
+	  D_NONE, NULL },
+	{ "divorces-month", "Divorces by month", "divorce", D_MONTH, NULL,
+	  D_NONE, NULL },
+	{ "timeliness", "Timeliness of registration by event kind", NULL,
+	  D_KIND, NULL, D_TIMELINESS, NULL },
 	{ "births-completeness", "Completeness of birth registration by "
-	  "province", "birth", D_COMPLETE, "b" },
+	  "province", "birth", D_COMPLETE, "b", D_NONE, NULL },
 	{ "deaths-completeness", "Completeness of death registration by "
-	  "province", "death", D_COMPLETE, "d" },
+	  "province", "death", D_COMPLETE, "d", D_NONE, NULL },
 };
 #define NDEFS	(sizeof stats_defs / sizeof stats_defs[0])
 
@@ -138,10 +160,11 @@ static const struct {
 #define NICD	(sizeof icd_chapters / sizeof icd_chapters[0])
 
 static const char *const timeliness[] = { "current", "late", "delayed" };
+#define NTIMELINESS	(sizeof timeliness / sizeof timeliness[0])
 
 struct tally {
 	const struct stats_def	*def;
-	const struct form	*f;
+	const struct form	*f;		/* NULL: every event kind */
 	const struct stats_query *q;
 	struct stats_table	*t;
 	int32_t			 from, to;
@@ -150,6 +173,16 @@ struct tally {
 	int			 dynamic;	/* D_PLACE: rows as found */
 };
 
+/*
+ * The kinds with a registration timeliness: every form of class event,
+ * as workflow.c registers them (its rule "register" is for "*event").
+ */
+static int
+timed_kind(const struct form *f)
+{
+	return f != NULL && f->cls == FC_EVENT;
+}
+
 static void
 row_add(struct stats_table *t, const char *label)
 {
@@ -157,7 +190,17 @@ row_add(struct stats_table *t, const char *label)
 	t->rows[t->nrows].label = xstrdup(label);
 	t->rows[t->nrows].count = 0;
 	t->rows[t->nrows].expected = -1;
+	/* A cross-tabulation's columns are set before its rows. */
+	t->rows[t->nrows].cells = t->ncols ? xcalloc(t->ncols,
+	    sizeof *t->rows[t->nrows].cells) : NULL;
 	t->nrows++;
+}
+
+static void
+col_add(struct stats_table *t, const char *label)
+{
+	t->cols = xrealloc(t->cols, (t->ncols + 1) * sizeof *t->cols);
+	t->cols[t->ncols++] = xstrdup(label);
 }
 
 static void
@@ -269,24 +312,27 @@ rates_rows_init(struct txn *tx, struct tally *ty, struct cr_err *e)
 	return CR_OK;
 }
 
-/* The rows of a table, all of them, before any record is counted. */
+/*
+ * The labels of an axis that does not depend on the register or the
+ * area -- a row's or a column's -- each given to add, then "not stated"
+ * (but for the event kinds: every record has one).
+ */
 static void
-rows_init(struct tally *ty)
+axis_init(const struct tally *ty, enum dim dim, const char *field,
+    void (*add)(struct stats_table *, const char *))
 {
-	const struct stats_def *d = ty->def;
 	const struct form_field *ff;
-	struct cr_err e;
 	size_t i;
 	char m[16];
 	int y, mo, dd;
 	int32_t day;
 
-	switch (d->dim) {
+	switch (dim) {
 	case D_MONTH:
 		date_from_days(ty->from, &y, &mo, &dd);
 		for (day = ty->from; day <= ty->to; ) {
 			snprintf(m, sizeof m, "%04d-%02d", y, mo);
-			row_add(ty->t, m);
+			add(ty->t, m);
 			if (++mo > 12) {
 				mo = 1;
 				y++;
@@ -295,26 +341,47 @@ rows_init(struct tally *ty)
 		}
 		break;
 	case D_CHOICE:
-		ff = form_field(ty->f, d->field);
+		ff = ty->f ? form_field(ty->f, field) : NULL;
 		for (i = 0; ff && ff->values && ff->values[i]; i++)
-			row_add(ty->t, ff->values[i]);
+			add(ty->t, ff->values[i]);
 		break;
 	case D_MOTHER_AGE:
 		for (i = 0; i < sizeof mother_ages / sizeof *mother_ages; i++)
-			row_add(ty->t, mother_ages[i]);
+			add(ty->t, mother_ages[i]);
 		break;
 	case D_AGE:
 		for (i = 0; i < sizeof death_ages / sizeof *death_ages; i++)
-			row_add(ty->t, death_ages[i]);
+			add(ty->t, death_ages[i]);
 		break;
 	case D_ICD:
 		for (i = 0; i < NICD; i++)
-			row_add(ty->t, icd_chapters[i].label);
+			add(ty->t, icd_chapters[i].label);
 		break;
 	case D_TIMELINESS:
-		for (i = 0; i < 3; i++)
-			row_add(ty->t, timeliness[i]);
+		for (i = 0; i < NTIMELINESS; i++)
+			add(ty->t, timeliness[i]);
 		break;
+	case D_KIND:
+		for (i = 0; form_table[i]; i++)
+			if (timed_kind(form_table[i]))
+				add(ty->t, form_table[i]->key);
+		return;
+	case D_NONE:
+	case D_COMPLETE:
+	case D_PLACE:
+		return;		/* rows_init */
+	}
+	add(ty->t, NOT_STATED);
+}
+
+/* The rows of a table, all of them, before any record is counted. */
+static void
+rows_init(struct tally *ty)
+{
+	const struct stats_def *d = ty->def;
+	struct cr_err e;
+
+	switch (d->dim) {
 	case D_COMPLETE:
 		return;		/* rates_rows_init, in the transaction */
 	case D_PLACE:
@@ -327,9 +394,11 @@ rows_init(struct tally *ty)
 		    "", place_row, ty, &e) != CR_OK || ty->t->nrows == 0)
 			ty->dynamic = 1;	/* no gazetteer: as found */
 		row_add(ty->t, OTHER_PLACES);
-		break;
+		row_add(ty->t, NOT_STATED);
+		return;
+	default:
+		axis_init(ty, d->dim, d->field, row_add);
 	}
-	row_add(ty->t, NOT_STATED);
 }
 
 static int32_t
@@ -360,25 +429,31 @@ age_at(const char *born, const char *event)
 
 /* The place the area is about: occurrence, or usual residence. */
 static const char *
-place_of(const struct tally *ty, const struct record *r)
+place_of(const struct tally *ty, const struct form *f,
+    const struct record *r)
 {
-	const char *pf = ty->residence ? ty->f->residence_field :
-	    ty->f->place_field;
+	const char *pf = ty->residence ? f->residence_field :
+	    f->place_field;
 
 	return pf ? rec_value(r, pf) : NULL;
 }
 
-/* The row a record falls in: its index, the last ("not stated") if none. */
+/*
+ * Where a record falls on an axis that axis_init made: the index of its
+ * label, or none ("not stated") if the field is empty or unreadable.
+ */
 static size_t
-row_of(const struct tally *ty, const struct record *r, const char *event)
+axis_of(const struct tally *ty, enum dim dim, const char *field,
+    const struct form *f, const struct record *r, const char *event,
+    size_t none)
 {
-	const struct stats_def *d = ty->def;
+	const struct form_field *ff;
 	const char *v;
-	size_t i, none = ty->t->nrows - 1;
+	size_t i;
 	int a, y, m, mm, dd;
-	char why[80], code[12];
+	char why[80], code[4];
 
-	switch (d->dim) {
+	switch (dim) {
 	case D_MONTH:
 		if (date_parse(event, &y, &m, &dd, why, sizeof why) != 0)
 			return none;
@@ -387,9 +462,12 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 		i = (size_t)((y - a) * 12 + (m - mm));
 		return i < none ? i : none;
 	case D_CHOICE:
-		v = rec_value(r, d->field);
-		for (i = 0; v && i < none; i++)
-			if (strcmp(ty->t->rows[i].label, v) == 0)
+		/* the labels are the field's values, in their order */
+		ff = form_field(f, field);
+		v = rec_value(r, field);
+		for (i = 0; v && ff && ff->values && ff->values[i] &&
+		    i < none; i++)
+			if (strcmp(ff->values[i], v) == 0)
 				return i;
 		return none;
 	case D_MOTHER_AGE:
@@ -419,12 +497,36 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 		return none;
 	case D_TIMELINESS:
 		v = rec_value(r, "_timeliness");
-		for (i = 0; v && i < 3; i++)
+		for (i = 0; v && i < NTIMELINESS; i++)
 			if (strcmp(v, timeliness[i]) == 0)
 				return i;
 		return none;
+	case D_KIND:
+		/* the labels are the timed kinds, in form_table's order */
+		for (i = 0, a = 0; form_table[i] && form_table[i] != f; i++)
+			a += timed_kind(form_table[i]);
+		return (size_t)a;
+	case D_NONE:
 	case D_COMPLETE:
-		v = place_of(ty, r);
+	case D_PLACE:
+		break;		/* row_of */
+	}
+	return none;
+}
+
+/* The row a record falls in: its index, the last ("not stated") if none. */
+static size_t
+row_of(const struct tally *ty, const struct form *f, const struct record *r,
+    const char *event)
+{
+	const char *v;
+	size_t i, none = ty->t->nrows - 1;
+	int a;
+	char code[12];
+
+	switch (ty->def->dim) {
+	case D_COMPLETE:
+		v = place_of(ty, f, r);
 		if (v == NULL || strlen(v) < 2)
 			return none;
 		for (i = 0; i + 2 < ty->t->nrows; i++)
@@ -432,7 +534,7 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 				return i;
 		return none - 1;	/* no rates */
 	case D_PLACE:
-		v = place_of(ty, r);
+		v = place_of(ty, f, r);
 		if (v == NULL || strlen(v) < ty->level)
 			return none;
 		for (i = 0; i + 2 < ty->t->nrows; i++) {
@@ -447,32 +549,53 @@ row_of(const struct tally *ty, const struct record *r, const char *event)
 		snprintf(code, sizeof code, "%.*s", (int)ty->level, v);
 		row_insert(ty->t, i, code);
 		return i;
+	default:
+		return axis_of(ty, ty->def->dim, ty->def->field, f, r, event,
+		    none);
 	}
-	return none;
+}
+
+/* The form of a record the table counts, or NULL. */
+static const struct form *
+form_of(const struct tally *ty, const struct record *r)
+{
+	const struct form *f;
+
+	if (ty->f)
+		return r->kind == ty->f->code ? ty->f : NULL;
+	f = form_by_code(r->kind);
+	return timed_kind(f) ? f : NULL;
 }
 
 /* One record into one table, if the table counts it. */
 static void
 tally_one(struct tally *ty, const struct record *r)
 {
+	const struct form *f;
 	const char *event, *place;
 	int32_t day;
-	size_t i;
+	size_t i, j;
 
-	if (r->kind != ty->f->code)
+	if ((f = form_of(ty, r)) == NULL)
 		return;
-	event = ty->f->date_field ? rec_value(r, ty->f->date_field) : NULL;
+	event = f->date_field ? rec_value(r, f->date_field) : NULL;
 	if ((day = day_of(event)) == INT32_MIN || day < ty->from ||
 	    day > ty->to)
 		return;
 	if (ty->q->area) {
-		place = place_of(ty, r);
+		place = place_of(ty, f, r);
 		if (place == NULL || strncmp(place, ty->q->area,
 		    strlen(ty->q->area)) != 0)
 			return;
 	}
-	i = row_of(ty, r, event);	/* first: it may add a row */
+	i = row_of(ty, f, r, event);	/* first: it may add a row */
 	ty->t->rows[i].count++;
+	if (ty->t->ncols) {
+		j = axis_of(ty, ty->def->cdim, ty->def->cfield, f, r, event,
+		    ty->t->ncols - 1);
+		ty->t->rows[i].cells[j]++;
+		ty->t->col_totals[j]++;
+	}
 	ty->t->total++;
 }
 
@@ -539,7 +662,7 @@ tally_init(struct session *s, const char *key, const struct stats_query *q,
 		return err_set(e, CR_EINVAL, "no table '%s': 'civreg stats' "
 		    "lists the tables", key);
 	ty->def = &stats_defs[i];
-	ty->f = form_by_key(ty->def->form);
+	ty->f = ty->def->form ? form_by_key(ty->def->form) : NULL;
 	ty->q = q;
 	ty->t = t;
 	if ((ty->from = day_of(q->from)) == INT32_MIN)
@@ -562,11 +685,19 @@ tally_init(struct session *s, const char *key, const struct stats_query *q,
 	t->s = s;
 	t->key = ty->def->key;
 	t->title = ty->def->title;
+	t->form = ty->def->form;
+	t->row_field = ty->def->dim == D_CHOICE ? ty->def->field : NULL;
+	t->col_field = ty->def->cdim == D_CHOICE ? ty->def->cfield : NULL;
 	t->expected = -1;
 	/* Completeness is by usual residence unless asked otherwise. */
 	ty->residence = q->by == STATS_BY_RESIDENCE || (q->by ==
 	    STATS_BY_DEFAULT && ty->def->dim == D_COMPLETE);
 	t->by_residence = ty->residence;
+	/* The columns first: each row gets a cell for each. */
+	if (ty->def->cdim != D_NONE) {
+		axis_init(ty, ty->def->cdim, ty->def->cfield, col_add);
+		t->col_totals = xcalloc(t->ncols, sizeof *t->col_totals);
+	}
 	rows_init(ty);
 	return CR_OK;
 }
@@ -621,9 +752,15 @@ stats_table_free(struct stats_table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nrows; i++)
+	for (i = 0; i < t->nrows; i++) {
 		free(t->rows[i].label);
+		free(t->rows[i].cells);
+	}
 	free(t->rows);
+	for (i = 0; i < t->ncols; i++)
+		free(t->cols[i]);
+	free(t->cols);
+	free(t->col_totals);
 	memset(t, 0, sizeof *t);
 }
 

@@ -19,14 +19,19 @@
  * (stats_table.expected >= 0) shows, after the records registered, the
  * events expected and the share of them registered, the bar scaled to
  * that share (a complete register, or the best province, filling it),
- * and a total of the provinces with rates over the total.  Labels take the widest label's columns
- * (tui_cols: a Khmer place name's marks take none), within what the
+ * and a total of the provinces with rates over the total.  A
+ * cross-tabulation (stats_table.ncols > 0) shows a row's cells, each
+ * column as wide as its heading or its total, then the row's total and
+ * its bar; the last line totals the columns.  Labels take the widest
+ * label's columns (tui_cols: Khmer marks take none), within what the
  * numbers and a bar of 10 leave, and the bar takes the rest, so every
- * line fits the terminal (80 columns at least).  Up and Down scroll a
- * table longer than the screen (months over years) by a line, Space and
- * b by a page, g and G to its ends (PgDn, PgUp, Home and End too, where
- * the terminal has them: a VT100 has not); Esc goes back to the first
- * screen as it was.
+ * line fits the terminal (80 columns at least).  Titles and labels are
+ * the core's English words, shown in Khmer when the user reads Khmer
+ * (core_words, the forms' values_km= and titles, month names).  Up and
+ * Down scroll a table longer than the screen (months over years) by a
+ * line, Space and b by a page, g and G to its ends (PgDn, PgUp, Home and
+ * End too, where the terminal has them: a VT100 has not); Esc goes back
+ * to the first screen as it was.
  *
  * Contract: these screens only draw and ask; nothing here touches the
  * store.  The core checks the dates, the period, the area and the role
@@ -40,6 +45,7 @@
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
 #include <libintl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +57,115 @@
 #define DATE_MAX	10	/* YYYY-MM-DD */
 #define AREA_MAX	8	/* a village code */
 
+/* --- the core's words, in the user's language ----------------------------- */
+
+/*
+ * The titles and row labels the core (stats.c) names itself, marked so
+ * that po/km.po translates them (tests/po.sh).  The command line and
+ * CSV keep them in English; here they are looked up by that English.
+ * A form's choice values have their Khmer in the form (values_km=), the
+ * event kinds in its title, and the months are numbers: see axis_label.
+ */
+static const char *const core_words[] = {
+	/* the titles */
+	N_("Live births by month of occurrence"),
+	N_("Live births by sex"),
+	N_("Live births by attendant at birth"),
+	N_("Live births by place (of occurrence, or of usual residence with "
+	   "--by residence)"),
+	N_("Live births by type of place of occurrence"),
+	N_("Live births by age of mother"),
+	N_("Live births by timeliness of registration"),
+	N_("Deaths by month of occurrence"),
+	N_("Deaths by sex"),
+	N_("Deaths by age group"),
+	N_("Deaths by age group and sex"),
+	N_("Deaths by cause (ICD-10 chapter)"),
+	N_("Deaths by place (of occurrence, or of usual residence with --by "
+	   "residence)"),
+	N_("Deaths by type of place of occurrence"),
+	N_("Deaths by timeliness of registration"),
+	N_("Fetal deaths by month of delivery"),
+	N_("Marriages by month"),
+	N_("Divorces by month"),
+	N_("Timeliness of registration by event kind"),
+	N_("Completeness of birth registration by province"),
+	N_("Completeness of death registration by province"),
+	/* rows and columns */
+	N_("not stated"), N_("no rates for the province"), N_("other places"),
+	N_("current"), N_("late"), N_("delayed"),
+	N_("under 1"), N_("under 15"), N_("50 and over"), N_("85 and over"),
+	N_("I Infectious and parasitic (A00-B99)"),
+	N_("II Neoplasms (C00-D48)"),
+	N_("III Blood and immune (D50-D89)"),
+	N_("IV Endocrine, nutritional, metabolic (E00-E90)"),
+	N_("V Mental and behavioural (F00-F99)"),
+	N_("VI Nervous system (G00-G99)"),
+	N_("VII Eye and adnexa (H00-H59)"),
+	N_("VIII Ear and mastoid (H60-H95)"),
+	N_("IX Circulatory system (I00-I99)"),
+	N_("X Respiratory system (J00-J99)"),
+	N_("XI Digestive system (K00-K93)"),
+	N_("XII Skin (L00-L99)"),
+	N_("XIII Musculoskeletal (M00-M99)"),
+	N_("XIV Genitourinary (N00-N99)"),
+	N_("XV Pregnancy and childbirth (O00-O99)"),
+	N_("XVI Perinatal conditions (P00-P96)"),
+	N_("XVII Congenital malformations (Q00-Q99)"),
+	N_("XVIII Ill-defined (R00-R99)"),
+	N_("XX External causes (V01-Y98)"),
+	N_("XXII Special purposes (U00-U99)"),
+};
+
+/* Month names, for the Khmer screen: "YYYY-MM" rows read as "month year". */
+static const char *const month_names[] = {
+	N_("January"), N_("February"), N_("March"), N_("April"), N_("May"),
+	N_("June"), N_("July"), N_("August"), N_("September"),
+	N_("October"), N_("November"), N_("December")
+};
+
+/* One of the core's words in the user's language; else as it is. */
+static const char *
+core_word(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof core_words / sizeof core_words[0]; i++)
+		if (strcmp(s, core_words[i]) == 0)
+			return _(core_words[i]);
+	return s;
+}
+
+/*
+ * A label of an axis in the user's language: field, the form's choice
+ * field whose values the axis is (stats_table row_field, col_field).
+ * In English the core's own label, as the command line prints it.
+ */
+static const char *
+axis_label(const struct stats_table *t, const char *field,
+    const char *label, char *buf, size_t n)
+{
+	const struct form *f = t->form ? form_by_key(t->form) : NULL;
+	const char *km;
+	int y, m;
+	char end;
+
+	if (!tui_session.lang)
+		return label;
+	if (field && f && (km = form_value_km(form_field(f, field),
+	    label)) != NULL)
+		return km;
+	if (t->form == NULL && (f = form_by_key(label)) != NULL &&
+	    f->title_km)
+		return f->title_km;	/* an event kind */
+	if (strlen(label) == 7 && sscanf(label, "%4d-%2d%c", &y, &m,
+	    &end) == 2 && m >= 1 && m <= 12) {
+		snprintf(buf, n, "%s %d", _(month_names[m - 1]), y);
+		return buf;
+	}
+	return core_word(label);
+}
+
 /* --- one table, as a bar chart ------------------------------------------- */
 
 struct sshow {
@@ -60,20 +175,10 @@ struct sshow {
 	int			 first;		/* the first row shown */
 };
 
-/* The rows the core names itself, said in the user's language. */
-static const char *const core_labels[] = {
-	N_("not stated"), N_("no rates for the province"), N_("other places")
-};
-
 static const char *
-row_label(const char *label)
+row_label(const struct sshow *v, const char *label, char *buf, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof core_labels / sizeof core_labels[0]; i++)
-		if (strcmp(label, core_labels[i]) == 0)
-			return _(core_labels[i]);
-	return label;
+	return axis_label(&v->t, v->t.row_field, label, buf, n);
 }
 
 /* A completeness table: registered against expected, per province. */
@@ -95,16 +200,67 @@ show_height(const struct sshow *v)
 #define NUM_W	(1 + 9 + 1 + 7)
 #define NUM_WC	(1 + 10 + 1 + 10 + 1 + 8)
 
+/* Digits of n. */
+static int
+digits(size_t n)
+{
+	int d = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/*
+ * A cross-tabulation's columns: one for each of the table's, then the
+ * row's total, each as wide as its heading or its largest number (its
+ * total), 4 at least, and a space before it.  Their widths in cw (the
+ * last: the total's); returns them summed.
+ */
+static int
+cross_widths(const struct sshow *v, int *cw)
+{
+	char buf[32];
+	size_t j;
+	int w, sum = 0;
+
+	for (j = 0; j <= v->t.ncols; j++) {
+		if (j < v->t.ncols) {
+			w = tui_cols(axis_label(&v->t, v->t.col_field,
+			    v->t.cols[j], buf, sizeof buf));
+			if (w < digits(v->t.col_totals[j]))
+				w = digits(v->t.col_totals[j]);
+		} else if ((w = tui_cols(_("total"))) < digits(v->t.total))
+			w = digits(v->t.total);
+		cw[j] = 1 + (w < 4 ? 4 : w);
+		sum += cw[j];
+	}
+	return sum;
+}
+
 /*
  * The numbers of a row: the count and its share of the total, or for a
  * completeness table the count, the events expected and the share of
- * them registered ("-": no rates).
+ * them registered ("-": no rates), or for a cross-tabulation its cells
+ * (cells; NULL: the column totals) and the count.
  */
 static void
 row_numbers(const struct sshow *v, size_t count, double expected,
-    char *out, size_t n)
+    const size_t *cells, const int *cw, char *out, size_t n)
 {
-	if (!complete(v))
+	size_t j, o = 0;
+
+	if (v->t.ncols) {
+		out[0] = '\0';
+		for (j = 0; j <= v->t.ncols && o < n; j++) {
+			snprintf(out + o, n - o, " %*zu", cw[j] - 1,
+			    j == v->t.ncols ? count : cells ? cells[j] :
+			    v->t.col_totals[j]);
+			o += strlen(out + o);
+		}
+	} else if (!complete(v))
 		snprintf(out, n, " %9zu %6.1f%%", count, v->t.total ? 100.0 *
 		    (double)count / (double)v->t.total : 0.0);
 	else if (expected < 0)
@@ -149,14 +305,17 @@ static void
 show_draw(struct tui_screen *sc)
 {
 	struct sshow *v = sc->data;
-	char line[300], where[200], nums[64], *bar;
+	char line[300], where[200], nums[300], lb[64], *bar;
 	double max = 0, m;
-	size_t i, with = 0;
-	int lw = 16, nw = complete(v) ? NUM_WC : NUM_W, bw, x, y, b, n;
+	size_t i, j, with = 0;
+	int lw = 16, nw, bw, x, y, b, n, cx;
 	int h = show_height(v);
+	int *cw = xcalloc(v->t.ncols + 1, sizeof *cw);
 
+	nw = v->t.ncols ? cross_widths(v, cw) : complete(v) ? NUM_WC :
+	    NUM_W;
 	tui_title(_("Vital statistics"));
-	tui_put(2, 1, COLS - 2, v->t.title, TUI_A_BOLD);
+	tui_put(2, 1, COLS - 2, core_word(v->t.title), TUI_A_BOLD);
 	if (v->area[0])
 		snprintf(where, sizeof where, _("area %s"), v->area);
 	else
@@ -172,7 +331,8 @@ show_draw(struct tui_screen *sc)
 	for (i = 0; i < v->t.nrows; i++) {
 		if ((m = row_measure(v, &v->t.rows[i])) > max)
 			max = m;
-		if ((n = tui_cols(row_label(v->t.rows[i].label))) > lw)
+		if ((n = tui_cols(row_label(v, v->t.rows[i].label, lb,
+		    sizeof lb))) > lw)
 			lw = n;
 		if (v->t.rows[i].expected >= 0)
 			with += v->t.rows[i].count;
@@ -182,12 +342,23 @@ show_draw(struct tui_screen *sc)
 	/* The label gives way to the numbers and a bar of 10 at least. */
 	if (lw > COLS - 2 - nw - 2 - 10)
 		lw = COLS - 2 - nw - 2 - 10;
+	if (lw < 4)
+		lw = 4;		/* numbers too wide: the bar gives way */
 	bw = COLS - 2 - lw - nw - 2;
+	if (bw < 0)
+		bw = 0;
 	x = 1 + lw;
+	if (nw > COLS - 1 - x)
+		nw = COLS - 1 - x;	/* and then the numbers, cut */
 
 	/* Headings; where the rows do not all fit, which are shown. */
 	show_clamp(v);
-	if (complete(v)) {
+	if (v->t.ncols)
+		for (j = 0, cx = x; j <= v->t.ncols; cx += cw[j++])
+			put_right(SHOW_Y - 1, cx + 1, cw[j] - 1, j <
+			    v->t.ncols ? axis_label(&v->t, v->t.col_field,
+			    v->t.cols[j], lb, sizeof lb) : _("total"));
+	else if (complete(v)) {
 		put_right(SHOW_Y - 1, x + 1, 10, _("registered"));
 		put_right(SHOW_Y - 1, x + 12, 10, _("expected"));
 		put_right(SHOW_Y - 1, x + 23, 8, _("complete"));
@@ -195,7 +366,7 @@ show_draw(struct tui_screen *sc)
 		put_right(SHOW_Y - 1, x + 1, 9, _("count"));
 		put_right(SHOW_Y - 1, x + 11, 7, _("share"));
 	}
-	if ((int)v->t.nrows > h) {
+	if ((int)v->t.nrows > h && bw > 0) {
 		snprintf(line, sizeof line, _("rows %d-%d of %zu"),
 		    v->first + 1, v->first + h, v->t.nrows);
 		tui_put(SHOW_Y - 1, x + nw + 2, bw, line, TUI_A_DIM);
@@ -205,8 +376,10 @@ show_draw(struct tui_screen *sc)
 	for (y = 0; y < h && v->first + y < (int)v->t.nrows; y++) {
 		const struct stats_row *r = &v->t.rows[v->first + y];
 
-		tui_put(SHOW_Y + y, 1, lw, row_label(r->label), 0);
-		row_numbers(v, r->count, r->expected, nums, sizeof nums);
+		tui_put(SHOW_Y + y, 1, lw, row_label(v, r->label, lb,
+		    sizeof lb), 0);
+		row_numbers(v, r->count, r->expected, r->cells, cw, nums,
+		    sizeof nums);
 		tui_put(SHOW_Y + y, x, nw, nums, 0);
 		/* Rounded up: a row that counts anything has a bar. */
 		m = row_measure(v, r);
@@ -221,13 +394,15 @@ show_draw(struct tui_screen *sc)
 
 	if (complete(v)) {
 		tui_put(LINES - 4, 1, lw, _("total (with rates)"), TUI_A_BOLD);
-		row_numbers(v, with, v->t.expected, nums, sizeof nums);
+		row_numbers(v, with, v->t.expected, NULL, cw, nums,
+		    sizeof nums);
 		tui_put(LINES - 4, x, nw, nums, TUI_A_BOLD);
 		snprintf(nums, sizeof nums, " %10zu", v->t.total);
 	} else
-		row_numbers(v, v->t.total, -1, nums, sizeof nums);
+		row_numbers(v, v->t.total, -1, NULL, cw, nums, sizeof nums);
 	tui_put(LINES - 3, 1, lw, _("total"), TUI_A_BOLD);
 	tui_put(LINES - 3, x, nw, nums, TUI_A_BOLD);
+	free(cw);
 }
 
 static int
@@ -283,6 +458,10 @@ static const struct tui_ops show_ops = {
 	   "deaths registered, the events expected from the province's\n"
 	   "population and crude rate, and the share of them registered,\n"
 	   "which the bar shows (a full bar: all of them, or the best).\n\n"
+	   "A table by two things (deaths by age group and sex, timeliness\n"
+	   "by event kind) has a column for each value of the second, then\n"
+	   "the row's total, which the bar shows; the last line totals each\n"
+	   "column.\n\n"
 	   "Up/Down scroll a long table by a line; Space (or PgDn) and b\n"
 	   "(or PgUp) by a page; g (or Home) and G (or End) go to its first\n"
 	   "and last rows.  Esc goes back to the list of tables.  Each table\n"
@@ -364,7 +543,8 @@ choose_draw(struct tui_screen *sc)
 		    TUI_A_FOCUS : TUI_A_BOLD) : 0;
 
 		stats_info((size_t)(first + i), &key, &title);
-		snprintf(line, sizeof line, " %-20s %s", key, title);
+		snprintf(line, sizeof line, " %-20s %s", key,
+		    core_word(title));
 		tui_put(LIST_Y + i, 1, COLS - 2, line, a);
 	}
 	if (c->focus != F_LIST) {
