@@ -182,7 +182,7 @@ enum st_table {
 };
 
 enum st_index {		/* secondaries of ST_RECORDS */
-	SI_NAME,	/* idx_name.db   normalized name token */
+	SI_NAME,	/* idx_names.db  name entry -> blocks of ids (by hand) */
 	SI_KIDC,	/* idx_kidc.db   identity code: the person index */
 	SI_STATUS,	/* idx_status.db status(1) kind(1) */
 	SI_DATE,	/* idx_date.db   event date, days (be32, offset) */
@@ -590,8 +590,8 @@ void	index_normalize(const char *in, struct buf *out);
 
 /* ------------------------------------------------------------------ meta.c */
 #define SCHEMA_VERSION	1
-#define INDEX_NAME_VERSION 2	/* name normalization rules (index.c) */
-#define INDEX_KEY_MARK	0x01	/* before a phonetic key in idx_name.db */
+#define INDEX_NAME_VERSION 3	/* name rules (index.c), block layout (store.c) */
+#define INDEX_KEY_MARK	0x01	/* before a phonetic key in idx_names.db */
 enum office_level { LV_COMMUNE = 1, LV_DISTRICT = 2, LV_PROVINCE = 3,
 	LV_NATIONAL = 4 };
 

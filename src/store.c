@@ -14,9 +14,10 @@
  * on disk is an error and not a silently different record.
  *
  * Contract: tables and indexes are named by the enums in civreg.h.  The
- * secondary indexes of ST_RECORDS are maintained by Berkeley DB itself
- * (DB->associate) from keys computed by index.c, so no write path can
- * forget one.  Every function returns a CR_* status and fills the
+ * secondary indexes of ST_RECORDS are kept here from keys computed by
+ * index.c, on every write of records.db, so no write path can forget
+ * one: four by Berkeley DB itself (DB->associate), the name index by
+ * hand in blocks of ids (st_name_apply).  Every function returns a CR_* status and fills the
  * cr_err; DB_LOCK_DEADLOCK becomes CR_EDEADLOCK, which store_run()
  * retries.  Callers never see a DB handle.
  *
@@ -84,7 +85,7 @@ static const char *const table_files[ST_NTABLES] = {
 };
 
 static const char *const index_files[SI_NINDEX] = {
-	"idx_name.db", "idx_kidc.db", "idx_status.db", "idx_date.db",
+	"idx_names.db", "idx_kidc.db", "idx_status.db", "idx_date.db",
 	"idx_place.db"
 };
 
@@ -300,6 +301,405 @@ st_dbt(DBT *t, const void *p, size_t n)
 }
 
 /*
+ * The name index, idx_names.db, is kept by hand in blocks.  A birth puts
+ * some fourteen entries in it (every word of the child's, the mother's
+ * and the father's names, in both scripts, and the sound of each), and
+ * the words are few: a common one is shared by a tenth of the register.
+ * As Berkeley DB duplicates (DB->associate, one entry per record and
+ * word), every entry was a search down a duplicate tree and a log record
+ * of its own, and that was most of the time an import took.  Here one
+ * key holds a block of the record ids of one entry:
+ *
+ *	key	entry NUL first-id	(entry: a token, or 1 key NUL; index.c)
+ *	value	[u8 length][id] ...	ids in byte order, none twice,
+ *					at most NB_MAX bytes, never empty
+ *
+ * No entry contains a NUL but a key's last byte, so "entry NUL" begins
+ * the keys of that entry and of no other.  The first id of a block is
+ * also its key's tail, so the block that holds an id, or would, is found
+ * by one DB_SET_RANGE: the entry's last block whose first id is not after
+ * it.  A batch of ids for one entry, sorted (st_flush), is merged into
+ * its blocks with one read and one write per block touched; a record
+ * written alone changes only the entries it gained or lost.  Readers see
+ * what they saw before: entry by entry in key order, each entry's ids in
+ * byte order (st_scan_names).
+ */
+#define NB_MAX		1024	/* bytes of ids in a block: stays on-page */
+
+/* One id to add to or take from an entry's blocks. */
+struct nb_op {
+	const unsigned char	*id;
+	uint32_t		 il;
+	int			 add;
+};
+
+/* Ids, each pointing into bytes held elsewhere. */
+struct nb_ids {
+	const unsigned char	**id;
+	size_t			 *il;
+	size_t			  n, cap;
+};
+
+static void
+nb_push(struct nb_ids *v, const unsigned char *id, size_t il)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 128;
+		v->id = xrealloc(v->id, v->cap * sizeof *v->id);
+		v->il = xrealloc(v->il, v->cap * sizeof *v->il);
+	}
+	v->id[v->n] = id;
+	v->il[v->n++] = il;
+}
+
+static void
+nb_free(struct nb_ids *v)
+{
+	free(v->id);
+	free(v->il);
+}
+
+/* Byte order, shorter first: Berkeley DB's, as the duplicates had. */
+static int
+nb_cmp(const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	if (c != 0)
+		return c;
+	return al < bl ? -1 : al > bl;
+}
+
+/* Whether key is one of entry's blocks. */
+static int
+nb_of(const DBT *k, const void *entry, size_t elen)
+{
+	return k->size > elen + 1 && memcmp(k->data, entry, elen) == 0 &&
+	    ((const unsigned char *)k->data)[elen] == 0;
+}
+
+/*
+ * A block's ids, checked: none empty, none running past the end, in
+ * order, and the first the key's tail; *elen is then the entry's length.
+ * 0 if the block is damaged.
+ */
+static int
+nb_parse(const unsigned char *k, size_t kl, const unsigned char *p,
+    size_t vl, size_t *elen, struct nb_ids *v)
+{
+	const unsigned char *end = p + vl;
+	size_t il;
+
+	v->n = 0;
+	while (p < end) {
+		il = *p++;
+		if (il == 0 || il > (size_t)(end - p) || (v->n > 0 &&
+		    nb_cmp(v->id[v->n - 1], v->il[v->n - 1], p, il) >= 0))
+			return 0;
+		nb_push(v, p, il);
+		p += il;
+	}
+	if (v->n == 0 || kl < v->il[0] + 1)
+		return 0;
+	*elen = kl - v->il[0] - 1;
+	return k[*elen] == 0 && memcmp(k + *elen + 1, v->id[0], v->il[0]) == 0;
+}
+
+static int
+nb_damaged(struct cr_err *e)
+{
+	return err_set(e, CR_ECORRUPT, "%s: a block of record ids is "
+	    "damaged: run 'civreg verify', then 'civreg reindex' (an "
+	    "administrator)", index_files[SI_NAME]);
+}
+
+/* Writes ids as blocks of entry, each filled in turn; one put each. */
+static int
+nb_write(struct txn *tx, const void *entry, size_t elen,
+    const struct nb_ids *ids, struct buf *key, struct buf *val,
+    struct cr_err *e)
+{
+	DB *db = tx->st->idx_raw[SI_NAME];
+	size_t i = 0;
+	DBT k, d;
+	int rc;
+
+	while (i < ids->n) {
+		buf_reset(key);
+		buf_add(key, entry, elen);
+		buf_add_u8(key, 0);
+		buf_add(key, ids->id[i], ids->il[i]);
+		buf_reset(val);
+		do {
+			buf_add_u8(val, (unsigned char)ids->il[i]);
+			buf_add(val, ids->id[i], ids->il[i]);
+			i++;
+		} while (i < ids->n && val->len + 1 + ids->il[i] <= NB_MAX);
+		st_dbt(&k, key->data, key->len);
+		st_dbt(&d, val->data, val->len);
+		if ((rc = db->put(db, tx->t, &k, &d, 0)) != 0)
+			return st_fail(tx->st, e, rc, "write failed",
+			    index_files[SI_NAME]);
+	}
+	return CR_OK;
+}
+
+/*
+ * A cursor step: "no such key" is not an error but *at = 0; *of says
+ * whether the cursor is on one of entry's blocks.
+ */
+static int
+nb_step(DBC *c, DBT *k, DBT *d, u_int32_t op, const void *entry,
+    size_t elen, int *at, int *of)
+{
+	int rc = c->get(c, k, d, op);
+
+	*at = rc == 0;
+	*of = rc == 0 && nb_of(k, entry, elen);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+static void
+nb_keep(struct buf *bk, struct buf *bv, const DBT *k, const DBT *d)
+{
+	buf_reset(bk);
+	buf_add(bk, k->data, k->size);
+	if (bv != NULL) {
+		buf_reset(bv);
+		buf_add(bv, d->data, d->size);
+	}
+}
+
+/*
+ * Applies ops (sorted by id) to entry's blocks: each run of ops that
+ * falls in one block is merged into it, and the block written back --
+ * split when it outgrows NB_MAX, under a new key when its first id
+ * changed, deleted when emptied.  One cleanup path.
+ */
+static int
+st_name_apply(struct txn *tx, const void *entry, size_t elen,
+    const struct nb_op *ops, size_t n, struct cr_err *e)
+{
+	DB *db = tx->st->idx_raw[SI_NAME];
+	struct nb_ids have = { 0 }, out = { 0 }, tmp = { 0 };
+	struct buf bk, bv, ck, cv, nk, wk, wv;
+	DBC *c = NULL;
+	DBT k, d;
+	size_t i = 0, j, h, el;
+	int rc = 0, ret = CR_OK, at, of, found, cand, bounded, cmp;
+
+	buf_init(&bk);
+	buf_init(&bv);
+	buf_init(&ck);
+	buf_init(&cv);
+	buf_init(&nk);
+	buf_init(&wk);
+	buf_init(&wv);
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
+		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
+		    index_files[SI_NAME]);
+		goto out;
+	}
+	while (i < n) {
+		/* The probe: where a block beginning with ops[i] would be. */
+		buf_reset(&wk);
+		buf_add(&wk, entry, elen);
+		buf_add_u8(&wk, 0);
+		buf_add(&wk, ops[i].id, ops[i].il);
+		k.data = xrealloc(k.data, wk.len);
+		memcpy(k.data, wk.data, wk.len);
+		k.size = (u_int32_t)wk.len;
+		found = cand = bounded = 0;
+		if ((rc = nb_step(c, &k, &d, DB_SET_RANGE, entry, elen, &at,
+		    &of)) != 0)
+			goto dberr;
+		if (of && k.size == wk.len && memcmp(k.data, wk.data,
+		    wk.len) == 0) {
+			nb_keep(&bk, &bv, &k, &d);	/* begins with it */
+			found = 1;
+		} else {
+			/* A later block of the entry bounds the run... */
+			if (of) {
+				nb_keep(&ck, &cv, &k, &d);
+				cand = 1;
+			}
+			/* ... and the block before the probe takes it. */
+			if ((rc = nb_step(c, &k, &d, at ? DB_PREV : DB_LAST,
+			    entry, elen, &at, &of)) != 0)
+				goto dberr;
+			if (of) {
+				nb_keep(&bk, &bv, &k, &d);
+				found = 1;
+			} else if (cand) {
+				/* before the entry's first block: into it */
+				buf_reset(&bk);
+				buf_add(&bk, ck.data, ck.len);
+				buf_reset(&bv);
+				buf_add(&bv, cv.data, cv.len);
+				found = 1;
+				cand = 0;
+				k.data = xrealloc(k.data, ck.len);
+				memcpy(k.data, ck.data, ck.len);
+				k.size = (u_int32_t)ck.len;
+				if ((rc = c->get(c, &k, &d, DB_SET)) != 0)
+					goto dberr;
+			}
+		}
+		if (found && !cand) {
+			if ((rc = nb_step(c, &k, &d, DB_NEXT, entry, elen,
+			    &at, &of)) != 0)
+				goto dberr;
+			if (of) {
+				nb_keep(&ck, &cv, &k, &d);
+				cand = 1;
+			}
+		}
+		if (cand) {
+			if (!nb_parse(ck.data, ck.len, cv.data, cv.len, &el,
+			    &tmp) || el != elen) {
+				ret = nb_damaged(e);
+				goto out;
+			}
+			buf_reset(&nk);
+			buf_add(&nk, tmp.id[0], tmp.il[0]);
+			bounded = 1;
+		}
+		have.n = 0;
+		if (found && (!nb_parse(bk.data, bk.len, bv.data, bv.len, &el,
+		    &have) || el != elen)) {
+			ret = nb_damaged(e);
+			goto out;
+		}
+		/* The ops before the next block, merged into this one. */
+		for (j = i; j < n && (!bounded || nb_cmp(ops[j].id, ops[j].il,
+		    nk.data, nk.len) < 0); j++)
+			;
+		out.n = 0;
+		for (h = 0; h < have.n || i < j;) {
+			if (i == j)
+				cmp = -1;
+			else if (h == have.n)
+				cmp = 1;
+			else
+				cmp = nb_cmp(have.id[h], have.il[h], ops[i].id,
+				    ops[i].il);
+			if (cmp < 0) {
+				nb_push(&out, have.id[h], have.il[h]);
+				h++;
+				continue;
+			}
+			if (cmp == 0)
+				h++;		/* the op says what becomes of it */
+			if (ops[i].add && (out.n == 0 || nb_cmp(out.id[out.n -
+			    1], out.il[out.n - 1], ops[i].id, ops[i].il) != 0))
+				nb_push(&out, ops[i].id, ops[i].il);
+			i++;
+		}
+		/* The old key goes if the block is gone or begins otherwise. */
+		if (found && (out.n == 0 || nb_cmp(out.id[0], out.il[0],
+		    have.id[0], have.il[0]) != 0)) {
+			DBT ok;
+
+			st_dbt(&ok, bk.data, bk.len);
+			if ((rc = db->del(db, tx->t, &ok, 0)) != 0)
+				goto dberr;
+		}
+		if ((ret = nb_write(tx, entry, elen, &out, &wk, &wv, e)) !=
+		    CR_OK)
+			goto out;
+	}
+	goto out;
+dberr:
+	ret = st_fail(tx->st, e, rc, "index update failed",
+	    index_files[SI_NAME]);
+out:
+	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
+		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
+		    index_files[SI_NAME]);
+	free(k.data);
+	free(d.data);
+	nb_free(&have);
+	nb_free(&out);
+	nb_free(&tmp);
+	buf_free(&bk);
+	buf_free(&bv);
+	buf_free(&ck);
+	buf_free(&cv);
+	buf_free(&nk);
+	buf_free(&wk);
+	buf_free(&wv);
+	return ret;
+}
+
+/*
+ * The entries a record gains and loses in idx_names.db when records.db
+ * is written at id (val NULL: deleted), read from the record there now;
+ * the other indexes Berkeley DB keeps (DB->associate).
+ */
+static int
+st_name_update(struct txn *tx, const void *id, size_t idlen, const void *val,
+    size_t vlen, int no_overwrite, struct cr_err *e)
+{
+	struct keylist was = { 0, NULL }, now = { 0, NULL };
+	const struct record *r;
+	DB *db = tx->st->rec_raw;
+	struct nb_op op;
+	DBT k, d;
+	size_t i, j;
+	int rc, ret = CR_OK;
+
+	if (idlen == 0 || idlen > 255)
+		return err_set(e, CR_EINVAL, "%s: a record id of %zu bytes "
+		    "cannot be indexed", index_files[SI_NAME], idlen);
+	st_dbt(&k, id, idlen);
+	memset(&d, 0, sizeof d);
+	d.flags = DB_DBT_MALLOC;
+	rc = db->get(db, tx->t, &k, &d, DB_RMW);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return st_fail(tx->st, e, rc, "read failed",
+		    table_files[ST_RECORDS]);
+	if (rc == 0 && no_overwrite) {
+		free(d.data);
+		return err_set(e, CR_EEXIST, "%s: key already present",
+		    table_files[ST_RECORDS]);
+	}
+	if (rc == 0) {
+		if ((r = st_decoded(&d)) != NULL)
+			index_keys_record(SI_NAME, r, &was);
+		free(d.data);
+	}
+	if (val != NULL) {
+		st_dbt(&d, val, vlen);
+		/* decoded last: the associated put finds it decoded */
+		if ((r = st_decoded(&d)) != NULL)
+			index_keys_record(SI_NAME, r, &now);
+	}
+	op.id = id;
+	op.il = (uint32_t)idlen;
+	for (op.add = 0; op.add < 2 && ret == CR_OK; op.add++) {
+		const struct keylist *a = op.add ? &now : &was,
+		    *b = op.add ? &was : &now;
+
+		for (i = 0; i < a->n && ret == CR_OK; i++) {
+			for (j = 0; j < b->n; j++)
+				if (b->keys[j].len == a->keys[i].len &&
+				    memcmp(b->keys[j].data, a->keys[i].data,
+				    a->keys[i].len) == 0)
+					break;
+			if (j == b->n)
+				ret = st_name_apply(tx, a->keys[i].data,
+				    a->keys[i].len, &op, 1, e);
+		}
+	}
+	keylist_free(&was);
+	keylist_free(&now);
+	return ret;
+}
+
+/*
  * Fresh records in bulk.  An import of a big file writes tens of thousands
  * of records that are new here, each with some 16 index entries; written
  * one record at a time, every entry is a search from the root of its index
@@ -373,6 +773,9 @@ st_ent_cmp(const void *pa, const void *pb)
 	return a->il < b->il ? -1 : a->il > b->il;
 }
 
+static int st_run_names(struct txn *, const struct st_ent *, size_t,
+    struct cr_err *);
+
 /* Writes one index's waiting entries in order; one cleanup path. */
 static int
 st_run_write(struct txn *tx, int index, struct st_run *run,
@@ -396,6 +799,10 @@ st_run_write(struct txn *tx, int index, struct st_run *run,
 		ent[i].k = p + 8;
 	}
 	qsort(ent, run->n, sizeof *ent, st_ent_cmp);
+	if (index == SI_NAME) {
+		ret = st_run_names(tx, ent, run->n, e);
+		goto out;
+	}
 	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
 		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
 		    index_files[index]);
@@ -417,6 +824,34 @@ out:
 		    index_files[index]);
 	free(ent);
 	return ret;
+}
+
+static int
+st_run_names(struct txn *tx, const struct st_ent *ent, size_t n,
+    struct cr_err *e)
+{
+	struct nb_op *ops = xcalloc(n, sizeof *ops);
+	size_t i = 0, j;
+	int rc = CR_OK;
+
+	while (i < n && rc == CR_OK) {
+		for (j = i; j < n && ent[j].kl == ent[i].kl &&
+		    memcmp(ent[j].k, ent[i].k, ent[i].kl) == 0; j++) {
+			ops[j - i].id = ent[j].k + ent[j].kl;
+			ops[j - i].il = ent[j].il;
+			ops[j - i].add = 1;
+			if (ent[j].il == 0 || ent[j].il > 255)
+				rc = err_set(e, CR_EINVAL, "%s: a record id of "
+				    "%u bytes cannot be indexed",
+				    index_files[SI_NAME], (unsigned)ent[j].il);
+		}
+		if (rc == CR_OK)
+			rc = st_name_apply(tx, ent[i].k, ent[i].kl, ops, j - i,
+			    e);
+		i = j;
+	}
+	free(ops);
+	return rc;
 }
 
 static int
@@ -496,6 +931,14 @@ store_index_rebuild(struct txn *tx, int index, size_t *records,
 	if ((rc = raw->truncate(raw, tx->t, &gone, 0)) != 0)
 		return st_fail(tx->st, e, rc, "cannot empty",
 		    index_files[index]);
+	/*
+	 * The name index of name rules 2 and before (one duplicate entry
+	 * per id, DB->associate) is gone with its rules.
+	 */
+	if (index == SI_NAME && (rc = tx->st->env->dbremove(tx->st->env,
+	    tx->t, "idx_name.db", NULL, 0)) != 0 && rc != ENOENT)
+		return st_fail(tx->st, e, rc, "cannot remove the old name index",
+		    "idx_name.db");
 	if (tx->runs == NULL)
 		tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
 	if ((rc = tx->st->rec_raw->cursor(tx->st->rec_raw, tx->t, &c, 0)) !=
@@ -662,6 +1105,8 @@ st_pagesize(const char *file)
 {
 	if (strcmp(file, "records.db") == 0 || strcmp(file, "history.db") == 0)
 		return 16384;
+	if (strcmp(file, "idx_names.db") == 0)	/* NB_MAX blocks on-page */
+		return 8192;
 	return 0;
 }
 
@@ -777,6 +1222,13 @@ st_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 		if (st_open_db(st, &st->db[i], table_files[i], 0, e) != CR_OK)
 			goto fail;
 	for (i = 0; i < SI_NINDEX; i++) {
+		/* Blocks of ids, kept by hand: no duplicates, no associate. */
+		if (i == SI_NAME) {
+			if (st_open_db(st, &st->idx_raw[i], index_files[i], 0,
+			    e) != CR_OK)
+				goto fail;
+			continue;
+		}
 		if (st_open_db(st, &st->idx[i], index_files[i], 1, e) != CR_OK)
 			goto fail;
 		st->idx[i]->app_private = (void *)(intptr_t)i;
@@ -1019,7 +1471,9 @@ store_put(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k, d;
 	int rc;
 
-	if (table == ST_RECORDS && (rc = st_flush(tx, e)) != CR_OK)
+	if (table == ST_RECORDS && ((rc = st_flush(tx, e)) != CR_OK ||
+	    (rc = st_name_update(tx, key, klen, val, vlen,
+	    no_overwrite, e)) != CR_OK))
 		return rc;
 	st_dbt(&k, key, klen);
 	st_dbt(&d, val, vlen);
@@ -1040,7 +1494,8 @@ store_del(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k;
 	int rc;
 
-	if (table == ST_RECORDS && (rc = st_flush(tx, e)) != CR_OK)
+	if (table == ST_RECORDS && ((rc = st_flush(tx, e)) != CR_OK ||
+	    (rc = st_name_update(tx, key, klen, NULL, 0, 0, e)) != CR_OK))
 		return rc;
 	st_dbt(&k, key, klen);
 	rc = st_db(tx, table)->del(st_db(tx, table), tx->t, &k, 0);
@@ -1109,6 +1564,75 @@ out:
 	return ret;
 }
 
+/*
+ * The same over idx_names.db: each block's ids visited in turn, with the
+ * entry (the key without its first id) as the key, as if each were an
+ * entry of its own.
+ */
+static int
+st_scan_names(struct txn *tx, const void *prefix, size_t plen,
+    store_visit_fn visit, void *arg, struct cr_err *e)
+{
+	DB *db = tx->st->idx_raw[SI_NAME];
+	struct nb_ids ids = { 0 };
+	DBC *c = NULL;
+	DBT k, d;
+	u_int32_t op;
+	size_t i, el;
+	int rc, ret = CR_OK, v;
+
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
+		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
+		    index_files[SI_NAME]);
+		goto out;
+	}
+	if (plen > 0) {
+		k.data = xmalloc(plen);
+		memcpy(k.data, prefix, plen);
+		k.size = (u_int32_t)plen;
+		op = DB_SET_RANGE;
+	} else
+		op = DB_FIRST;
+	for (;;) {
+		rc = c->get(c, &k, &d, op);
+		op = DB_NEXT;
+		if (rc == DB_NOTFOUND)
+			break;
+		if (rc != 0) {
+			ret = st_fail(tx->st, e, rc, "read failed",
+			    index_files[SI_NAME]);
+			goto out;
+		}
+		if (plen > 0 && (k.size < plen || memcmp(k.data, prefix,
+		    plen) != 0))
+			break;
+		if (!nb_parse(k.data, k.size, d.data, d.size, &el, &ids)) {
+			ret = nb_damaged(e);
+			goto out;
+		}
+		for (i = 0; i < ids.n; i++) {
+			v = visit(arg, k.data, el, ids.id[i], ids.il[i]);
+			if (v < 0) {
+				ret = e->code != CR_OK ? e->code : -v;
+				goto out;
+			}
+			if (v > 0)
+				goto out;
+		}
+	}
+out:
+	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
+		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
+		    index_files[SI_NAME]);
+	free(k.data);
+	free(d.data);
+	nb_free(&ids);
+	return ret;
+}
+
 int
 store_scan(struct txn *tx, int table, const void *prefix, size_t plen,
     store_visit_fn visit, void *arg, struct cr_err *e)
@@ -1125,6 +1649,8 @@ store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
 
 	if ((rc = st_flush(tx, e)) != CR_OK)
 		return rc;
+	if (index == SI_NAME)
+		return st_scan_names(tx, prefix, plen, visit, arg, e);
 	/* The plain handle: the value of each entry is the record id. */
 	return st_scan(tx, tx->st->idx_raw[index], index_files[index], prefix,
 	    plen, 0, visit, arg, e);
@@ -1148,7 +1674,8 @@ int
 store_index_share(struct txn *tx, int index, const void *prefix, size_t plen,
     double *share, struct cr_err *e)
 {
-	DB *db = tx->st->idx[index];
+	DB *db = index == SI_NAME ? tx->st->idx_raw[index] :
+	    tx->st->idx[index];
 	DB_KEY_RANGE lo, hi;
 	unsigned char upper[256];
 	DBT k;

@@ -364,10 +364,11 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 		if (meta_get_u64(v.tx, "index.name", &nv, 0, &ue) != CR_OK)
 			problem(&v, "meta.db: %s", ue.msg);
 		else if (nv != INDEX_NAME_VERSION)
-			problem(&v, "idx_name.db was built by name rules version "
-			    "%llu, this civreg uses %d: the name index must be "
-			    "rebuilt", (unsigned long long)nv,
-			    INDEX_NAME_VERSION);
+			problem(&v, "the name index was built by name rules "
+			    "version %llu, this civreg uses %d: an "
+			    "administrator runs 'civreg reindex' once (no "
+			    "backup is needed for this one)",
+			    (unsigned long long)nv, INDEX_NAME_VERSION);
 	}
 	scan(&v, ST_RECORDS, record_visit);
 	scan(&v, ST_HISTORY, history_visit);
@@ -497,7 +498,7 @@ reindex_txn(struct txn *tx, void *arg, struct cr_err *e)
 	    (rc = meta_put_u64(tx, "index.name", INDEX_NAME_VERSION, e)) !=
 	    CR_OK)
 		return rc;
-	snprintf(detail, sizeof detail, "reindex: idx_name.db rebuilt from "
+	snprintf(detail, sizeof detail, "reindex: idx_names.db rebuilt from "
 	    "%zu records, name rules version %llu (was %llu)", ri->records,
 	    (unsigned long long)INDEX_NAME_VERSION, (unsigned long long)was);
 	return audit_append(tx, ri->s->user, ri->s->office, AU_VERIFY, "",

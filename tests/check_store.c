@@ -1009,6 +1009,184 @@ count_found(void *arg, const struct record *r, double score)
 }
 
 /*
+ * The ids under the entry of a one-word name (folded as the index folds
+ * it) and under no longer one, in the order a scan gives.
+ */
+static size_t
+entry_ids(struct txn *tx, const char *word, struct keylist *kl)
+{
+	struct keylist tok = { 0, NULL };
+	struct cr_err e;
+	struct buf p;
+
+	index_name_tokens(word, &tok);
+	ck_assert_uint_eq(tok.n, 1);
+	buf_init(&p);
+	buf_add(&p, tok.keys[0].data, tok.keys[0].len);
+	buf_add_u8(&p, 0);	/* the entry's end: "sok", not "sokha" */
+	kl->n = 0;
+	kl->keys = NULL;
+	ck_assert_msg(store_index_scan(tx, SI_NAME, p.data, p.len,
+	    keylist_collect, kl, &e) == CR_OK, "%s", e.msg);
+	buf_free(&p);
+	keylist_free(&tok);
+	return kl->n;
+}
+
+/* want[0..n) (sorted ids) is exactly what the entry holds, in order. */
+static void
+entry_is(struct txn *tx, const char *token, char (*want)[REC_IDLEN],
+    size_t n)
+{
+	struct keylist kl;
+	size_t i;
+
+	ck_assert_uint_eq(entry_ids(tx, token, &kl), n);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq((char *)kl.keys[i].data, want[i]);
+	keylist_free(&kl);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* A copy of src as record id, revision rev, with a Latin name. */
+static void
+copy_as(const struct record *src, const char *id, const char *latin,
+    uint32_t rev, struct record *r, struct buf *enc)
+{
+	struct buf b;
+	struct cr_err e;
+
+	buf_init(&b);
+	rec_encode(src, &b);
+	ck_assert_int_eq(rec_decode(b.data, b.len, r, &e), CR_OK);
+	snprintf(r->id, sizeof r->id, "%s", id);
+	rec_set(r, "name_latin", latin);
+	r->rev = rev;
+	buf_reset(enc);
+	rec_encode(r, enc);
+	buf_free(&b);
+}
+
+/*
+ * idx_names.db keeps each entry's ids in blocks (store.c): thousands of
+ * ids of one name, written fresh in a random order, come back all, in
+ * id order, across many blocks; ids taken out (a record deleted, a name
+ * changed) go, among them the first id of the entry and of blocks; an
+ * id before all the others, one in the middle and one after all, each
+ * written alone, go in their place; verify agrees throughout.
+ */
+START_TEST(test_name_blocks)
+{
+	enum { N = 3000 };
+	char *dir = t_store_new(), id[REC_IDLEN];
+	static char want[N + 3][REC_IDLEN], all[N][REC_IDLEN];
+	struct session s, admin;
+	struct record r, src;
+	struct buf enc;
+	struct txn *tx;
+	struct cr_err e;
+	size_t i, j, n, perm[N];
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e),
+	    CR_OK);
+	buf_init(&enc);
+	/* The copies are made from src (no read inside the transactions). */
+	fresh_copy(&s, id, id, "Sokh Dara", &src, &enc);
+	srand(7);
+	for (i = 0; i < N; i++)
+		perm[i] = i;
+	for (i = N - 1; i > 0; i--) {
+		size_t k = (size_t)rand() % (i + 1), t = perm[i];
+
+		perm[i] = perm[k];
+		perm[k] = t;
+	}
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	for (i = 0; i < N; i++) {
+		snprintf(all[perm[i]], REC_IDLEN, "120101-%08zu",
+		    1000 + 2 * perm[i]);
+		copy_as(&src, all[perm[i]], "Blocky Sok", 1, &r, &enc);
+		ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len,
+		    &e), CR_OK);
+		log_rev(tx, &r, &enc);
+		rec_free(&r);
+	}
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	entry_is(tx, "Blocky", all, N);
+	store_abort(tx);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	/* Names changed: the first id, every seventh, the last. */
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	for (i = n = 0; i < N; i++) {
+		if (i == 0 || i % 7 == 3 || i == N - 1) {
+			copy_as(&src, all[i], "Other Sok", 2, &r, &enc);
+			ck_assert_int_eq(store_put(tx, ST_RECORDS, r.id,
+			    strlen(r.id), enc.data, enc.len, 0, &e), CR_OK);
+			log_rev(tx, &r, &enc);
+			rec_free(&r);
+			continue;
+		}
+		memcpy(want[n++], all[i], REC_IDLEN);
+	}
+	/* Written alone: before every id, between two, after every one. */
+	{
+		const char *more[3] = { "120101-00000010", "120101-00001003",
+		    "120101-00009999" };
+
+		for (j = 0; j < 3; j++) {
+			copy_as(&src, more[j], "Blocky Sok", 1, &r, &enc);
+			ck_assert_int_eq(store_put(tx, ST_RECORDS, r.id,
+			    strlen(r.id), enc.data, enc.len, 1, &e), CR_OK);
+			log_rev(tx, &r, &enc);
+			rec_free(&r);
+			memcpy(want[n++], more[j], REC_IDLEN);
+		}
+	}
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	qsort(want, n, REC_IDLEN, id_cmp);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	entry_is(tx, "Blocky", want, n);
+	/* "sok" keeps every one of them: the changed names have it too. */
+	{
+		struct keylist kl;
+
+		ck_assert_uint_eq(entry_ids(tx, "Sok", &kl), N + 3 + 1);
+		keylist_free(&kl);
+	}
+	store_abort(tx);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	/* A record written again with no change keeps its entries. */
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_get(tx, ST_RECORDS, want[5], strlen(want[5]),
+	    &enc, 0, &e), CR_OK);
+	ck_assert_int_eq(store_put(tx, ST_RECORDS, want[5], strlen(want[5]),
+	    enc.data, enc.len, 0, &e), CR_OK);
+	entry_is(tx, "Blocky", want, n);
+	/* ... and one deleted loses them. */
+	ck_assert_int_eq(store_del(tx, ST_RECORDS, want[0], strlen(want[0]),
+	    &e), CR_OK);
+	entry_is(tx, "Blocky", want + 1, n - 1);
+	store_abort(tx);
+
+	rec_free(&src);
+	buf_free(&enc);
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+/*
  * A store whose name index was built by older name rules: search says
  * to reindex, verify reports it, a clerk may not reindex, an
  * administrator's reindex rebuilds it and search and verify are right
@@ -1806,6 +1984,7 @@ store_suite(void)
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_store_checks_references);
 	tcase_add_test(tc, test_store_put_fresh);
+	tcase_add_test(tc, test_name_blocks);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
