@@ -1213,7 +1213,7 @@ verify_txn(struct txn *tx, void *arg, struct cr_err *e)
 		be32_put(r4, out->info.rev);
 		buf_add(&k, r4, 4);
 	}
-	rc = store_get(tx, ST_HISTORY, k.data, k.len, &v, 0, e);
+	rc = regist_history_get(tx, k.data, k.len, &v, e);
 	if (rc == CR_OK)
 		rc = rec_decode(v.data, v.len, &then, e);
 	if (rc == CR_OK)

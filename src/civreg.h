@@ -785,6 +785,12 @@ int	regist_next_id(struct txn *, const char *office, char id[REC_IDLEN],
 /* The current revision of record id (CR_ENOTFOUND names it). */
 int	regist_load(struct txn *, const char *id, struct record *, int upd,
 	    struct cr_err *);
+/* history.db: a revision by its key (the current one's entry: a mark). */
+void	regist_history_mark(const void *enc, size_t len, struct buf *mark);
+int	regist_history_is_mark(const void *, size_t);
+int	regist_history_get(struct txn *, const void *key, size_t klen,
+	    struct buf *val, struct cr_err *);
+int	regist_history_demote(struct txn *, const char *id, struct cr_err *);
 int	regist_put_revision(struct txn *, const struct record *, int create,
 	    struct cr_err *);
 int	regist_overdue(struct session *, const struct record *);

@@ -84,23 +84,129 @@ regist_load(struct txn *tx, const char *id, struct record *r, int upd,
 	return rc;
 }
 
-/* A revision's history entry and its change-log entry number seq. */
+/*
+ * history.db holds every revision of every record, under id NUL rev.
+ * The current one is in records.db as well, and a record new to an
+ * import or a digitized batch would be written twice -- a third of what
+ * an import writes and logs.  So the current revision's history entry is
+ * a mark, "CH" 1 and the SHA-256 of the revision, meaning "the one in
+ * records.db, which has this digest" (so that verify still finds a
+ * current record changed behind civreg's back); when a revision replaces
+ * it, regist_history_demote() first writes its bytes there.  An entry of
+ * a store written before this holds the current revision in full, which
+ * reads the same.  regist_history_get() reads an entry either way.
+ */
+void
+regist_history_mark(const void *enc, size_t len, struct buf *mark)
+{
+	unsigned char h[CRYPTO_HASHLEN];
+
+	crypto_sha256(enc, len, h);
+	buf_reset(mark);
+	buf_add(mark, "CH\001", 3);
+	buf_add(mark, h, sizeof h);
+}
+
+int
+regist_history_is_mark(const void *v, size_t vl)
+{
+	return vl == 3 + CRYPTO_HASHLEN && memcmp(v, "CH\001", 3) == 0;
+}
+int
+regist_history_get(struct txn *tx, const void *key, size_t klen,
+    struct buf *val, struct cr_err *e)
+{
+	size_t idlen = strnlen(key, klen);
+	struct record r;
+	int rc;
+
+	struct buf mark, now;
+
+	if ((rc = store_get(tx, ST_HISTORY, key, klen, val, 0, e)) != CR_OK ||
+	    !regist_history_is_mark(val->data, val->len))
+		return rc;
+	buf_init(&mark);
+	buf_add(&mark, val->data, val->len);
+	if (idlen + 5 != klen) {
+		buf_free(&mark);
+		return err_set(e, CR_ECORRUPT, "history.db: a key of %zu bytes "
+		    "is not a record id and a revision", klen);
+	}
+	rc = store_get(tx, ST_RECORDS, key, idlen, val, 0, e);
+	if (rc == CR_OK && (rc = rec_decode(val->data, val->len, &r, e)) ==
+	    CR_OK) {
+		if (r.rev != be32_get((const unsigned char *)key + idlen + 1))
+			rc = err_set(e, CR_ECORRUPT, "history.db: revision %u "
+			    "of %.*s is marked current, and the record is at "
+			    "revision %u: run 'civreg verify'",
+			    (unsigned)be32_get((const unsigned char *)key +
+			    idlen + 1), (int)idlen, (const char *)key,
+			    (unsigned)r.rev);
+		rec_free(&r);
+	}
+	buf_init(&now);
+	if (rc == CR_OK) {
+		regist_history_mark(val->data, val->len, &now);
+		if (now.len != mark.len || memcmp(now.data, mark.data,
+		    now.len) != 0)
+			rc = err_set(e, CR_ECORRUPT, "records.db: record %.*s "
+			    "differs from the current record its history "
+			    "names (another SHA-256): run 'civreg verify'",
+			    (int)idlen, (const char *)key);
+	}
+	buf_free(&now);
+	buf_free(&mark);
+	if (rc == CR_ENOTFOUND)
+		rc = err_set(e, CR_ECORRUPT, "history.db: revision of %.*s is "
+		    "marked current, and there is no such record",
+		    (int)idlen, (const char *)key);
+	return rc;
+}
+
+/* The current revision of id, about to be replaced, kept in full. */
+int
+regist_history_demote(struct txn *tx, const char *id, struct cr_err *e)
+{
+	struct buf v, k;
+	struct record r;
+	int rc;
+
+	buf_init(&v);
+	buf_init(&k);
+	if ((rc = store_get(tx, ST_RECORDS, id, strlen(id), &v, 1, e)) ==
+	    CR_OK && (rc = rec_decode(v.data, v.len, &r, e)) == CR_OK) {
+		history_key(&k, id, r.rev);
+		rc = store_put(tx, ST_HISTORY, k.data, k.len, v.data, v.len, 0,
+		    e);
+		rec_free(&r);
+	}
+	if (rc == CR_ENOTFOUND)		/* new here: nothing to keep */
+		rc = CR_OK;
+	buf_free(&v);
+	buf_free(&k);
+	return rc;
+}
+
+/* A current revision's history mark and its change-log entry seq. */
 static int
 put_history(struct txn *tx, const struct record *r, const struct buf *v,
     uint64_t seq, struct cr_err *e)
 {
-	struct buf k;
+	struct buf k, m;
 	unsigned char seqk[8];
 	int rc;
 
 	buf_init(&k);
+	buf_init(&m);
 	history_key(&k, r->id, r->rev);
-	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, v->data, v->len, 1,
+	regist_history_mark(v->data, v->len, &m);
+	if ((rc = store_put(tx, ST_HISTORY, k.data, k.len, m.data, m.len, 1,
 	    e)) == CR_OK) {
 		be64_put(seqk, seq);
 		rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
 	}
 	buf_free(&k);
+	buf_free(&m);
 	return rc;
 }
 
@@ -122,7 +228,8 @@ regist_put_revision(struct txn *tx, const struct record *r, int create,
 		    "province does it", r->id, r->office, here, r->office);
 	buf_init(&v);
 	rec_encode(r, &v);
-	if ((rc = store_put(tx, ST_RECORDS, r->id, strlen(r->id), v.data,
+	if ((create || (rc = regist_history_demote(tx, r->id, e)) == CR_OK) &&
+	    (rc = store_put(tx, ST_RECORDS, r->id, strlen(r->id), v.data,
 	    v.len, create, e)) == CR_OK &&
 	    (rc = meta_next(tx, "seq.change", &seq, e)) == CR_OK)
 		rc = put_history(tx, r, &v, seq, e);
@@ -664,6 +771,7 @@ struct show {
 	const char		*id;
 	struct record		*r;
 	struct rec_history	*h;
+	struct txn		*tx;
 };
 
 static int
@@ -672,11 +780,20 @@ history_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	struct show *sh = arg;
 	struct cr_err e;
 
-	(void)k;
-	(void)kl;
+	struct buf cur;
+	int rc;
+
 	sh->h->revs = xrealloc(sh->h->revs, (sh->h->n + 1) *
 	    sizeof *sh->h->revs);
-	if (rec_decode(v, vl, &sh->h->revs[sh->h->n], &e) != CR_OK)
+	buf_init(&cur);
+	if (regist_history_is_mark(v, vl) &&
+	    regist_history_get(sh->tx, k, kl, &cur, &e) == CR_OK) {
+		v = cur.data;	/* the current revision */
+		vl = cur.len;
+	}
+	rc = rec_decode(v, vl, &sh->h->revs[sh->h->n], &e);
+	buf_free(&cur);
+	if (rc != CR_OK)
 		return 0;	/* verify reports it; show what can be read */
 	sh->h->n++;
 	return 0;
@@ -709,6 +826,7 @@ show_txn(struct txn *tx, void *arg, struct cr_err *e)
 		    sh->s->user, sh->id);
 	if (rc == CR_OK) {
 		buf_add_cstr(&k, sh->id);
+		sh->tx = tx;
 		rc = store_scan(tx, ST_HISTORY, k.data, k.len, history_visit,
 		    sh, e);
 	}
@@ -724,7 +842,7 @@ int
 regist_show(struct session *s, const char *id, struct record *r,
     struct rec_history *h, struct cr_err *e)
 {
-	struct show sh = { s, id, r, h };
+	struct show sh = { s, id, r, h, NULL };
 	int rc;
 
 	rec_init(r);

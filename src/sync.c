@@ -173,7 +173,7 @@ export_change(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	int rc;
 
 	buf_init(&rev);
-	rc = store_get(x->tx, ST_HISTORY, v, vl, &rev, 0, x->e);
+	rc = regist_history_get(x->tx, v, vl, &rev, x->e);
 	/*
 	 * Only records this office may write: a commune that received its
 	 * neighbours' records from the province does not send them back
@@ -471,18 +471,22 @@ static int
 put_incoming(struct import *im, struct txn *tx, const struct record *r,
     const void *enc, size_t len, int current, struct cr_err *e)
 {
-	struct buf k;
+	struct buf k, m;
 	unsigned char seqk[8], rv[4];
 	int rc;
 
 	buf_init(&k);
+	buf_init(&m);
 	buf_add_cstr(&k, r->id);
 	be32_put(rv, r->rev);
 	buf_add(&k, rv, 4);
-	if (current && (rc = store_put(tx, ST_RECORDS, r->id, strlen(r->id),
-	    enc, len, 0, e)) != CR_OK)
+	if (current && ((rc = regist_history_demote(tx, r->id, e)) != CR_OK ||
+	    (rc = store_put(tx, ST_RECORDS, r->id, strlen(r->id), enc, len, 0,
+	    e)) != CR_OK))
 		goto out;
-	rc = store_put(tx, ST_HISTORY, k.data, k.len, enc, len, 1, e);
+	/* A mark: the current revision, in records.db (regist.c). */
+	regist_history_mark(enc, len, &m);
+	rc = store_put(tx, ST_HISTORY, k.data, k.len, m.data, m.len, 1, e);
 	if (rc == CR_EEXIST) {		/* that revision is here already */
 		err_clear(e);
 		rc = CR_OK;
@@ -494,6 +498,7 @@ put_incoming(struct import *im, struct txn *tx, const struct record *r,
 	rc = store_put(tx, ST_CHANGES, seqk, 8, k.data, k.len, 1, e);
 out:
 	buf_free(&k);
+	buf_free(&m);
 	return rc;
 }
 

@@ -32,6 +32,7 @@ struct vctx {
 	uint64_t	 entries[SI_NINDEX];	/* found index entries */
 	int		 index;
 	struct buf	 b;
+	struct buf	 hb;		/* a current revision, by its history */
 };
 
 static void
@@ -87,9 +88,21 @@ record_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
 		    (unsigned)r.rev, id);
 	else if (rc != CR_OK)
 		problem(v, "history.db: %s", e.msg);
-	else if (v->b.len != vl || memcmp(v->b.data, val, vl) != 0)
-		problem(v, "history.db: revision %u of %s differs from the "
-		    "current record", (unsigned)r.rev, id);
+	else {
+		/* A mark, the current revision's digest; or it in full. */
+		if (regist_history_is_mark(v->b.data, v->b.len)) {
+			buf_reset(&v->hb);
+			buf_add(&v->hb, v->b.data, v->b.len);
+			regist_history_mark(val, vl, &v->b);
+		} else {
+			buf_reset(&v->hb);
+			buf_add(&v->hb, val, vl);
+		}
+		if (v->b.len != v->hb.len || memcmp(v->b.data, v->hb.data,
+		    v->b.len) != 0)
+			problem(v, "history.db: revision %u of %s differs "
+			    "from the current record", (unsigned)r.rev, id);
+	}
 	for (i = 0; i < SI_NINDEX; i++) {
 		index_keys_record(i, &r, &kls);
 		v->keys[i] += kls.n;
@@ -108,6 +121,15 @@ history_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
 	size_t idlen = strnlen(k, kl);
 
 	v->revisions++;
+	/* The current revision's entry is a mark: it is in records.db. */
+	if (regist_history_is_mark(val, vl)) {
+		if (regist_history_get(v->tx, k, kl, &v->hb, &e) != CR_OK) {
+			problem(v, "%s", e.msg);
+			return 0;
+		}
+		val = v->hb.data;
+		vl = v->hb.len;
+	}
 	if (rec_decode(val, vl, &r, &e) != CR_OK) {
 		problem(v, "history.db: revision of %.*s: %s", (int)idlen,
 		    (const char *)k, e.msg);
@@ -347,6 +369,7 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 	err_clear(report);
 	v.report = report;
 	buf_init(&v.b);
+	buf_init(&v.hb);
 	if ((rc = store_begin_read(s->store, &v.tx, e)) != CR_OK)
 		return rc;
 	err_clear(&ue);
@@ -406,6 +429,7 @@ verify_pass(struct session *s, struct vctx *vp, struct cr_err *report,
 		    "Berkeley DB needs recovery after such damage");
 	store_abort(v.tx);	/* read only */
 	buf_free(&v.b);
+	buf_free(&v.hb);
 	*vp = v;
 	*audit_np = audit_n;
 	return CR_OK;

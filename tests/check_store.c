@@ -781,6 +781,91 @@ START_TEST(test_audit_chain)
 }
 END_TEST
 
+/*
+ * history.db keeps the current revision as a mark (its SHA-256), the
+ * record itself being in records.db: a revision replaced is written in
+ * full first; both read back as themselves, and the record shows its two
+ * revisions; a current record changed behind civreg's back no longer
+ * matches its mark, for a reader and for verify.
+ */
+START_TEST(test_history_marks)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	struct session s, admin;
+	struct rec_history h;
+	struct record r, shown;
+	struct buf k, v, rev1, rev2;
+	unsigned char r4[4];
+	struct txn *tx;
+	struct cr_err e;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e),
+	    CR_OK);
+	buf_init(&k);
+	buf_init(&v);
+	buf_init(&rev1);
+	buf_init(&rev2);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(store_get(tx, ST_RECORDS, id, strlen(id), &rev1, 1,
+	    &e), CR_OK);
+	buf_add_cstr(&k, id);
+	be32_put(r4, 1);
+	buf_add(&k, r4, 4);
+	ck_assert_int_eq(store_get(tx, ST_HISTORY, k.data, k.len, &v, 0, &e),
+	    CR_OK);
+	ck_assert(regist_history_is_mark(v.data, v.len));
+	/* A second revision: the first is kept in full, the second marked. */
+	ck_assert_int_eq(rec_decode(rev1.data, rev1.len, &r, &e), CR_OK);
+	rec_set(&r, "name_latin", "Sok Dara");
+	r.rev = 2;
+	ck_assert_msg(regist_put_revision(tx, &r, 0, &e) == CR_OK, "%s",
+	    e.msg);
+	rec_encode(&r, &rev2);
+	ck_assert_int_eq(store_get(tx, ST_HISTORY, k.data, k.len, &v, 0, &e),
+	    CR_OK);
+	ck_assert(v.len == rev1.len && memcmp(v.data, rev1.data, v.len) == 0);
+	ck_assert_int_eq(regist_history_get(tx, k.data, k.len, &v, &e), CR_OK);
+	ck_assert(v.len == rev1.len && memcmp(v.data, rev1.data, v.len) == 0);
+	be32_put((unsigned char *)k.data + k.len - 4, 2);
+	ck_assert_int_eq(store_get(tx, ST_HISTORY, k.data, k.len, &v, 0, &e),
+	    CR_OK);
+	ck_assert(regist_history_is_mark(v.data, v.len));
+	ck_assert_int_eq(regist_history_get(tx, k.data, k.len, &v, &e), CR_OK);
+	ck_assert(v.len == rev2.len && memcmp(v.data, rev2.data, v.len) == 0);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(regist_show(&s, id, &shown, &h, &e), CR_OK);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_str_eq(rec_value(&h.revs[0], "name_latin"), "Sokh Dara");
+	ck_assert_str_eq(rec_value(&h.revs[1], "name_latin"), "Sok Dara");
+	rec_free(&shown);
+	rec_history_free(&h);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+
+	/* Changed behind civreg's back: the mark tells. */
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	rev2.data[rev2.len - 1] ^= 0x20;
+	ck_assert_int_eq(store_put(tx, ST_RECORDS, id, strlen(id), rev2.data,
+	    rev2.len, 0, &e), CR_OK);
+	ck_assert_int_eq(regist_history_get(tx, k.data, k.len, &v, &e),
+	    CR_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "differs from the current record") != NULL,
+	    "%s", e.msg);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_int_eq(verify_quiet(&admin, &e), CR_ECORRUPT);
+
+	rec_free(&r);
+	buf_free(&k);
+	buf_free(&v);
+	buf_free(&rev1);
+	buf_free(&rev2);
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 START_TEST(test_verify_finds_record_damage)
 {
 	char *dir = t_store_new(), id[REC_IDLEN];
@@ -1148,7 +1233,7 @@ START_TEST(test_name_blocks)
 			    strlen(r.id), enc.data, enc.len, 1, &e), CR_OK);
 			log_rev(tx, &r, &enc);
 			rec_free(&r);
-			memcpy(want[n++], more[j], REC_IDLEN);
+			snprintf(want[n++], REC_IDLEN, "%s", more[j]);
 		}
 	}
 	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
@@ -1985,6 +2070,7 @@ store_suite(void)
 	tcase_add_test(tc, test_store_checks_references);
 	tcase_add_test(tc, test_store_put_fresh);
 	tcase_add_test(tc, test_name_blocks);
+	tcase_add_test(tc, test_history_marks);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_drafts_and_queues);
 	tcase_add_test(tc, test_verify_finds_record_damage);
