@@ -8,7 +8,7 @@
  *               audit entry, and the 5 secondary indexes of records.db.
  *   raw_put_*   the same N records, encoded with rec_encode(), written with
  *               store_put(ST_RECORDS) one per transaction: Berkeley DB
- *               still maintains the same 5 indexes (DB->associate), so
+ *               still maintains the same 5 indexes (store.c), so
  *               this is the thinnest path to a stored, indexed record.
  *   ratio_*     register rate / raw put rate.
  *   *_sync      default durable commits; *_nosync: STORE_NOSYNC.

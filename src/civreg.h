@@ -181,12 +181,12 @@ enum st_table {
 	ST_NTABLES
 };
 
-enum st_index {		/* secondaries of ST_RECORDS */
-	SI_NAME,	/* idx_names.db  name entry -> blocks of ids (by hand) */
-	SI_KIDC,	/* idx_kidc.db   identity code: the person index */
-	SI_STATUS,	/* idx_status.db status(1) kind(1) */
-	SI_DATE,	/* idx_date.db   event date, days (be32, offset) */
-	SI_PLACE,	/* idx_place.db  'O' or 'R', then place code */
+enum st_index {		/* of ST_RECORDS: entry -> blocks of record ids */
+	SI_NAME,	/* ix_name.db   name token or phonetic key */
+	SI_KIDC,	/* ix_kidc.db   identity code: the person index */
+	SI_STATUS,	/* ix_status.db status(1) kind(1) */
+	SI_DATE,	/* ix_date.db   event date, days (be32, offset) */
+	SI_PLACE,	/* ix_place.db  'O' or 'R', then place code */
 	SI_NINDEX
 };
 
@@ -235,6 +235,8 @@ int	store_index_scan(struct txn *, int index, const void *prefix,
 /* An index written again from records.db (its rules changed). */
 int	store_index_rebuild(struct txn *, int index, size_t *records,
 	    struct cr_err *);
+/* After rebuilding every index: the files of the earlier layout go. */
+int	store_index_upgrade(struct txn *, struct cr_err *);
 int	store_index_share(struct txn *, int index, const void *prefix,
 	    size_t plen, double *share, struct cr_err *);
 const char *store_table_name(int table);
@@ -591,7 +593,7 @@ void	index_normalize(const char *in, struct buf *out);
 /* ------------------------------------------------------------------ meta.c */
 #define SCHEMA_VERSION	1
 #define INDEX_NAME_VERSION 3	/* name rules (index.c), block layout (store.c) */
-#define INDEX_KEY_MARK	0x01	/* before a phonetic key in idx_names.db */
+#define INDEX_KEY_MARK	0x01	/* before a phonetic key in ix_name.db */
 enum office_level { LV_COMMUNE = 1, LV_DISTRICT = 2, LV_PROVINCE = 3,
 	LV_NATIONAL = 4 };
 

@@ -113,9 +113,10 @@ const struct cli_verb cli_verbs[] = {
 	  "population,birth_rate,death_rate per 1000 a year; administrators).\n"
 	  "Registrars and supervisors; audited." },
 	{ "reindex", cmd_reindex, "reindex",
-	  "Build the name index again by this civreg's name rules\n"
+	  "Build the indexes again from the records, by this civreg's name\n"
+	  "rules and index layout, and remove an earlier civreg's idx_*.db\n"
 	  "(administrators; one transaction, audited).  Needed once when\n"
-	  "search or verify says the index was built by older rules." },
+	  "search, registering or verify says so." },
 	{ "verify", cmd_verify, "verify",
 	  "Check every database, every index and the audit chain; exits 7 "
 	  "naming the\ndamage if anything is wrong." },

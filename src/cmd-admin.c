@@ -80,7 +80,7 @@ cmd_reindex(struct cli *c)
 	cli_logout(&s);
 	if (rc != CR_OK)
 		return cli_fail(&e);
-	printf("idx_names.db rebuilt from %zu records\n", n);
+	printf("indexes rebuilt from %zu records\n", n);
 	return 0;
 }
 

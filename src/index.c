@@ -178,7 +178,7 @@ add_entries(void *arg, const void *tok, size_t len, const void *key,
 }
 
 /*
- * A name's entries in idx_names.db: each folded token and its phonetic
+ * A name's entries in ix_name.db: each folded token and its phonetic
  * key (which begins with INDEX_KEY_MARK, so no token is ever a prefix
  * of a key); the name is split and folded once.
  */

@@ -14,10 +14,9 @@
  * on disk is an error and not a silently different record.
  *
  * Contract: tables and indexes are named by the enums in civreg.h.  The
- * secondary indexes of ST_RECORDS are kept here from keys computed by
- * index.c, on every write of records.db, so no write path can forget
- * one: four by Berkeley DB itself (DB->associate), the name index by
- * hand in blocks of ids (st_name_apply).  Every function returns a CR_* status and fills the
+ * secondary indexes of ST_RECORDS are kept here, in blocks of ids, from
+ * keys computed by index.c, in the transaction of every write of
+ * records.db, so no write path can forget one.  Every function returns a CR_* status and fills the
  * cr_err; DB_LOCK_DEADLOCK becomes CR_EDEADLOCK, which store_run()
  * retries.  Callers never see a DB handle.
  *
@@ -49,9 +48,8 @@ struct store {
 	char		*real;		/* realpath of dir */
 	DB_ENV		*env;
 	DB		*db[ST_NTABLES];
-	DB		*idx[SI_NINDEX];
-	DB		*idx_raw[SI_NINDEX];	/* same files, not associated */
-	DB		*rec_raw;	/* records.db, not associated */
+	DB		*idx[SI_NINDEX];	/* blocks of ids, kept here */
+	int		 old_indexes;	/* idx_*.db of before: reindex */
 	char		*dir;
 	int		 flags;
 	int		 lockfd;	/* civreg.lock: serializes open/remove */
@@ -85,8 +83,18 @@ static const char *const table_files[ST_NTABLES] = {
 };
 
 static const char *const index_files[SI_NINDEX] = {
-	"idx_names.db", "idx_kidc.db", "idx_status.db", "idx_date.db",
-	"idx_place.db"
+	"ix_name.db", "ix_kidc.db", "ix_status.db", "ix_date.db",
+	"ix_place.db"
+};
+
+/*
+ * The indexes of stores made before they were kept in blocks (Berkeley
+ * DB duplicates, DB->associate): 'civreg reindex' builds the new ones
+ * and removes these; until then the indexes are refused (st_indexes_ok).
+ */
+static const char *const old_index_files[] = {
+	"idx_name.db", "idx_names.db", "idx_kidc.db", "idx_status.db",
+	"idx_date.db", "idx_place.db"
 };
 
 #define STORE_RETRIES	200
@@ -210,85 +218,15 @@ st_fail(struct store *st, struct cr_err *e, int rc, const char *what,
 	return code;
 }
 
-/*
- * Secondary key extraction: BDB calls this once per index for a record
- * written or deleted, and for a record replaced once per index with the
- * new record, then once per index with the old one (libdb 5.3,
- * __dbc_put_primary: it keeps the new keys and compares).  Decoding the
- * record is most of the work, so the last one decoded is kept (by its
- * bytes: the DBT's memory is not ours to trust from one call to the
- * next) and the four other calls for it reuse it: an update decodes each
- * of its two records once.  Berkeley DB calls back in the thread that
- * writes, and civreg writes from one thread.
- */
-static struct {
-	struct buf	 enc;
-	struct record	 r;
-	int		 ok;
-} st_last;
-
-static const struct record *
-st_decoded(const DBT *data)
-{
-	struct cr_err e;
-
-	if (st_last.ok && st_last.enc.len == data->size &&
-	    memcmp(st_last.enc.data, data->data, data->size) == 0)
-		return &st_last.r;
-	if (st_last.ok)
-		rec_free(&st_last.r);
-	st_last.ok = 0;
-	buf_reset(&st_last.enc);
-	rec_init(&st_last.r);
-	if (rec_decode(data->data, data->size, &st_last.r, &e) != CR_OK) {
-		rec_free(&st_last.r);
-		return NULL;
-	}
-	buf_add(&st_last.enc, data->data, data->size);
-	st_last.ok = 1;
-	return &st_last.r;
-}
-
+/* An index of an earlier layout is neither read nor written. */
 static int
-st_index_cb(DB *sdb, const DBT *key, const DBT *data, DBT *result)
+st_indexes_ok(struct txn *tx, struct cr_err *e)
 {
-	const struct record *r;
-	struct keylist kl;
-	int idx = (int)(intptr_t)sdb->app_private;
-	size_t i, n;
-	DBT *many;
-
-	(void)key;
-	kl.n = 0;
-	kl.keys = NULL;
-	if ((r = st_decoded(data)) != NULL)
-		index_keys_record(idx, r, &kl);
-	if (kl.n == 0) {
-		keylist_free(&kl);
-		return DB_DONOTINDEX;
-	}
-	memset(result, 0, sizeof *result);
-	if (kl.n == 1) {
-		result->data = xmalloc(kl.keys[0].len);
-		memcpy(result->data, kl.keys[0].data, kl.keys[0].len);
-		result->size = (u_int32_t)kl.keys[0].len;
-		result->flags = DB_DBT_APPMALLOC;
-		keylist_free(&kl);
-		return 0;
-	}
-	n = kl.n;
-	many = xcalloc(n, sizeof *many);
-	for (i = 0; i < n; i++) {
-		many[i].data = xmalloc(kl.keys[i].len);
-		memcpy(many[i].data, kl.keys[i].data, kl.keys[i].len);
-		many[i].size = (u_int32_t)kl.keys[i].len;
-		many[i].flags = DB_DBT_APPMALLOC;
-	}
-	result->data = many;
-	result->size = (u_int32_t)n;
-	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
-	keylist_free(&kl);
-	return 0;
+	if (!tx->st->old_indexes)
+		return CR_OK;
+	return err_set(e, CR_EDB, "this store's indexes were made by an "
+	    "earlier civreg (idx_*.db): an administrator runs 'civreg "
+	    "reindex' once; nothing was changed");
 }
 
 /* A DBT that only passes bytes in (keys and values we write). */
@@ -301,28 +239,30 @@ st_dbt(DBT *t, const void *p, size_t n)
 }
 
 /*
- * The name index, idx_names.db, is kept by hand in blocks.  A birth puts
- * some fourteen entries in it (every word of the child's, the mother's
- * and the father's names, in both scripts, and the sound of each), and
- * the words are few: a common one is shared by a tenth of the register.
- * As Berkeley DB duplicates (DB->associate, one entry per record and
- * word), every entry was a search down a duplicate tree and a log record
- * of its own, and that was most of the time an import took.  Here one
- * key holds a block of the record ids of one entry:
+ * The indexes (ix_*.db) are kept by hand, in blocks.  A birth puts some
+ * fifteen entries in the name index (every word of the child's, the
+ * mother's and the father's names, in both scripts, and the sound of
+ * each), and a common word is shared by a tenth of the register, as a
+ * status or a commune is by every record of it.  As Berkeley DB
+ * duplicates (DB->associate, one entry per record and entry), every id
+ * was a search down a duplicate tree and a log record of its own, and
+ * that was most of the time an import took.  Here one key holds a block
+ * of the record ids of one entry:
  *
- *	key	entry NUL first-id	(entry: a token, or 1 key NUL; index.c)
+ *	key	entry NUL first-id	(entry: index.c's key)
  *	value	[u8 length][id] ...	ids in byte order, none twice,
  *					at most NB_MAX bytes, never empty
  *
- * No entry contains a NUL but a key's last byte, so "entry NUL" begins
- * the keys of that entry and of no other.  The first id of a block is
- * also its key's tail, so the block that holds an id, or would, is found
- * by one DB_SET_RANGE: the entry's last block whose first id is not after
- * it.  A batch of ids for one entry, sorted (st_flush), is merged into
- * its blocks with one read and one write per block touched; a record
- * written alone changes only the entries it gained or lost.  Readers see
- * what they saw before: entry by entry in key order, each entry's ids in
- * byte order (st_scan_names).
+ * "entry NUL" begins the keys of that entry and of no other: a name or
+ * place entry holds no NUL but a phonetic key's last byte, and the other
+ * entries are of one length.  The first id of a block is also its key's
+ * tail, so the block that holds an id, or would, is found by one
+ * DB_SET_RANGE: the entry's last block whose first id is not after it.
+ * A batch of ids for one entry, sorted (st_flush), is merged into its
+ * blocks with one read and one write per block touched; a record written
+ * alone changes only the entries it gained or lost (st_index_update).
+ * Readers see what they saw before: entry by entry in key order, each
+ * entry's ids in byte order (st_scan_blocks).
  */
 #define NB_MAX		1024	/* bytes of ids in a block: stays on-page */
 
@@ -406,20 +346,20 @@ nb_parse(const unsigned char *k, size_t kl, const unsigned char *p,
 }
 
 static int
-nb_damaged(struct cr_err *e)
+nb_damaged(int index, struct cr_err *e)
 {
 	return err_set(e, CR_ECORRUPT, "%s: a block of record ids is "
 	    "damaged: run 'civreg verify', then 'civreg reindex' (an "
-	    "administrator)", index_files[SI_NAME]);
+	    "administrator)", index_files[index]);
 }
 
 /* Writes ids as blocks of entry, each filled in turn; one put each. */
 static int
-nb_write(struct txn *tx, const void *entry, size_t elen,
+nb_write(struct txn *tx, int index, const void *entry, size_t elen,
     const struct nb_ids *ids, struct buf *key, struct buf *val,
     struct cr_err *e)
 {
-	DB *db = tx->st->idx_raw[SI_NAME];
+	DB *db = tx->st->idx[index];
 	size_t i = 0;
 	DBT k, d;
 	int rc;
@@ -439,7 +379,7 @@ nb_write(struct txn *tx, const void *entry, size_t elen,
 		st_dbt(&d, val->data, val->len);
 		if ((rc = db->put(db, tx->t, &k, &d, 0)) != 0)
 			return st_fail(tx->st, e, rc, "write failed",
-			    index_files[SI_NAME]);
+			    index_files[index]);
 	}
 	return CR_OK;
 }
@@ -477,10 +417,10 @@ nb_keep(struct buf *bk, struct buf *bv, const DBT *k, const DBT *d)
  * changed, deleted when emptied.  One cleanup path.
  */
 static int
-st_name_apply(struct txn *tx, const void *entry, size_t elen,
+st_index_apply(struct txn *tx, int index, const void *entry, size_t elen,
     const struct nb_op *ops, size_t n, struct cr_err *e)
 {
-	DB *db = tx->st->idx_raw[SI_NAME];
+	DB *db = tx->st->idx[index];
 	struct nb_ids have = { 0 }, out = { 0 }, tmp = { 0 };
 	struct buf bk, bv, ck, cv, nk, wk, wv;
 	DBC *c = NULL;
@@ -500,7 +440,7 @@ st_name_apply(struct txn *tx, const void *entry, size_t elen,
 	k.flags = d.flags = DB_DBT_REALLOC;
 	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
 		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
-		    index_files[SI_NAME]);
+		    index_files[index]);
 		goto out;
 	}
 	while (i < n) {
@@ -560,7 +500,7 @@ st_name_apply(struct txn *tx, const void *entry, size_t elen,
 		if (cand) {
 			if (!nb_parse(ck.data, ck.len, cv.data, cv.len, &el,
 			    &tmp) || el != elen) {
-				ret = nb_damaged(e);
+				ret = nb_damaged(index, e);
 				goto out;
 			}
 			buf_reset(&nk);
@@ -570,7 +510,7 @@ st_name_apply(struct txn *tx, const void *entry, size_t elen,
 		have.n = 0;
 		if (found && (!nb_parse(bk.data, bk.len, bv.data, bv.len, &el,
 		    &have) || el != elen)) {
-			ret = nb_damaged(e);
+			ret = nb_damaged(index, e);
 			goto out;
 		}
 		/* The ops before the next block, merged into this one. */
@@ -607,18 +547,18 @@ st_name_apply(struct txn *tx, const void *entry, size_t elen,
 			if ((rc = db->del(db, tx->t, &ok, 0)) != 0)
 				goto dberr;
 		}
-		if ((ret = nb_write(tx, entry, elen, &out, &wk, &wv, e)) !=
+		if ((ret = nb_write(tx, index, entry, elen, &out, &wk, &wv, e)) !=
 		    CR_OK)
 			goto out;
 	}
 	goto out;
 dberr:
 	ret = st_fail(tx->st, e, rc, "index update failed",
-	    index_files[SI_NAME]);
+	    index_files[index]);
 out:
 	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
 		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
-		    index_files[SI_NAME]);
+		    index_files[index]);
 	free(k.data);
 	free(d.data);
 	nb_free(&have);
@@ -635,25 +575,26 @@ out:
 }
 
 /*
- * The entries a record gains and loses in idx_names.db when records.db
- * is written at id (val NULL: deleted), read from the record there now;
- * the other indexes Berkeley DB keeps (DB->associate).
+ * The entries a record gains and loses in each index when records.db is
+ * written at id (val NULL: deleted), against the record there now; one
+ * block update each.  A record written again unchanged touches nothing.
  */
 static int
-st_name_update(struct txn *tx, const void *id, size_t idlen, const void *val,
-    size_t vlen, int no_overwrite, struct cr_err *e)
+st_index_update(struct txn *tx, const void *id, size_t idlen,
+    const void *val, size_t vlen, int no_overwrite, struct cr_err *e)
 {
-	struct keylist was = { 0, NULL }, now = { 0, NULL };
-	const struct record *r;
-	DB *db = tx->st->rec_raw;
+	struct keylist was[SI_NINDEX], now[SI_NINDEX];
+	struct record old, nr;
+	struct cr_err de;
+	DB *db = tx->st->db[ST_RECORDS];
 	struct nb_op op;
 	DBT k, d;
 	size_t i, j;
-	int rc, ret = CR_OK;
+	int rc, ret = CR_OK, x, have_old = 0, have_new = 0;
 
 	if (idlen == 0 || idlen > 255)
 		return err_set(e, CR_EINVAL, "%s: a record id of %zu bytes "
-		    "cannot be indexed", index_files[SI_NAME], idlen);
+		    "cannot be indexed", table_files[ST_RECORDS], idlen);
 	st_dbt(&k, id, idlen);
 	memset(&d, 0, sizeof d);
 	d.flags = DB_DBT_MALLOC;
@@ -666,36 +607,49 @@ st_name_update(struct txn *tx, const void *id, size_t idlen, const void *val,
 		return err_set(e, CR_EEXIST, "%s: key already present",
 		    table_files[ST_RECORDS]);
 	}
+	/* A record that does not decode has no entries (verify says so). */
 	if (rc == 0) {
-		if ((r = st_decoded(&d)) != NULL)
-			index_keys_record(SI_NAME, r, &was);
+		have_old = rec_decode(d.data, d.size, &old, &de) == CR_OK;
 		free(d.data);
 	}
-	if (val != NULL) {
-		st_dbt(&d, val, vlen);
-		/* decoded last: the associated put finds it decoded */
-		if ((r = st_decoded(&d)) != NULL)
-			index_keys_record(SI_NAME, r, &now);
-	}
+	if (val != NULL)
+		have_new = rec_decode(val, vlen, &nr, &de) == CR_OK;
 	op.id = id;
 	op.il = (uint32_t)idlen;
-	for (op.add = 0; op.add < 2 && ret == CR_OK; op.add++) {
-		const struct keylist *a = op.add ? &now : &was,
-		    *b = op.add ? &was : &now;
-
-		for (i = 0; i < a->n && ret == CR_OK; i++) {
-			for (j = 0; j < b->n; j++)
-				if (b->keys[j].len == a->keys[i].len &&
-				    memcmp(b->keys[j].data, a->keys[i].data,
-				    a->keys[i].len) == 0)
-					break;
-			if (j == b->n)
-				ret = st_name_apply(tx, a->keys[i].data,
-				    a->keys[i].len, &op, 1, e);
-		}
+	for (x = 0; x < SI_NINDEX; x++) {
+		was[x].n = now[x].n = 0;
+		was[x].keys = now[x].keys = NULL;
+		if (have_old)
+			index_keys_record(x, &old, &was[x]);
+		if (have_new)
+			index_keys_record(x, &nr, &now[x]);
 	}
-	keylist_free(&was);
-	keylist_free(&now);
+	for (x = 0; x < SI_NINDEX && ret == CR_OK; x++)
+		for (op.add = 0; op.add < 2 && ret == CR_OK; op.add++) {
+			const struct keylist *a = op.add ? &now[x] : &was[x],
+			    *b = op.add ? &was[x] : &now[x];
+
+			for (i = 0; i < a->n && ret == CR_OK; i++) {
+				for (j = 0; j < b->n; j++)
+					if (b->keys[j].len == a->keys[i].len &&
+					    memcmp(b->keys[j].data,
+					    a->keys[i].data, a->keys[i].len) ==
+					    0)
+						break;
+				if (j == b->n)
+					ret = st_index_apply(tx, x,
+					    a->keys[i].data, a->keys[i].len,
+					    &op, 1, e);
+			}
+		}
+	for (x = 0; x < SI_NINDEX; x++) {
+		keylist_free(&was[x]);
+		keylist_free(&now[x]);
+	}
+	if (have_old)
+		rec_free(&old);
+	if (have_new)
+		rec_free(&nr);
 	return ret;
 }
 
@@ -773,21 +727,18 @@ st_ent_cmp(const void *pa, const void *pb)
 	return a->il < b->il ? -1 : a->il > b->il;
 }
 
-static int st_run_names(struct txn *, const struct st_ent *, size_t,
+static int st_run_blocks(struct txn *, int, const struct st_ent *, size_t,
     struct cr_err *);
 
-/* Writes one index's waiting entries in order; one cleanup path. */
+/* Writes one index's waiting entries in order, entry by entry. */
 static int
 st_run_write(struct txn *tx, int index, struct st_run *run,
     struct cr_err *e)
 {
-	DB *db = tx->st->idx_raw[index];
-	struct st_ent *ent = NULL;
+	struct st_ent *ent;
 	const unsigned char *p;
-	DBC *c = NULL;
-	DBT k, d;
 	size_t i;
-	int rc, ret = CR_OK;
+	int ret;
 
 	if (run->n == 0)
 		return CR_OK;
@@ -799,35 +750,13 @@ st_run_write(struct txn *tx, int index, struct st_run *run,
 		ent[i].k = p + 8;
 	}
 	qsort(ent, run->n, sizeof *ent, st_ent_cmp);
-	if (index == SI_NAME) {
-		ret = st_run_names(tx, ent, run->n, e);
-		goto out;
-	}
-	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
-		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
-		    index_files[index]);
-		goto out;
-	}
-	for (i = 0; i < run->n; i++) {
-		st_dbt(&k, ent[i].k, ent[i].kl);
-		st_dbt(&d, ent[i].k + ent[i].kl, ent[i].il);
-		rc = c->put(c, &k, &d, DB_NODUPDATA);
-		if (rc != 0 && rc != DB_KEYEXIST) {	/* there already: fine */
-			ret = st_fail(tx->st, e, rc, "write failed",
-			    index_files[index]);
-			goto out;
-		}
-	}
-out:
-	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
-		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
-		    index_files[index]);
+	ret = st_run_blocks(tx, index, ent, run->n, e);
 	free(ent);
 	return ret;
 }
 
 static int
-st_run_names(struct txn *tx, const struct st_ent *ent, size_t n,
+st_run_blocks(struct txn *tx, int index, const struct st_ent *ent, size_t n,
     struct cr_err *e)
 {
 	struct nb_op *ops = xcalloc(n, sizeof *ops);
@@ -843,11 +772,11 @@ st_run_names(struct txn *tx, const struct st_ent *ent, size_t n,
 			if (ent[j].il == 0 || ent[j].il > 255)
 				rc = err_set(e, CR_EINVAL, "%s: a record id of "
 				    "%u bytes cannot be indexed",
-				    index_files[SI_NAME], (unsigned)ent[j].il);
+				    index_files[index], (unsigned)ent[j].il);
 		}
 		if (rc == CR_OK)
-			rc = st_name_apply(tx, ent[i].k, ent[i].kl, ops, j - i,
-			    e);
+			rc = st_index_apply(tx, index, ent[i].k, ent[i].kl,
+			    ops, j - i, e);
 		i = j;
 	}
 	free(ops);
@@ -872,11 +801,13 @@ store_put_fresh(struct txn *tx, const struct record *r, const void *enc,
     size_t len, struct cr_err *e)
 {
 	struct keylist kl;
-	DB *db = tx->st->rec_raw;
+	DB *db = tx->st->db[ST_RECORDS];
 	DBT k, d;
 	size_t j, idlen = strlen(r->id);
 	int rc, i;
 
+	if ((rc = st_indexes_ok(tx, e)) != CR_OK)
+		return rc;
 	st_dbt(&k, r->id, idlen);
 	st_dbt(&d, enc, len);
 	rc = db->put(db, tx->t, &k, &d, DB_NOOVERWRITE);
@@ -912,7 +843,7 @@ int
 store_index_rebuild(struct txn *tx, int index, size_t *records,
     struct cr_err *e)
 {
-	DB *raw = tx->st->idx_raw[index];
+	DB *raw = tx->st->idx[index];
 	DBC *c = NULL;
 	DBT k, d;
 	struct keylist kl;
@@ -931,17 +862,11 @@ store_index_rebuild(struct txn *tx, int index, size_t *records,
 	if ((rc = raw->truncate(raw, tx->t, &gone, 0)) != 0)
 		return st_fail(tx->st, e, rc, "cannot empty",
 		    index_files[index]);
-	/*
-	 * The name index of name rules 2 and before (one duplicate entry
-	 * per id, DB->associate) is gone with its rules.
-	 */
-	if (index == SI_NAME && (rc = tx->st->env->dbremove(tx->st->env,
-	    tx->t, "idx_name.db", NULL, 0)) != 0 && rc != ENOENT)
-		return st_fail(tx->st, e, rc, "cannot remove the old name index",
-		    "idx_name.db");
+
 	if (tx->runs == NULL)
 		tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
-	if ((rc = tx->st->rec_raw->cursor(tx->st->rec_raw, tx->t, &c, 0)) !=
+	if ((rc = tx->st->db[ST_RECORDS]->cursor(tx->st->db[ST_RECORDS], tx->t, &c,
+	    0)) !=
 	    0) {
 		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
 		    table_files[ST_RECORDS]);
@@ -981,6 +906,28 @@ out:
 	if (ret == CR_OK)
 		ret = st_flush(tx, e);
 	return ret;
+}
+
+/*
+ * After every index was rebuilt (reindex), in the same transaction: the
+ * index files of an earlier layout go.
+ */
+int
+store_index_upgrade(struct txn *tx, struct cr_err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof old_index_files / sizeof *old_index_files;
+	    i++) {
+		rc = tx->st->env->dbremove(tx->st->env, tx->t,
+		    old_index_files[i], NULL, 0);
+		if (rc != 0 && rc != ENOENT)
+			return st_fail(tx->st, e, rc, "cannot remove an old "
+			    "index", old_index_files[i]);
+	}
+	tx->st->old_indexes = 0;
+	return CR_OK;
 }
 
 static void st_free(struct store *);
@@ -1105,7 +1052,7 @@ st_pagesize(const char *file)
 {
 	if (strcmp(file, "records.db") == 0 || strcmp(file, "history.db") == 0)
 		return 16384;
-	if (strcmp(file, "idx_names.db") == 0)	/* NB_MAX blocks on-page */
+	if (strncmp(file, "ix_", 3) == 0)	/* NB_MAX blocks on-page */
 		return 8192;
 	return 0;
 }
@@ -1221,43 +1168,18 @@ st_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 	for (i = 0; i < ST_NTABLES; i++)
 		if (st_open_db(st, &st->db[i], table_files[i], 0, e) != CR_OK)
 			goto fail;
-	for (i = 0; i < SI_NINDEX; i++) {
-		/* Blocks of ids, kept by hand: no duplicates, no associate. */
-		if (i == SI_NAME) {
-			if (st_open_db(st, &st->idx_raw[i], index_files[i], 0,
-			    e) != CR_OK)
-				goto fail;
-			continue;
-		}
-		if (st_open_db(st, &st->idx[i], index_files[i], 1, e) != CR_OK)
+	for (i = 0; i < SI_NINDEX; i++)
+		if (st_open_db(st, &st->idx[i], index_files[i], 0, e) != CR_OK)
 			goto fail;
-		st->idx[i]->app_private = (void *)(intptr_t)i;
-		/*
-		 * DB_CREATE builds an empty index from the records, which
-		 * Berkeley DB does on every open while the index is empty
-		 * (a store with no identity codes yet has an empty
-		 * idx_kidc.db): a full scan per command.  The indexes are
-		 * made with the store; later, an empty one that should not
-		 * be is damage, which verify reports.
-		 */
-		rc = st->db[ST_RECORDS]->associate(st->db[ST_RECORDS], NULL,
-		    st->idx[i], st_index_cb, flags & STORE_CREATE ? DB_CREATE :
-		    0);
-		if (rc != 0) {
-			st_fail(st, e, rc, "cannot attach index", index_files[i]);
-			goto fail;
-		}
-		/*
-		 * Reading an associated index returns the records themselves,
-		 * one primary lookup per entry; scans want only the ids.
-		 */
-		if (st_open_db(st, &st->idx_raw[i], index_files[i], 1, e) !=
-		    CR_OK)
-			goto fail;
+	for (i = 0; i < (int)(sizeof old_index_files /
+	    sizeof *old_index_files); i++) {
+		struct stat sb;
+		char path[4096];
+
+		snprintf(path, sizeof path, "%s/%s", dir, old_index_files[i]);
+		if (stat(path, &sb) == 0)
+			st->old_indexes = 1;
 	}
-	if (st_open_db(st, &st->rec_raw, table_files[ST_RECORDS], 0, e) !=
-	    CR_OK)
-		goto fail;
 	st->next = open_stores;
 	open_stores = st;
 	*stp = st;
@@ -1282,12 +1204,6 @@ store_close(struct store *st)
 	st_hold();
 	st_free(st);
 	st_release();
-	if (open_stores == NULL) {
-		if (st_last.ok)
-			rec_free(&st_last.r);
-		st_last.ok = 0;
-		buf_free(&st_last.enc);
-	}
 }
 
 static void
@@ -1298,12 +1214,6 @@ st_free(struct store *st)
 	/* After a fatal error, let the handles close and free their memory. */
 	if (st->panicked && st->env != NULL)
 		st->env->set_flags(st->env, DB_NOPANIC, 1);
-	if (st->rec_raw != NULL)
-		st->rec_raw->close(st->rec_raw, 0);
-	for (i = 0; i < SI_NINDEX; i++)
-		if (st->idx_raw[i] != NULL)
-			st->idx_raw[i]->close(st->idx_raw[i], 0);
-	/* Secondaries first: they are associated with records.db. */
 	for (i = 0; i < SI_NINDEX; i++)
 		if (st->idx[i] != NULL)
 			st->idx[i]->close(st->idx[i], 0);
@@ -1471,8 +1381,9 @@ store_put(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k, d;
 	int rc;
 
-	if (table == ST_RECORDS && ((rc = st_flush(tx, e)) != CR_OK ||
-	    (rc = st_name_update(tx, key, klen, val, vlen,
+	if (table == ST_RECORDS && ((rc = st_indexes_ok(tx, e)) != CR_OK ||
+	    (rc = st_flush(tx, e)) != CR_OK ||
+	    (rc = st_index_update(tx, key, klen, val, vlen,
 	    no_overwrite, e)) != CR_OK))
 		return rc;
 	st_dbt(&k, key, klen);
@@ -1494,8 +1405,9 @@ store_del(struct txn *tx, int table, const void *key, size_t klen,
 	DBT k;
 	int rc;
 
-	if (table == ST_RECORDS && ((rc = st_flush(tx, e)) != CR_OK ||
-	    (rc = st_name_update(tx, key, klen, NULL, 0, 0, e)) != CR_OK))
+	if (table == ST_RECORDS && ((rc = st_indexes_ok(tx, e)) != CR_OK ||
+	    (rc = st_flush(tx, e)) != CR_OK ||
+	    (rc = st_index_update(tx, key, klen, NULL, 0, 0, e)) != CR_OK))
 		return rc;
 	st_dbt(&k, key, klen);
 	rc = st_db(tx, table)->del(st_db(tx, table), tx->t, &k, 0);
@@ -1565,15 +1477,15 @@ out:
 }
 
 /*
- * The same over idx_names.db: each block's ids visited in turn, with the
+ * The same over an index: each block's ids visited in turn, with the
  * entry (the key without its first id) as the key, as if each were an
  * entry of its own.
  */
 static int
-st_scan_names(struct txn *tx, const void *prefix, size_t plen,
+st_scan_blocks(struct txn *tx, int index, const void *prefix, size_t plen,
     store_visit_fn visit, void *arg, struct cr_err *e)
 {
-	DB *db = tx->st->idx_raw[SI_NAME];
+	DB *db = tx->st->idx[index];
 	struct nb_ids ids = { 0 };
 	DBC *c = NULL;
 	DBT k, d;
@@ -1586,7 +1498,7 @@ st_scan_names(struct txn *tx, const void *prefix, size_t plen,
 	k.flags = d.flags = DB_DBT_REALLOC;
 	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
 		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
-		    index_files[SI_NAME]);
+		    index_files[index]);
 		goto out;
 	}
 	if (plen > 0) {
@@ -1603,14 +1515,14 @@ st_scan_names(struct txn *tx, const void *prefix, size_t plen,
 			break;
 		if (rc != 0) {
 			ret = st_fail(tx->st, e, rc, "read failed",
-			    index_files[SI_NAME]);
+			    index_files[index]);
 			goto out;
 		}
 		if (plen > 0 && (k.size < plen || memcmp(k.data, prefix,
 		    plen) != 0))
 			break;
 		if (!nb_parse(k.data, k.size, d.data, d.size, &el, &ids)) {
-			ret = nb_damaged(e);
+			ret = nb_damaged(index, e);
 			goto out;
 		}
 		for (i = 0; i < ids.n; i++) {
@@ -1626,7 +1538,7 @@ st_scan_names(struct txn *tx, const void *prefix, size_t plen,
 out:
 	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
 		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
-		    index_files[SI_NAME]);
+		    index_files[index]);
 	free(k.data);
 	free(d.data);
 	nb_free(&ids);
@@ -1647,13 +1559,10 @@ store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
 {
 	int rc;
 
-	if ((rc = st_flush(tx, e)) != CR_OK)
+	if ((rc = st_indexes_ok(tx, e)) != CR_OK ||
+	    (rc = st_flush(tx, e)) != CR_OK)
 		return rc;
-	if (index == SI_NAME)
-		return st_scan_names(tx, prefix, plen, visit, arg, e);
-	/* The plain handle: the value of each entry is the record id. */
-	return st_scan(tx, tx->st->idx_raw[index], index_files[index], prefix,
-	    plen, 0, visit, arg, e);
+	return st_scan_blocks(tx, index, prefix, plen, visit, arg, e);
 }
 
 /* Every entry from key on, in key order (the change log after a point). */
@@ -1674,8 +1583,7 @@ int
 store_index_share(struct txn *tx, int index, const void *prefix, size_t plen,
     double *share, struct cr_err *e)
 {
-	DB *db = index == SI_NAME ? tx->st->idx_raw[index] :
-	    tx->st->idx[index];
+	DB *db = tx->st->idx[index];
 	DB_KEY_RANGE lo, hi;
 	unsigned char upper[256];
 	DBT k;
@@ -1683,7 +1591,8 @@ store_index_share(struct txn *tx, int index, const void *prefix, size_t plen,
 	int rc;
 
 	*share = 1.0;
-	if ((rc = st_flush(tx, e)) != CR_OK)
+	if ((rc = st_indexes_ok(tx, e)) != CR_OK ||
+	    (rc = st_flush(tx, e)) != CR_OK)
 		return rc;
 	if (plen == 0 || plen > sizeof upper)
 		return CR_OK;

@@ -517,12 +517,18 @@ reindex_txn(struct txn *tx, void *arg, struct cr_err *e)
 	uint64_t was;
 	int rc;
 
-	if ((rc = meta_get_u64(tx, "index.name", &was, 1, e)) != CR_OK ||
-	    (rc = store_index_rebuild(tx, SI_NAME, &ri->records, e)) != CR_OK ||
+	int i;
+
+	if ((rc = meta_get_u64(tx, "index.name", &was, 1, e)) != CR_OK)
+		return rc;
+	for (i = 0; i < SI_NINDEX; i++)
+		if ((rc = store_index_rebuild(tx, i, &ri->records, e)) != CR_OK)
+			return rc;
+	if ((rc = store_index_upgrade(tx, e)) != CR_OK ||
 	    (rc = meta_put_u64(tx, "index.name", INDEX_NAME_VERSION, e)) !=
 	    CR_OK)
 		return rc;
-	snprintf(detail, sizeof detail, "reindex: idx_names.db rebuilt from "
+	snprintf(detail, sizeof detail, "reindex: the indexes rebuilt from "
 	    "%zu records, name rules version %llu (was %llu)", ri->records,
 	    (unsigned long long)INDEX_NAME_VERSION, (unsigned long long)was);
 	return audit_append(tx, ri->s->user, ri->s->office, AU_VERIFY, "",

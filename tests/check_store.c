@@ -1158,7 +1158,7 @@ copy_as(const struct record *src, const char *id, const char *latin,
 }
 
 /*
- * idx_names.db keeps each entry's ids in blocks (store.c): thousands of
+ * ix_name.db keeps each entry's ids in blocks (store.c): thousands of
  * ids of one name, written fresh in a random order, come back all, in
  * id order, across many blocks; ids taken out (a record deleted, a name
  * changed) go, among them the first id of the entry and of blocks; an

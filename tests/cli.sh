@@ -215,4 +215,29 @@ fi
 run 0 as_admin verify
 out_has "ok: 5 records, 5 revisions, 5 changes"
 ok "verify passes"
+
+# A store of an earlier civreg, whose indexes were Berkeley DB duplicates
+# (idx_*.db; here a database file of another store in its place): no
+# index is read or written -- search, registering and verify say to
+# reindex, and change nothing -- until an administrator reindexes; then
+# the old file is gone and everything is found again.
+run_in 0 "$ADMIN_PW
+" "$CIVREG" -d "$T/other" init --office 120102 --level commune --admin admin
+cp "$T/other/ix_kidc.db" "$S/idx_kidc.db"
+run 8 as_clerk search "Sok"
+err_has "earlier civreg (idx_*.db): an administrator runs 'civreg reindex' once"
+# shellcheck disable=SC2086
+run 8 as_clerk register birth --new name_km="សុខ" name_latin="Sok" \
+    mother_name_km="ចាន់ សុភា" informant_name="ចាន់ សុភា" $BIRTH
+err_has "'civreg reindex'"
+run 7 as_admin verify
+err_has "'civreg reindex'"
+run 0 as_admin reindex
+out_has "indexes rebuilt from 5 records"
+[ ! -e "$S/idx_kidc.db" ] || fail "the old index file is still there"
+run 0 as_clerk search "Sok"
+[ -s "$T/out" ] || fail "nothing found after reindex"
+run 0 as_admin verify
+out_has "ok: 5 records, 5 revisions, 5 changes"
+ok "an earlier civreg's indexes: refused until reindex, then rebuilt"
 echo "$ntest passed, 0 failed"
