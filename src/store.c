@@ -262,7 +262,7 @@ st_dbt(DBT *t, const void *p, size_t n)
  * blocks with one read and one write per block touched; a record written
  * alone changes only the entries it gained or lost (st_index_update).
  * Readers see what they saw before: entry by entry in key order, each
- * entry's ids in byte order (st_scan_blocks).
+ * entry's ids in byte order (st_scan).
  */
 #define NB_MAX		1024	/* bytes of ids in a block: stays on-page */
 
@@ -1421,18 +1421,23 @@ store_del(struct txn *tx, int table, const void *key, size_t klen,
 
 /*
  * One cursor loop for tables and indexes: position at the prefix (or the
- * first key), visit while the key starts with the prefix.  On an index
- * (read through its plain handle) the value is the record id.  One
- * cleanup path closes the cursor and frees the buffers whatever happened.
+ * first key), visit while the key starts with the prefix.  An index
+ * (index >= 0) is read block by block, each id visited in turn with the
+ * entry (the key without its first id) as the key, as if each were an
+ * entry of its own.  One cleanup path closes the cursor and frees the
+ * buffers whatever happened.
  */
 static int
-st_scan(struct txn *tx, DB *db, const char *file, const void *prefix,
-    size_t plen, int from, store_visit_fn visit, void *arg, struct cr_err *e)
+st_scan(struct txn *tx, DB *db, const char *file, int index,
+    const void *prefix, size_t plen, int from, store_visit_fn visit,
+    void *arg, struct cr_err *e)
 {
+	struct nb_ids ids = { 0 };
 	DBC *c = NULL;
 	DBT k, d;
 	u_int32_t op;
-	int rc, ret = CR_OK, v;
+	size_t i, el;
+	int rc, ret = CR_OK, v = 0;
 
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
@@ -1460,7 +1465,15 @@ st_scan(struct txn *tx, DB *db, const char *file, const void *prefix,
 		if (plen > 0 && !from && (k.size < plen ||
 		    memcmp(k.data, prefix, plen) != 0))
 			break;
-		v = visit(arg, k.data, k.size, d.data, d.size);
+		if (index < 0)
+			v = visit(arg, k.data, k.size, d.data, d.size);
+		else if (!nb_parse(k.data, k.size, d.data, d.size, &el,
+		    &ids)) {
+			ret = nb_damaged(index, e);
+			goto out;
+		}
+		for (i = 0; index >= 0 && i < ids.n && v == 0; i++)
+			v = visit(arg, k.data, el, ids.id[i], ids.il[i]);
 		if (v < 0) {
 			ret = e->code != CR_OK ? e->code : -v;
 			goto out;
@@ -1473,74 +1486,6 @@ out:
 		ret = st_fail(tx->st, e, rc, "cannot close a cursor", file);
 	free(k.data);
 	free(d.data);
-	return ret;
-}
-
-/*
- * The same over an index: each block's ids visited in turn, with the
- * entry (the key without its first id) as the key, as if each were an
- * entry of its own.
- */
-static int
-st_scan_blocks(struct txn *tx, int index, const void *prefix, size_t plen,
-    store_visit_fn visit, void *arg, struct cr_err *e)
-{
-	DB *db = tx->st->idx[index];
-	struct nb_ids ids = { 0 };
-	DBC *c = NULL;
-	DBT k, d;
-	u_int32_t op;
-	size_t i, el;
-	int rc, ret = CR_OK, v;
-
-	memset(&k, 0, sizeof k);
-	memset(&d, 0, sizeof d);
-	k.flags = d.flags = DB_DBT_REALLOC;
-	if ((rc = db->cursor(db, tx->t, &c, 0)) != 0) {
-		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
-		    index_files[index]);
-		goto out;
-	}
-	if (plen > 0) {
-		k.data = xmalloc(plen);
-		memcpy(k.data, prefix, plen);
-		k.size = (u_int32_t)plen;
-		op = DB_SET_RANGE;
-	} else
-		op = DB_FIRST;
-	for (;;) {
-		rc = c->get(c, &k, &d, op);
-		op = DB_NEXT;
-		if (rc == DB_NOTFOUND)
-			break;
-		if (rc != 0) {
-			ret = st_fail(tx->st, e, rc, "read failed",
-			    index_files[index]);
-			goto out;
-		}
-		if (plen > 0 && (k.size < plen || memcmp(k.data, prefix,
-		    plen) != 0))
-			break;
-		if (!nb_parse(k.data, k.size, d.data, d.size, &el, &ids)) {
-			ret = nb_damaged(index, e);
-			goto out;
-		}
-		for (i = 0; i < ids.n; i++) {
-			v = visit(arg, k.data, el, ids.id[i], ids.il[i]);
-			if (v < 0) {
-				ret = e->code != CR_OK ? e->code : -v;
-				goto out;
-			}
-			if (v > 0)
-				goto out;
-		}
-	}
-out:
-	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
-		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
-		    index_files[index]);
-	free(k.data);
-	free(d.data);
 	nb_free(&ids);
 	return ret;
 }
@@ -1549,8 +1494,8 @@ int
 store_scan(struct txn *tx, int table, const void *prefix, size_t plen,
     store_visit_fn visit, void *arg, struct cr_err *e)
 {
-	return st_scan(tx, st_db(tx, table), table_files[table], prefix, plen,
-	    0, visit, arg, e);
+	return st_scan(tx, st_db(tx, table), table_files[table], -1, prefix,
+	    plen, 0, visit, arg, e);
 }
 
 int
@@ -1562,7 +1507,8 @@ store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
 	if ((rc = st_indexes_ok(tx, e)) != CR_OK ||
 	    (rc = st_flush(tx, e)) != CR_OK)
 		return rc;
-	return st_scan_blocks(tx, index, prefix, plen, visit, arg, e);
+	return st_scan(tx, tx->st->idx[index], index_files[index], index,
+	    prefix, plen, 0, visit, arg, e);
 }
 
 /* Every entry from key on, in key order (the change log after a point). */
@@ -1570,8 +1516,8 @@ int
 store_scan_from(struct txn *tx, int table, const void *key, size_t klen,
     store_visit_fn visit, void *arg, struct cr_err *e)
 {
-	return st_scan(tx, st_db(tx, table), table_files[table], key, klen, 1,
-	    visit, arg, e);
+	return st_scan(tx, st_db(tx, table), table_files[table], -1, key, klen,
+	    1, visit, arg, e);
 }
 
 /*
