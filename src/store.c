@@ -356,7 +356,7 @@ nb_damaged(int index, struct cr_err *e)
 /* Writes ids as blocks of entry, each filled in turn; one put each. */
 static int
 nb_write(struct txn *tx, int index, const void *entry, size_t elen,
-    const struct nb_ids *ids, struct buf *key, struct buf *val,
+    const struct nb_ids *ids, size_t keep, struct buf *key, struct buf *val,
     struct cr_err *e)
 {
 	DB *db = tx->st->idx[index];
@@ -377,6 +377,22 @@ nb_write(struct txn *tx, int index, const void *entry, size_t elen,
 		} while (i < ids->n && val->len + 1 + ids->il[i] <= NB_MAX);
 		st_dbt(&k, key->data, key->len);
 		st_dbt(&d, val->data, val->len);
+		/*
+		 * The first block's first keep bytes are stored already:
+		 * only the ids after them are appended (a partial put logs
+		 * them alone, not the whole block again).
+		 */
+		if (keep > 0) {
+			if (val->len == keep) {
+				keep = 0;
+				continue;
+			}
+			st_dbt(&d, val->data + keep, val->len - keep);
+			d.flags = DB_DBT_PARTIAL;
+			d.doff = (u_int32_t)keep;
+			d.dlen = 0;
+			keep = 0;
+		}
 		if ((rc = db->put(db, tx->t, &k, &d, 0)) != 0)
 			return st_fail(tx->st, e, rc, "write failed",
 			    index_files[index]);
@@ -425,7 +441,7 @@ st_index_apply(struct txn *tx, int index, const void *entry, size_t elen,
 	struct buf bk, bv, ck, cv, nk, wk, wv;
 	DBC *c = NULL;
 	DBT k, d;
-	size_t i = 0, j, h, el;
+	size_t i = 0, j, h, el, keep;
 	int rc = 0, ret = CR_OK, at, of, found, cand, bounded, cmp;
 
 	buf_init(&bk);
@@ -547,8 +563,13 @@ st_index_apply(struct txn *tx, int index, const void *entry, size_t elen,
 			if ((rc = db->del(db, tx->t, &ok, 0)) != 0)
 				goto dberr;
 		}
-		if ((ret = nb_write(tx, index, entry, elen, &out, &wk, &wv, e)) !=
-		    CR_OK)
+		/* Ids only added after the block's own: appended. */
+		keep = found && out.n >= have.n ? bv.len : 0;
+		for (h = 0; keep > 0 && h < have.n; h++)
+			if (out.id[h] != have.id[h])
+				keep = 0;
+		if ((ret = nb_write(tx, index, entry, elen, &out, keep, &wk, &wv,
+		    e)) != CR_OK)
 			goto out;
 	}
 	goto out;
