@@ -436,11 +436,13 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
     struct cr_err *e)
 {
 	char shown[160], why[512];
-	size_t i, j;
+	size_t i, j, hint = 0;
 
 	err_clear(e);
 	for (i = 0; i < n; i++) {
-		const struct form_field *ff = form_field(f, kv[i].key);
+		/* fields mostly come in form order (a form, a CSV's columns) */
+		const struct form_field *ff = form_field_next(f, kv[i].key,
+		    &hint);
 
 		str_printable(shown, sizeof shown, kv[i].value);
 		if (ff == NULL) {

@@ -366,13 +366,14 @@ static int
 check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
 {
 	struct place p;
-	size_t i;
+	size_t i, hint = 0;
 	int loaded, rc;
 
 	if ((loaded = gazetteer_loaded(tx, e)) < 0)
 		return -loaded;
 	for (i = 0; i < d->n; i++) {
-		const struct form_field *ff = form_field(d->f, d->kv[i].key);
+		const struct form_field *ff = form_field_next(d->f,
+		    d->kv[i].key, &hint);
 		const char *v = d->kv[i].value;
 
 		if (v[0] == '\0')
