@@ -232,11 +232,8 @@ int	store_scan_from(struct txn *, int table, const void *key, size_t klen,
 	    store_visit_fn, void *arg, struct cr_err *);
 int	store_index_scan(struct txn *, int index, const void *prefix,
 	    size_t plen, store_visit_fn, void *arg, struct cr_err *);
-/* An index written again from records.db (its rules changed). */
-int	store_index_rebuild(struct txn *, int index, size_t *records,
-	    struct cr_err *);
-/* After rebuilding every index: the files of the earlier layout go. */
-int	store_index_upgrade(struct txn *, struct cr_err *);
+/* Every index written again from records.db (reindex). */
+int	store_reindex(struct txn *, size_t *records, struct cr_err *);
 int	store_index_share(struct txn *, int index, const void *prefix,
 	    size_t plen, double *share, struct cr_err *);
 const char *store_table_name(int table);
@@ -790,6 +787,8 @@ int	regist_load(struct txn *, const char *id, struct record *, int upd,
 /* history.db: a revision by its key (the current one's entry: a mark). */
 void	regist_history_mark(const void *enc, size_t len, struct buf *mark);
 int	regist_history_is_mark(const void *, size_t);
+int	regist_history_holds(const void *entry, size_t, const void *enc,
+	    size_t len);
 int	regist_history_get(struct txn *, const void *key, size_t klen,
 	    struct buf *val, struct cr_err *);
 int	regist_history_demote(struct txn *, const char *id, struct cr_err *);

@@ -112,54 +112,52 @@ regist_history_is_mark(const void *v, size_t vl)
 {
 	return vl == 3 + CRYPTO_HASHLEN && memcmp(v, "CH\001", 3) == 0;
 }
+
+/* Whether a history entry, a mark or a revision in full, is revision enc. */
+int
+regist_history_holds(const void *v, size_t vl, const void *enc, size_t len)
+{
+	unsigned char h[CRYPTO_HASHLEN];
+
+	if (!regist_history_is_mark(v, vl))
+		return vl == len && memcmp(v, enc, len) == 0;
+	crypto_sha256(enc, len, h);
+	return memcmp((const unsigned char *)v + 3, h, sizeof h) == 0;
+}
+
+/*
+ * A revision by its history key, in full: for a mark, the record in
+ * records.db, which must be the marked revision (its digest says so, and
+ * the digest covers the revision number).
+ */
 int
 regist_history_get(struct txn *tx, const void *key, size_t klen,
     struct buf *val, struct cr_err *e)
 {
+	unsigned char mark[3 + CRYPTO_HASHLEN];
 	size_t idlen = strnlen(key, klen);
-	struct record r;
 	int rc;
-
-	struct buf mark, now;
 
 	if ((rc = store_get(tx, ST_HISTORY, key, klen, val, 0, e)) != CR_OK ||
 	    !regist_history_is_mark(val->data, val->len))
 		return rc;
-	buf_init(&mark);
-	buf_add(&mark, val->data, val->len);
-	if (idlen + 5 != klen) {
-		buf_free(&mark);
+	if (idlen + 5 != klen)
 		return err_set(e, CR_ECORRUPT, "history.db: a key of %zu bytes "
 		    "is not a record id and a revision", klen);
-	}
+	memcpy(mark, val->data, sizeof mark);
 	rc = store_get(tx, ST_RECORDS, key, idlen, val, 0, e);
-	if (rc == CR_OK && (rc = rec_decode(val->data, val->len, &r, e)) ==
-	    CR_OK) {
-		if (r.rev != be32_get((const unsigned char *)key + idlen + 1))
-			rc = err_set(e, CR_ECORRUPT, "history.db: revision %u "
-			    "of %.*s is marked current, and the record is at "
-			    "revision %u: run 'civreg verify'",
-			    (unsigned)be32_get((const unsigned char *)key +
-			    idlen + 1), (int)idlen, (const char *)key,
-			    (unsigned)r.rev);
-		rec_free(&r);
-	}
-	buf_init(&now);
-	if (rc == CR_OK) {
-		regist_history_mark(val->data, val->len, &now);
-		if (now.len != mark.len || memcmp(now.data, mark.data,
-		    now.len) != 0)
-			rc = err_set(e, CR_ECORRUPT, "records.db: record %.*s "
-			    "differs from the current record its history "
-			    "names (another SHA-256): run 'civreg verify'",
-			    (int)idlen, (const char *)key);
-	}
-	buf_free(&now);
-	buf_free(&mark);
 	if (rc == CR_ENOTFOUND)
-		rc = err_set(e, CR_ECORRUPT, "history.db: revision of %.*s is "
-		    "marked current, and there is no such record",
+		return err_set(e, CR_ECORRUPT, "history.db: revision %u of "
+		    "%.*s is marked current, and there is no such record",
+		    (unsigned)be32_get((const unsigned char *)key + idlen + 1),
 		    (int)idlen, (const char *)key);
+	if (rc == CR_OK && !regist_history_holds(mark, sizeof mark,
+	    val->data, val->len))
+		rc = err_set(e, CR_ECORRUPT, "records.db: record %.*s differs "
+		    "from the current record its history names (revision %u, "
+		    "another SHA-256): run 'civreg verify'", (int)idlen,
+		    (const char *)key, (unsigned)be32_get((const unsigned
+		    char *)key + idlen + 1));
 	return rc;
 }
 

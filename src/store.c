@@ -331,6 +331,8 @@ nb_parse(const unsigned char *k, size_t kl, const unsigned char *p,
 	size_t il;
 
 	v->n = 0;
+	if (vl > NB_MAX)
+		return 0;
 	while (p < end) {
 		il = *p++;
 		if (il == 0 || il > (size_t)(end - p) || (v->n > 0 &&
@@ -382,7 +384,7 @@ nb_write(struct txn *tx, int index, const void *entry, size_t elen,
 		 * only the ids after them are appended (a partial put logs
 		 * them alone, not the whole block again).
 		 */
-		if (keep > 0) {
+		if (keep > 0 && keep <= val->len) {
 			if (val->len == keep) {
 				keep = 0;
 				continue;
@@ -415,15 +417,14 @@ nb_step(DBC *c, DBT *k, DBT *d, u_int32_t op, const void *entry,
 	return rc == DB_NOTFOUND ? 0 : rc;
 }
 
+/* A copy of the block the cursor is on. */
 static void
 nb_keep(struct buf *bk, struct buf *bv, const DBT *k, const DBT *d)
 {
 	buf_reset(bk);
 	buf_add(bk, k->data, k->size);
-	if (bv != NULL) {
-		buf_reset(bv);
-		buf_add(bv, d->data, d->size);
-	}
+	buf_reset(bv);
+	buf_add(bv, d->data, d->size);
 }
 
 /*
@@ -676,18 +677,14 @@ st_index_update(struct txn *tx, const void *id, size_t idlen,
 
 /*
  * Fresh records in bulk.  An import of a big file writes tens of thousands
- * of records that are new here, each with some 16 index entries; written
- * one record at a time, every entry is a search from the root of its index
- * to a leaf somewhere else in the file, and that was two thirds of an
- * import.  store_put_fresh() writes the record itself at once (through a
- * handle without the indexes) and keeps its entries, computed by the same
- * index.c rules; st_flush() sorts them and writes them in key order, so
- * consecutive entries land on the same leaf pages, and appends to an index
- * take Berkeley DB's fast path for sorted input.  The entries are written
- * in the same transaction before anything could see the index without
- * them: before a commit, before any index is read, before records.db is
- * written or deleted through the indexed handle (which would look for the
- * entries of the record it replaces), and whenever 16 MB are waiting.
+ * of records that are new here, each with some 22 index entries.
+ * store_put_fresh() writes the record itself at once and keeps its
+ * entries, computed by the same index.c rules; st_flush() groups them by
+ * key and merges each key's ids into its blocks at once.  The entries are
+ * written in the same transaction before anything could miss them: before
+ * a commit, before any index is read, before records.db is written or
+ * deleted by store_put/store_del (whose update of the indexes must find
+ * the entries of the record it replaces), and whenever 16 MB are waiting.
  */
 #define ST_RUN_MAX	(16u * 1024 * 1024)
 
@@ -725,7 +722,6 @@ st_run_add(struct st_run *run, const void *key, size_t klen, const void *id,
 	buf_add(&run->pack, id, idlen);
 }
 
-/* An entry to sort: its key, then its id right after it in the pack. */
 /*
  * A run's entries grouped by key: sorting every entry (a million and a
  * half for 100,000 births) by key and id was a seventh of an import, and
@@ -893,24 +889,24 @@ store_put_fresh(struct txn *tx, const struct record *r, const void *enc,
 }
 
 /*
- * Builds one index again from records.db, in the caller's transaction:
- * after its rules changed (INDEX_NAME_VERSION).  The old entries go
- * (DB->truncate on the plain handle), the new ones are queued and
- * written sorted like a fresh record's; one cleanup path.
+ * Builds every index again from records.db, in one pass, in the caller's
+ * transaction (reindex): after the name rules changed (INDEX_NAME_VERSION)
+ * or for a store of an earlier layout, whose idx_*.db then go.  The old
+ * entries go (DB->truncate), the new ones are queued and written like a
+ * fresh record's; one cleanup path.
  */
 int
-store_index_rebuild(struct txn *tx, int index, size_t *records,
-    struct cr_err *e)
+store_reindex(struct txn *tx, size_t *records, struct cr_err *e)
 {
-	DB *raw = tx->st->idx[index];
+	DB *rdb = tx->st->db[ST_RECORDS];
 	DBC *c = NULL;
 	DBT k, d;
 	struct keylist kl;
 	struct record r;
 	struct cr_err de;
 	u_int32_t gone;
-	size_t j;
-	int rc, ret;
+	size_t i, j;
+	int rc, ret = CR_OK;
 
 	*records = 0;
 	memset(&k, 0, sizeof k);
@@ -918,75 +914,57 @@ store_index_rebuild(struct txn *tx, int index, size_t *records,
 	k.flags = d.flags = DB_DBT_REALLOC;	/* DB_THREAD handles */
 	if ((ret = st_flush(tx, e)) != CR_OK)
 		return ret;
-	if ((rc = raw->truncate(raw, tx->t, &gone, 0)) != 0)
-		return st_fail(tx->st, e, rc, "cannot empty",
-		    index_files[index]);
-
-	if (tx->runs == NULL)
-		tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
-	if ((rc = tx->st->db[ST_RECORDS]->cursor(tx->st->db[ST_RECORDS], tx->t, &c,
-	    0)) !=
-	    0) {
+	for (i = 0; i < SI_NINDEX; i++)
+		if ((rc = tx->st->idx[i]->truncate(tx->st->idx[i], tx->t,
+		    &gone, 0)) != 0)
+			return st_fail(tx->st, e, rc, "cannot empty",
+			    index_files[i]);
+	for (i = 0; i < sizeof old_index_files / sizeof *old_index_files;
+	    i++)
+		if ((rc = tx->st->env->dbremove(tx->st->env, tx->t,
+		    old_index_files[i], NULL, 0)) != 0 && rc != ENOENT)
+			return st_fail(tx->st, e, rc, "cannot remove an old "
+			    "index", old_index_files[i]);
+	if ((rc = rdb->cursor(rdb, tx->t, &c, 0)) != 0) {
 		ret = st_fail(tx->st, e, rc, "cannot open a cursor",
 		    table_files[ST_RECORDS]);
 		goto out;
 	}
 	while ((rc = c->get(c, &k, &d, DB_NEXT)) == 0) {
-		rec_init(&r);
-		if (rec_decode(d.data, d.size, &r, &de) == CR_OK) {
-			index_keys_record(index, &r, &kl);
+		(*records)++;
+		if (rec_decode(d.data, d.size, &r, &de) != CR_OK)
+			continue;	/* no entries; verify reports it */
+		if (tx->runs == NULL)
+			tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
+		for (i = 0; i < SI_NINDEX; i++) {
+			index_keys_record((int)i, &r, &kl);
 			for (j = 0; j < kl.n; j++) {
-				st_run_add(&tx->runs[index], kl.keys[j].data,
+				st_run_add(&tx->runs[i], kl.keys[j].data,
 				    kl.keys[j].len, k.data, k.size);
 				tx->pending += kl.keys[j].len + k.size + 8;
 			}
 			keylist_free(&kl);
 		}
 		rec_free(&r);
-		(*records)++;
-		if (tx->pending >= ST_RUN_MAX) {
-			if ((ret = st_flush(tx, e)) != CR_OK)
-				goto out;
-			tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
-		}
+		if (tx->pending >= ST_RUN_MAX && (ret = st_flush(tx, e)) !=
+		    CR_OK)
+			goto out;
 	}
 	if (rc != DB_NOTFOUND) {
 		ret = st_fail(tx->st, e, rc, "read failed",
 		    table_files[ST_RECORDS]);
 		goto out;
 	}
-	ret = CR_OK;
+	ret = st_flush(tx, e);
+	if (ret == CR_OK)
+		tx->st->old_indexes = 0;
 out:
 	if (c != NULL && (rc = c->close(c)) != 0 && ret == CR_OK)
 		ret = st_fail(tx->st, e, rc, "cannot close a cursor",
 		    table_files[ST_RECORDS]);
 	free(k.data);
 	free(d.data);
-	if (ret == CR_OK)
-		ret = st_flush(tx, e);
 	return ret;
-}
-
-/*
- * After every index was rebuilt (reindex), in the same transaction: the
- * index files of an earlier layout go.
- */
-int
-store_index_upgrade(struct txn *tx, struct cr_err *e)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < sizeof old_index_files / sizeof *old_index_files;
-	    i++) {
-		rc = tx->st->env->dbremove(tx->st->env, tx->t,
-		    old_index_files[i], NULL, 0);
-		if (rc != 0 && rc != ENOENT)
-			return st_fail(tx->st, e, rc, "cannot remove an old "
-			    "index", old_index_files[i]);
-	}
-	tx->st->old_indexes = 0;
-	return CR_OK;
 }
 
 static void st_free(struct store *);

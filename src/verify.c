@@ -88,21 +88,9 @@ record_visit(void *arg, const void *k, size_t kl, const void *val, size_t vl)
 		    (unsigned)r.rev, id);
 	else if (rc != CR_OK)
 		problem(v, "history.db: %s", e.msg);
-	else {
-		/* A mark, the current revision's digest; or it in full. */
-		if (regist_history_is_mark(v->b.data, v->b.len)) {
-			buf_reset(&v->hb);
-			buf_add(&v->hb, v->b.data, v->b.len);
-			regist_history_mark(val, vl, &v->b);
-		} else {
-			buf_reset(&v->hb);
-			buf_add(&v->hb, val, vl);
-		}
-		if (v->b.len != v->hb.len || memcmp(v->b.data, v->hb.data,
-		    v->b.len) != 0)
-			problem(v, "history.db: revision %u of %s differs "
-			    "from the current record", (unsigned)r.rev, id);
-	}
+	else if (!regist_history_holds(v->b.data, v->b.len, val, vl))
+		problem(v, "history.db: revision %u of %s differs from the "
+		    "current record", (unsigned)r.rev, id);
 	for (i = 0; i < SI_NINDEX; i++) {
 		index_keys_record(i, &r, &kls);
 		v->keys[i] += kls.n;
@@ -517,14 +505,8 @@ reindex_txn(struct txn *tx, void *arg, struct cr_err *e)
 	uint64_t was;
 	int rc;
 
-	int i;
-
-	if ((rc = meta_get_u64(tx, "index.name", &was, 1, e)) != CR_OK)
-		return rc;
-	for (i = 0; i < SI_NINDEX; i++)
-		if ((rc = store_index_rebuild(tx, i, &ri->records, e)) != CR_OK)
-			return rc;
-	if ((rc = store_index_upgrade(tx, e)) != CR_OK ||
+	if ((rc = meta_get_u64(tx, "index.name", &was, 1, e)) != CR_OK ||
+	    (rc = store_reindex(tx, &ri->records, e)) != CR_OK ||
 	    (rc = meta_put_u64(tx, "index.name", INDEX_NAME_VERSION, e)) !=
 	    CR_OK)
 		return rc;
@@ -536,9 +518,10 @@ reindex_txn(struct txn *tx, void *arg, struct cr_err *e)
 }
 
 /*
- * 'civreg reindex': the name index written again by this civreg's name
- * rules, in one transaction (administrators).  Needed once after an
- * upgrade that raised INDEX_NAME_VERSION; harmless any time.
+ * 'civreg reindex': every index written again by this civreg's name
+ * rules and layout, in one transaction (administrators).  Needed once
+ * after an upgrade that raised INDEX_NAME_VERSION or changed the index
+ * files; harmless any time.
  */
 int
 verify_reindex(struct session *s, size_t *records, struct cr_err *e)
