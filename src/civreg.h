@@ -208,6 +208,9 @@ void	store_close(struct store *);
 const char *store_dir(struct store *);
 int	store_panicked(struct store *);	/* damage seen: stop, reopen */
 int	store_run(struct store *, store_txn_fn, void *arg, struct cr_err *);
+/* The same for one big transaction of mostly new data (store.c). */
+int	store_run_bulk(struct store *, store_txn_fn, void *arg,
+	    struct cr_err *);
 int	store_begin(struct store *, struct txn **, struct cr_err *);
 int	store_begin_read(struct store *, struct txn **, struct cr_err *);
 int	store_commit(struct txn *, struct cr_err *);
@@ -576,6 +579,9 @@ struct keylist {
 };
 void	index_keys(int index, const void *rec, size_t len, struct keylist *);
 void	index_keys_record(int index, const struct record *, struct keylist *);
+typedef void (*index_key_fn)(void *arg, const void *key, size_t len);
+void	index_each_key(int index, const struct record *, index_key_fn,
+	    void *arg);
 void	keylist_free(struct keylist *);
 /* Adds a copy of p unless empty or there already. */
 void	keylist_add(struct keylist *, const void *p, size_t n);

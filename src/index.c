@@ -101,9 +101,17 @@ index_normalize(const char *in, struct buf *out)
 		size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 :
 		    *p >= 0xc0 ? 2 : 1;
 
-		if (!utf8_valid((const char *)p, len) ||
-		    strnlen((const char *)p, len) < len) {
-			p++;	/* skip a bad byte; validation refuses these */
+		/*
+		 * A bad byte is skipped (validation refuses these); the
+		 * check stops at the first byte that does not continue the
+		 * sequence, so it never reads past the terminating NUL.
+		 */
+		if (len > 1 && !utf8_valid((const char *)p, len)) {
+			p++;
+			continue;
+		}
+		if (len == 1 && *p >= 0x80) {
+			p++;
 			continue;
 		}
 		c = len == 1 ? p[0] : len == 2 ? (uint32_t)(p[0] & 0x1f) << 6 |
@@ -162,7 +170,8 @@ index_key_entry(const void *key, size_t klen, struct buf *entry)
 }
 
 struct entries {
-	struct keylist	*kl;
+	index_key_fn	 fn;
+	void		*arg;
 	struct buf	 entry;
 };
 
@@ -172,9 +181,10 @@ add_entries(void *arg, const void *tok, size_t len, const void *key,
 {
 	struct entries *en = arg;
 
-	keylist_add(en->kl, tok, len);
+	en->fn(en->arg, tok, len);
 	index_key_entry(key, klen, &en->entry);
-	keylist_add(en->kl, en->entry.data, en->entry.len);
+	if (en->entry.len > 0)
+		en->fn(en->arg, en->entry.data, en->entry.len);
 }
 
 /*
@@ -182,15 +192,28 @@ add_entries(void *arg, const void *tok, size_t len, const void *key,
  * key (which begins with INDEX_KEY_MARK, so no token is ever a prefix
  * of a key); the name is split and folded once.
  */
-void
-index_name_entries(const char *text, struct keylist *kl)
+static void
+name_entries(const char *text, index_key_fn fn, void *arg)
 {
 	struct entries en;
 
-	en.kl = kl;
+	en.fn = fn;
+	en.arg = arg;
 	buf_init(&en.entry);
 	name_tokens(text, add_entries, &en);
 	buf_free(&en.entry);
+}
+
+static void
+keylist_fn(void *arg, const void *key, size_t len)
+{
+	keylist_add(arg, key, len);
+}
+
+void
+index_name_entries(const char *text, struct keylist *kl)
+{
+	name_entries(text, keylist_fn, kl);
 }
 
 void
@@ -211,18 +234,32 @@ index_keys(int index, const void *data, size_t len, struct keylist *kl)
 void
 index_keys_record(int index, const struct record *r, struct keylist *kl)
 {
+	kl->n = 0;
+	kl->keys = NULL;
+	index_each_key(index, r, keylist_fn, kl);
+}
+
+/*
+ * Each of a record's keys in one index, given to fn as it is found: an
+ * import computes some 22 for every record, and collecting them in a
+ * keylist first cost an allocation each.  A key may come twice (a child
+ * and a father with one family name); keylist_add drops the second, and
+ * store.c's merge of ids does too.
+ */
+void
+index_each_key(int index, const struct record *r, index_key_fn fn,
+    void *arg)
+{
 	const struct form *f;
 	unsigned char k[4];
 	size_t i, hint = 0;
 
-	kl->n = 0;
-	kl->keys = NULL;
 	f = form_by_code(r->kind);
 	switch (index) {
 	case SI_STATUS:
 		k[0] = (unsigned char)r->status;
 		k[1] = (unsigned char)r->kind;
-		keylist_add(kl, k, 2);
+		fn(arg, k, 2);
 		break;
 	case SI_NAME:
 	case SI_KIDC:
@@ -235,11 +272,11 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 				continue;
 			if (index == SI_NAME && (ff->type == FT_NAME_KM ||
 			    ff->type == FT_NAME_LATIN))
-				index_name_entries(r->fields[i].value, kl);
+				name_entries(r->fields[i].value, fn, arg);
 			else if (index == SI_KIDC && ff->type == FT_KIDC &&
 			    kidc_normalize(r->fields[i].value, code, why,
 			    sizeof why) == 0)
-				keylist_add(kl, code, KIDC_LEN);
+				fn(arg, code, KIDC_LEN);
 		}
 		break;
 	case SI_DATE: {
@@ -251,7 +288,7 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 		if (v && date_parse(v, &y, &mo, &d, why, sizeof why) == 0) {
 			/* offset so that byte order is date order */
 			be32_put(k, (uint32_t)date_days(y, mo, d) + 0x80000000u);
-			keylist_add(kl, k, 4);
+			fn(arg, k, 4);
 		}
 		break;
 	}
@@ -261,14 +298,17 @@ index_keys_record(int index, const struct record *r, struct keylist *kl)
 		const char *res = f && f->residence_field ? rec_value(r,
 		    f->residence_field) : NULL;
 		char key[16];
+		size_t n;
 
-		if (o && strlen(o) < 10) {
-			snprintf(key, sizeof key, "O%s", o);
-			keylist_add(kl, key, strlen(key));
+		if (o && (n = strlen(o)) < 10) {
+			key[0] = 'O';
+			memcpy(key + 1, o, n);
+			fn(arg, key, n + 1);
 		}
-		if (res && strlen(res) < 10) {
-			snprintf(key, sizeof key, "R%s", res);
-			keylist_add(kl, key, strlen(key));
+		if (res && (n = strlen(res)) < 10) {
+			key[0] = 'R';
+			memcpy(key + 1, res, n);
+			fn(arg, key, n + 1);
 		}
 		break;
 	}

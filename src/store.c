@@ -11,7 +11,10 @@
  * commits are synchronous unless a benchmark asks otherwise; a checkpoint
  * after commits and at close lets DB_LOG_AUTO_REMOVE keep the logs small;
  * every database carries page checksums (DB_CHKSUM) so that a flipped byte
- * on disk is an error and not a silently different record.
+ * on disk is an error and not a silently different record; big imports
+ * run as bulk transactions (store_run_bulk), whose new pages are written
+ * at commit instead of logged -- so a live store is backed up with
+ * db5.3_hotbackup, never by copying files and replaying logs.
  *
  * Contract: tables and indexes are named by the enums in civreg.h.  The
  * secondary indexes of ST_RECORDS are kept here, in blocks of ids, from
@@ -730,8 +733,8 @@ st_run_add(struct st_run *run, const void *key, size_t klen, const void *id,
  * are sorted, and a group's ids only when they did not come in order.
  */
 struct st_group {
-	const unsigned char	*k;
-	uint32_t		 kl;
+	const unsigned char	*k, *last;	/* key; id of the tail */
+	uint32_t		 kl, lastl;
 	size_t			 head, tail;	/* entries, linked by next[] */
 	size_t			 n;
 	int			 sorted;
@@ -806,15 +809,15 @@ st_run_write(struct txn *tx, int index, struct st_run *run,
 			slot[h] = ++ng;
 		} else {
 			struct st_group *gr = &g[slot[h] - 1];
-			const unsigned char *t = (const unsigned char *)
-			    run->pack.data + run->at[gr->tail];
 
-			if (nb_cmp(t + 8 + be32_get(t), be32_get(t + 4),
-			    k + kl, il) > 0)
+			/* the tail's id is kept: no jump back into the pack */
+			if (nb_cmp(gr->last, gr->lastl, k + kl, il) > 0)
 				gr->sorted = 0;
 			next[gr->tail] = i;
 		}
 		g[slot[h] - 1].tail = i;
+		g[slot[h] - 1].last = k + kl;
+		g[slot[h] - 1].lastl = il;
 		g[slot[h] - 1].n++;
 	}
 	qsort(g, ng, sizeof *g, st_group_cmp);
@@ -851,15 +854,52 @@ st_flush(struct txn *tx, struct cr_err *e)
 	return rc;
 }
 
+/* An index key of a fresh record, queued with its id. */
+struct st_run_arg {
+	struct txn	*tx;
+	struct st_run	*run;
+	const void	*id;
+	size_t		 idlen;
+};
+
+static void
+st_run_key(void *arg, const void *key, size_t len)
+{
+	struct st_run_arg *ra = arg;
+
+	if (len == 0)
+		return;
+	st_run_add(ra->run, key, len, ra->id, ra->idlen);
+	ra->tx->pending += len + ra->idlen + 8;
+}
+
+/* Queues every index entry of record r, whose key is id. */
+static void
+st_queue(struct txn *tx, const struct record *r, const void *id,
+    size_t idlen)
+{
+	struct st_run_arg ra;
+	int i;
+
+	if (tx->runs == NULL)
+		tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
+	ra.tx = tx;
+	ra.id = id;
+	ra.idlen = idlen;
+	for (i = 0; i < SI_NINDEX; i++) {
+		ra.run = &tx->runs[i];
+		index_each_key(i, r, st_run_key, &ra);
+	}
+}
+
 int
 store_put_fresh(struct txn *tx, const struct record *r, const void *enc,
     size_t len, struct cr_err *e)
 {
-	struct keylist kl;
 	DB *db = tx->st->db[ST_RECORDS];
 	DBT k, d;
-	size_t j, idlen = strlen(r->id);
-	int rc, i;
+	size_t idlen = strlen(r->id);
+	int rc;
 
 	if ((rc = st_indexes_ok(tx, e)) != CR_OK)
 		return rc;
@@ -872,17 +912,7 @@ store_put_fresh(struct txn *tx, const struct record *r, const void *enc,
 	if (rc != 0)
 		return st_fail(tx->st, e, rc, "write failed",
 		    table_files[ST_RECORDS]);
-	if (tx->runs == NULL)
-		tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
-	for (i = 0; i < SI_NINDEX; i++) {
-		index_keys_record(i, r, &kl);
-		for (j = 0; j < kl.n; j++) {
-			st_run_add(&tx->runs[i], kl.keys[j].data,
-			    kl.keys[j].len, r->id, idlen);
-			tx->pending += kl.keys[j].len + idlen + 8;
-		}
-		keylist_free(&kl);
-	}
+	st_queue(tx, r, r->id, idlen);
 	if (tx->pending >= ST_RUN_MAX)
 		return st_flush(tx, e);
 	return CR_OK;
@@ -901,11 +931,10 @@ store_reindex(struct txn *tx, size_t *records, struct cr_err *e)
 	DB *rdb = tx->st->db[ST_RECORDS];
 	DBC *c = NULL;
 	DBT k, d;
-	struct keylist kl;
 	struct record r;
 	struct cr_err de;
 	u_int32_t gone;
-	size_t i, j;
+	size_t i;
 	int rc, ret = CR_OK;
 
 	*records = 0;
@@ -934,17 +963,7 @@ store_reindex(struct txn *tx, size_t *records, struct cr_err *e)
 		(*records)++;
 		if (rec_decode(d.data, d.size, &r, &de) != CR_OK)
 			continue;	/* no entries; verify reports it */
-		if (tx->runs == NULL)
-			tx->runs = xcalloc(SI_NINDEX, sizeof *tx->runs);
-		for (i = 0; i < SI_NINDEX; i++) {
-			index_keys_record((int)i, &r, &kl);
-			for (j = 0; j < kl.n; j++) {
-				st_run_add(&tx->runs[i], kl.keys[j].data,
-				    kl.keys[j].len, k.data, k.size);
-				tx->pending += kl.keys[j].len + k.size + 8;
-			}
-			keylist_free(&kl);
-		}
+		st_queue(tx, &r, k.data, k.size);
 		rec_free(&r);
 		if (tx->pending >= ST_RUN_MAX && (ret = st_flush(tx, e)) !=
 		    CR_OK)
@@ -1358,15 +1377,16 @@ store_abort(struct txn *tx)
  * Runs fn inside one transaction: commit on success, abort on any error,
  * and start again from scratch when Berkeley DB broke a deadlock.
  */
-int
-store_run(struct store *st, store_txn_fn fn, void *arg, struct cr_err *e)
+static int
+st_run(struct store *st, u_int32_t flags, store_txn_fn fn, void *arg,
+    struct cr_err *e)
 {
 	struct txn *tx;
 	int rc, tries;
 
 	for (tries = 0; tries < STORE_RETRIES; tries++) {
 		err_clear(e);
-		if ((rc = store_begin(st, &tx, e)) != CR_OK)
+		if ((rc = st_begin(st, &tx, flags, e)) != CR_OK)
 			return rc;
 		rc = fn(tx, arg, e);
 		if (rc == CR_OK)
@@ -1379,6 +1399,35 @@ store_run(struct store *st, store_txn_fn fn, void *arg, struct cr_err *e)
 	}
 	return err_set(e, CR_EDB, "the store stayed busy after %d attempts: "
 	    "another terminal may be holding it; nothing was saved", tries);
+}
+
+int
+store_run(struct store *st, store_txn_fn fn, void *arg, struct cr_err *e)
+{
+	return st_run(st, 0, fn, arg, e);
+}
+
+/*
+ * The same for a transaction that adds a great deal (the import of a big
+ * replication file): DB_TXN_BULK.  Records, index entries and history
+ * put on pages that the transaction itself added at the end of a file
+ * are not logged; at commit Berkeley DB writes those files' pages to disk
+ * and syncs them before the commit record, so a committed import is as
+ * durable as any, and an aborted or interrupted one leaves only free
+ * pages (their allocation is logged).  It halves an import's log (page
+ * splits are still logged whole).  The price: the log alone can no
+ * longer rebuild those pages, so a backup must copy the database files,
+ * not replay old logs over an older copy -- civreg removes its logs as
+ * it goes and keeps no log archive -- and a backup that copies files
+ * while an import runs must set DB_HOTBACKUP_IN_PROGRESS first.  Small
+ * transactions gain nothing and would pay for a sync of whole files, so
+ * callers keep this for big ones.
+ */
+int
+store_run_bulk(struct store *st, store_txn_fn fn, void *arg,
+    struct cr_err *e)
+{
+	return st_run(st, DB_TXN_BULK, fn, arg, e);
 }
 
 static DB *

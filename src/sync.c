@@ -419,6 +419,12 @@ struct import {
  * twentieths, for payloads of 1 MB and more.
  */
 #define PROGRESS_MIN	(1024 * 1024)
+/*
+ * From this size on (some 1,000 births) an import runs as a bulk
+ * transaction: its new pages are written at commit instead of logged.
+ * Below it, the sync of whole files at commit would cost more.
+ */
+#define SYNC_BULK_BYTES	(1024 * 1024)
 static sync_progress_fn	progress_fn;
 static void		*progress_arg;
 
@@ -1032,8 +1038,10 @@ sync_import(struct session *s, const char *path, const char *receipt_dir,
 	im.path = path;
 	buf_init(&im.receipt);
 	crypto_sha256(file.data, file.len, im.digest);
+	/* A big file is mostly new records: a bulk transaction (store.c). */
 	if ((rc = repfile_verify(file.data, file.len, &im.h, e)) == CR_OK)
-		rc = store_run(s->store, import_txn, &im, e);
+		rc = (file.len >= SYNC_BULK_BYTES ? store_run_bulk :
+		    store_run)(s->store, import_txn, &im, e);
 	res->kind = im.h.kind;
 	snprintf(res->from, sizeof res->from, "%s", im.h.sender);
 	if (rc == CR_EPERM)	/* the role was checked above: the file */

@@ -273,30 +273,38 @@ be32_get(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Appends code point c, UTF-8 encoded. */
+/*
+ * Appends code point c, UTF-8 encoded: in place, after one check of the
+ * room left (the name index encodes every letter of every name).
+ */
 void
 utf8_put(struct buf *b, uint32_t c)
 {
-	unsigned char u[4];
+	unsigned char *u;
 
+	if (b->cap - b->len < 4) {
+		buf_add(b, "\0\0\0\0", 4);
+		b->len -= 4;
+	}
+	u = b->data + b->len;
 	if (c < 0x80) {
 		u[0] = (unsigned char)c;
-		buf_add(b, u, 1);
+		b->len += 1;
 	} else if (c < 0x800) {
 		u[0] = (unsigned char)(0xc0 | c >> 6);
 		u[1] = (unsigned char)(0x80 | (c & 0x3f));
-		buf_add(b, u, 2);
+		b->len += 2;
 	} else if (c < 0x10000) {
 		u[0] = (unsigned char)(0xe0 | c >> 12);
 		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
 		u[2] = (unsigned char)(0x80 | (c & 0x3f));
-		buf_add(b, u, 3);
+		b->len += 3;
 	} else {
 		u[0] = (unsigned char)(0xf0 | c >> 18);
 		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
 		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
 		u[3] = (unsigned char)(0x80 | (c & 0x3f));
-		buf_add(b, u, 4);
+		b->len += 4;
 	}
 }
 

@@ -1395,6 +1395,176 @@ START_TEST(test_crash_rounds)
 }
 END_TEST
 
+/*
+ * store_run_bulk (imports of big files, DB_TXN_BULK): what it adds on new
+ * pages is not logged but written at commit, so it must still be all or
+ * nothing.  An error inside leaves nothing; a writer killed with SIGKILL
+ * at a random moment of such a transaction -- while it adds, while its
+ * pages are written at commit, or after -- leaves after recovery either
+ * every record of it or none, with indexes and history that verify
+ * accepts; a committed one survives reopening; ordinary transactions go
+ * on as before afterwards.
+ */
+struct bulk_job {
+	const struct record	*src;
+	int			 round, fail, tell;
+};
+
+enum { BULK_N = 2500 };
+
+static int
+bulk_txn(struct txn *tx, void *arg, struct cr_err *e)
+{
+	struct bulk_job *b = arg;
+	struct record r;
+	struct buf enc;
+	char id[REC_IDLEN];
+	int i, rc = CR_OK;
+
+	buf_init(&enc);
+	for (i = 0; i < BULK_N && rc == CR_OK; i++) {
+		snprintf(id, sizeof id, "120101-%08d", 100000 * b->round + i);
+		copy_as(b->src, id, i % 2 ? "Bora Sok" : "Heap Chan", 1, &r,
+		    &enc);
+		rc = store_put_fresh(tx, &r, enc.data, enc.len, e);
+		if (rc == CR_OK)
+			log_rev(tx, &r, &enc);
+		rec_free(&r);
+		/* Half-way: the parent may kill now, mid-transaction. */
+		if (i == BULK_N / 2 && b->tell >= 0 && write(b->tell, "w\n",
+		    2) != 2)
+			rc = err_set(e, CR_EIO, "pipe");
+	}
+	buf_free(&enc);
+	if (rc == CR_OK && b->fail)
+		rc = err_set(e, CR_EINVAL, "refused on purpose");
+	return rc;
+}
+
+START_TEST(test_bulk_rounds)
+{
+	char *dir = t_store_new(), id[REC_IDLEN];
+	unsigned seed = (unsigned)time(NULL);
+	struct session s, admin;
+	struct record src;
+	struct buf enc;
+	struct bulk_job b;
+	struct txn *tx;
+	struct cr_err e;
+	size_t base, want;
+	int round, done = 0, cut = 0;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e),
+	    CR_OK);
+	buf_init(&enc);
+	fresh_copy(&s, id, id, "Sokh Dara", &src, &enc);
+	base = want = count(s.store, ST_RECORDS);
+
+	/* Refused inside: nothing of it, and the store goes on. */
+	b.src = &src;
+	b.round = 1;
+	b.fail = 1;
+	b.tell = -1;
+	ck_assert_int_eq(store_run_bulk(s.store, bulk_txn, &b, &e), CR_EINVAL);
+	ck_assert_uint_eq(count(s.store, ST_RECORDS), base);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_uint_eq(token_ids(tx, "bora", NULL), 0);
+	store_abort(tx);
+	ck_assert_int_eq(t_declare_birth(&s, "ចាន់ ហៀប", "Chan Heap", id, &e),
+	    CR_OK);
+	want = ++base;
+	store_close(s.store);
+
+	for (round = 2; round < 12; round++) {
+		int fd[2], status;
+		pid_t pid;
+		char buf[64];
+		size_t len = 0;
+		ssize_t got;
+
+		ck_assert_int_eq(pipe(fd), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct session c;
+
+			close(fd[0]);
+			t_login(dir, "clerk", T_CLERK_PW, &c);
+			b.fail = 0;
+			b.round = round;
+			b.tell = fd[1];
+			if (store_run_bulk(c.store, bulk_txn, &b, &e) != CR_OK)
+				_exit(3);
+			if (write(fd[1], "c\n", 2) != 2)
+				_exit(4);
+			if (round == 11) {	/* the last one ends by itself */
+				store_close(c.store);
+				_exit(0);
+			}
+			for (;;)
+				pause();
+		}
+		close(fd[1]);
+		/* Round 2 dies right after its half-way mark; others later. */
+		got = read(fd[0], buf, 2);
+		ck_assert_int_eq(got, 2);
+		if (round > 2 && round < 11)
+			usleep((unsigned)(rand_r(&seed) % 1500000));
+		if (round < 11)
+			kill(pid, SIGKILL);
+		while ((got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
+			len += (size_t)got;
+		close(fd[0]);
+		buf[len] = '\0';
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(round == 11 ? WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0 : WIFSIGNALED(status),
+		    "round %d: the writer ended with status %d", round, status);
+
+		t_login(dir, "admin", T_ADMIN_PW, &admin);
+		{
+			size_t n = count(admin.store, ST_RECORDS);
+
+			ck_assert_msg(n == want || n == want + BULK_N, "round "
+			    "%d: %zu records after the crash, not %zu or %zu",
+			    round, n, want, want + BULK_N);
+			ck_assert_msg(strstr(buf, "c\n") == NULL || n == want +
+			    BULK_N, "round %d: committed, then lost", round);
+			if (n == want + BULK_N) {
+				done++;
+				want = n;
+			} else
+				cut++;
+		}
+		ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "round %d: %s",
+		    round, e.msg);
+		store_close(admin.store);
+	}
+	ck_assert_int_ge(cut, 1);	/* round 2 at least */
+	ck_assert_int_ge(done, 1);	/* round 11 at least */
+
+	/* Reopened, all there, found by name; a clerk goes on writing. */
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_uint_eq(count(s.store, ST_RECORDS), want);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_uint_eq(token_ids(tx, "bora", NULL), (size_t)done *
+	    BULK_N / 2);
+	ck_assert_uint_eq(token_ids(tx, "heap", NULL), (size_t)done *
+	    BULK_N / 2 + 1);
+	store_abort(tx);
+	ck_assert_int_eq(t_declare_birth(&s, "ចាន់ ហៀប", "Chan Heap", id, &e),
+	    CR_OK);
+	t_login(dir, "admin", T_ADMIN_PW, &admin);
+	ck_assert_msg(verify_quiet(&admin, &e) == CR_OK, "%s", e.msg);
+	rec_free(&src);
+	buf_free(&enc);
+	store_close(s.store);
+	store_close(admin.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 START_TEST(test_concurrent_writers)
 {
 	char *dir = t_store_new();
@@ -2082,6 +2252,7 @@ store_suite(void)
 	tcase_set_timeout(slow, 600);
 	tcase_add_test(slow, test_crash_rounds);
 	tcase_add_test(slow, test_concurrent_writers);
+	tcase_add_test(slow, test_bulk_rounds);
 	suite_add_tcase(s, slow);
 	keys = tcase_create("keys");
 	tcase_set_timeout(keys, 60);
