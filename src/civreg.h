@@ -335,6 +335,9 @@ struct kv {
 	char	*value;
 };
 
+/* pos[k]: 1 + where field k is in kv, or 0 (f->nfields slots). */
+void	form_kv_positions(const struct form *, const struct kv *, size_t n,
+	    size_t *pos);
 int	form_validate(const struct form *, const struct kv *, size_t n,
 	    struct cr_err *);
 int	form_check_value(const struct form_field *, const char *value,
@@ -1318,7 +1321,8 @@ void	csv_write_field(FILE *, const char *);
 
 /* ------------------------------------------------------------- digitize.c */
 /* The paper back-log: keyed CSV batches loaded, resumably; double entry. */
-#define DIGITIZE_CHUNK		500	/* rows a transaction */
+#define DIGITIZE_CHUNK		5000	/* rows a transaction, at most */
+#define DIGITIZE_CHUNK_FIRST	500	/* the first; each next one doubles */
 #define DIGITIZE_NAME_LEN	128	/* a batch name, NUL included */
 struct digitize_opts {
 	const char	*file;		/* the CSV */

@@ -368,17 +368,6 @@ form_check_value(const struct form_field *ff, const char *v, char *why,
 	}
 }
 
-static const char *
-kv_find(const struct kv *kv, size_t n, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(kv[i].key, key) == 0)
-			return kv[i].value;
-	return NULL;
-}
-
 /*
  * notafter=FIELD+SPAN: the latest date allowed, SPAN months after the
  * other date; a day the month lacks becomes its last (a card issued on
@@ -431,12 +420,47 @@ check_notafter(const struct form_field *ff, const char *v, const char *o,
 	}
 }
 
+/*
+ * Where each of the form's fields is in kv: pos[k] is 1 + the index of the
+ * first pair whose key is field k, 0 if none (pos has f->nfields slots).
+ * Fields mostly come in form order, so this is one pass, not a search of
+ * kv for every field (a digitized batch checks 40 fields of every row).
+ */
+void
+form_kv_positions(const struct form *f, const struct kv *kv, size_t n,
+    size_t *pos)
+{
+	size_t i, hint = 0;
+
+	memset(pos, 0, f->nfields * sizeof *pos);
+	for (i = 0; i < n; i++) {
+		const struct form_field *ff = form_field_next(f, kv[i].key,
+		    &hint);
+
+		if (ff != NULL && pos[ff - f->fields] == 0)
+			pos[ff - f->fields] = i + 1;
+	}
+}
+
+/* The value of field key in kv, through form_kv_positions()'s map. */
+static const char *
+kv_at(const struct form *f, const struct kv *kv, const size_t *pos,
+    const char *key)
+{
+	size_t hint = 0;
+	const struct form_field *ff = form_field_next(f, key, &hint);
+
+	if (ff == NULL || pos[ff - f->fields] == 0)
+		return NULL;
+	return kv[pos[ff - f->fields] - 1].value;
+}
+
 int
 form_validate(const struct form *f, const struct kv *kv, size_t n,
     struct cr_err *e)
 {
 	char shown[160], why[512];
-	size_t i, j, hint = 0;
+	size_t i, hint = 0, *pos = xcalloc(f->nfields + 1, sizeof *pos);
 
 	err_clear(e);
 	for (i = 0; i < n; i++) {
@@ -452,14 +476,12 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
 			    f->key);
 			continue;
 		}
-		for (j = 0; j < i; j++)
-			if (strcmp(kv[j].key, kv[i].key) == 0)
-				break;
-		if (j < i) {
+		if (pos[ff - f->fields] != 0) {	/* an earlier pair had it */
 			err_add(e, CR_EINVAL, "%s: given twice: give each field "
 			    "once", kv[i].key);
 			continue;
 		}
+		pos[ff - f->fields] = i + 1;
 		if (kv[i].value[0] == '\0')
 			continue;	/* empty is the same as not given */
 		if (f->issue_field && strcmp(ff->key, f->issue_field) == 0) {
@@ -473,7 +495,7 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
 	}
 	for (i = 0; i < f->nfields; i++) {
 		const struct form_field *ff = &f->fields[i];
-		const char *v = kv_find(kv, n, ff->key), *o;
+		const char *v = pos[i] ? kv[pos[i] - 1].value : NULL, *o;
 		int y, m, d, y2, m2, d2;
 
 		if (ff->required && (v == NULL || v[0] == '\0')) {
@@ -481,11 +503,11 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
 			    "on the %s form", ff->key, ff->label_en, f->key);
 			continue;
 		}
-		if (ff->notafter && v && v[0] && (o = kv_find(kv, n,
+		if (ff->notafter && v && v[0] && (o = kv_at(f, kv, pos,
 		    ff->notafter)) != NULL && o[0])
 			check_notafter(ff, v, o, e);
 		if (ff->notbefore == NULL || v == NULL ||
-		    (o = kv_find(kv, n, ff->notbefore)) == NULL)
+		    (o = kv_at(f, kv, pos, ff->notbefore)) == NULL)
 			continue;
 		if (date_parse(v, &y, &m, &d, why, sizeof why) == 0 &&
 		    date_parse(o, &y2, &m2, &d2, why, sizeof why) == 0 &&
@@ -493,5 +515,6 @@ form_validate(const struct form *f, const struct kv *kv, size_t n,
 			err_add(e, CR_EINVAL, "%s: '%s' is before %s (%s): "
 			    "check both dates", ff->key, v, ff->notbefore, o);
 	}
+	free(pos);
 	return e->code;
 }

@@ -495,26 +495,25 @@ fill_fields(struct record *r, const struct form *f, const struct kv *kv,
     size_t n)
 {
 	struct kv *nf = xcalloc(n + 1, sizeof *nf);
-	size_t i, j, k = 0;
+	size_t i, j, k = 0, *pos = xcalloc(f->nfields + 1, sizeof *pos);
 
+	/* In form order; the pairs were validated, so each key is once. */
+	form_kv_positions(f, kv, n, pos);
 	for (i = 0; i < f->nfields; i++) {
 		const struct form_field *ff = &f->fields[i];
+		char code[KIDC_LEN + 1], why[160];
 
-		for (j = 0; j < n; j++) {
-			char code[KIDC_LEN + 1], why[160];
-
-			if (strcmp(kv[j].key, ff->key) != 0 ||
-			    kv[j].value[0] == '\0')
-				continue;
-			nf[k].key = xstrdup(ff->key);
-			if (ff->type == FT_KIDC && kidc_normalize(kv[j].value,
-			    code, why, sizeof why) == 0)
-				nf[k].value = xstrdup(code);
-			else
-				nf[k].value = xstrdup(kv[j].value);
-			k++;
-		}
+		if (pos[i] == 0 || kv[(j = pos[i] - 1)].value[0] == '\0')
+			continue;
+		nf[k].key = xstrdup(ff->key);
+		if (ff->type == FT_KIDC && kidc_normalize(kv[j].value, code,
+		    why, sizeof why) == 0)
+			nf[k].value = xstrdup(code);
+		else
+			nf[k].value = xstrdup(kv[j].value);
+		k++;
 	}
+	free(pos);
 	for (i = 0; i < r->nfields; i++) {
 		free(r->fields[i].key);
 		free(r->fields[i].value);

@@ -153,14 +153,16 @@ out_has "$id1	"
 grep -q "Sokh Dara" "$T/out" || fail "the keyed Sokh Dara is not paired with Sok Dara"
 ok "loaded births get identity codes and are checked for duplicates"
 
-# 5000 rows, killed at random moments until the load finishes.
+# 20000 rows, killed at random moments until the load finishes; verify after
+# every kill, and at least one kill must land after some rows were committed
+# and before the last (the transactions grow from 500 rows to 5000).
 awk -v hdr="$HDR" 'BEGIN {
 	split("សុខ ចាន់ ហេង លី គឹម ម៉ៅ កែវ ទេព", fam, " ")
 	split("Sok Chan Heng Ly Kim Mao Keo Tep", lfam, " ")
 	split("ដារ៉ា សុភា ធីតា វណ្ណា រតនា បុប្ផា", giv, " ")
 	split("Dara Sophea Thida Vanna Ratana Bopha", lgiv, " ")
 	print hdr
-	for (i = 0; i < 5000; i++) {
+	for (i = 0; i < 20000; i++) {
 		f = i % 8 + 1; g = int(i / 8) % 6 + 1
 		d = sprintf("19%02d-%02d-%02d", 50 + i % 50, i % 12 + 1, i % 28 + 1)
 		if (i % 97 == 5) d = "1980-02-30"	# rejected
@@ -171,27 +173,37 @@ awk -v hdr="$HDR" 'BEGIN {
 }' > "$T/big.csv"
 bad=$(awk 'NR > 1 && /1980-02-30/' "$T/big.csv" | wc -l)
 before=$(records)
-tries=0 killed=0
+good=$((20000 - bad))
+tries=0 killed=0 midway=0
 while :; do
 	tries=$((tries + 1))
 	CIVREG_PASSWORD_FILE=$T/reg.pw "$CIVREG" -d "$T/com" -u reg \
 	    digitize import "$T/big.csv" --kind birth > "$T/out" 2> "$T/err" &
 	pid=$!
 	if [ $killed -lt 6 ] && [ $tries -lt 30 ]; then
-		sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 0.3 }')"
-		kill -9 $pid 2>/dev/null && killed=$((killed + 1))
+		sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.05 + rand() * 0.5 }')"
+		if kill -9 $pid 2>/dev/null; then
+			killed=$((killed + 1))
+			wait $pid || :
+			now=$(($(records) - before))	# verify runs here
+			[ -n "$now" ] || fail "verify failed after kill $killed"
+			[ "$now" -gt 0 ] && [ "$now" -lt $good ] &&
+			    midway=$((midway + 1))
+			continue
+		fi
 	fi
 	wait $pid && break
 	[ $tries -lt 40 ] || fail "the load never finished"
 done
 [ $killed -ge 3 ] || fail "killed only $killed times: the load is too quick to test"
-out_has "batch big.csv: 5000 rows: "
+[ $midway -ge 1 ] || fail "no kill landed in the middle of the load ($killed kills)"
+out_has "batch big.csv: 20000 rows: "
 out_has " $bad rejected"
 loaded=$(($(records) - before))
-[ "$loaded" -eq $((5000 - bad)) ] || fail "$loaded records for $((5000 - bad)) good rows"
+[ "$loaded" -eq $good ] || fail "$loaded records for $good good rows"
 run 0 at com verify
 [ "$(wc -l < "$T/big.csv.rejects.csv")" -eq $((bad + 1)) ] || fail "the report lists $(wc -l < "$T/big.csv.rejects.csv") lines"
-ok "killed $killed times at random points, the load ends with each good row once ($loaded) and each bad one listed ($bad)"
+ok "killed $killed times at random points ($midway in mid-load), the load ends with each good row once ($loaded) and each bad one listed ($bad)"
 
 # Double entry at load: only the rows both keyings agree on are loaded.
 {
