@@ -1527,7 +1527,7 @@ main(int argc, char **argv)
 	printf("# N=%zu (rates)  M=%zu (search store)  K=%zu searches  "
 	    "scratch %s  cache %s MB%s  gazetteer %s\n", o.records,
 	    o.search_records, o.searches, scratch.root,
-	    cache ? cache : "8", cache ? " (CIVREG_CACHE_MB)" : " (default)",
+	    cache ? cache : "64", cache ? " (CIVREG_CACHE_MB)" : " (default)",
 	    o.gazetteer ? o.gazetteer : "not loaded (place codes: format "
 	    "only)");
 	fflush(stdout);
