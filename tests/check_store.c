@@ -1315,6 +1315,33 @@ START_TEST(test_reindex)
 }
 END_TEST
 
+/* A child with a pipe to the parent: fd[1] in the child, fd[0] here. */
+static pid_t
+t_fork_pipe(int fd[2])
+{
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	close(fd[pid == 0 ? 0 : 1]);
+	return pid;
+}
+
+/* All the child wrote until it ended, NUL-terminated; fd closed. */
+static size_t
+t_drain(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t got;
+
+	while ((got = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
 /*
  * Crash safety: a child declares records as fast as it can and writes
  * each id to a pipe after its commit returns; the parent kills it with
@@ -1331,18 +1358,13 @@ START_TEST(test_crash_rounds)
 		int fd[2], status;
 		pid_t pid;
 		char buf[65536];
-		size_t len = 0;
-		ssize_t got;
+		size_t len;
 
-		ck_assert_int_eq(pipe(fd), 0);
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
+		if ((pid = t_fork_pipe(fd)) == 0) {
 			struct session s;
 			struct cr_err e;
 			char id[REC_IDLEN], line[REC_IDLEN + 1];
 
-			close(fd[0]);
 			t_login(dir, "clerk", T_CLERK_PW, &s);
 			for (;;) {
 				if (t_declare_birth(&s, "សុខ ដារ៉ា", "Sok Dara",
@@ -1353,16 +1375,12 @@ START_TEST(test_crash_rounds)
 					_exit(4);
 			}
 		}
-		close(fd[1]);
 		usleep(100000 + (unsigned)(rand_r(&seed) % 400000));
 		kill(pid, SIGKILL);
-		while ((got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
-			len += (size_t)got;
-		close(fd[0]);
+		len = t_drain(fd[0], buf, sizeof buf);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFSIGNALED(status), "the writer stopped by itself "
 		    "(status %d)", status);
-		buf[len] = '\0';
 		{
 			struct session s;
 			struct cr_err e;
@@ -1480,16 +1498,10 @@ START_TEST(test_bulk_rounds)
 		int fd[2], status;
 		pid_t pid;
 		char buf[64];
-		size_t len = 0;
-		ssize_t got;
 
-		ck_assert_int_eq(pipe(fd), 0);
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
+		if ((pid = t_fork_pipe(fd)) == 0) {
 			struct session c;
 
-			close(fd[0]);
 			t_login(dir, "clerk", T_CLERK_PW, &c);
 			b.fail = 0;
 			b.round = round;
@@ -1505,18 +1517,13 @@ START_TEST(test_bulk_rounds)
 			for (;;)
 				pause();
 		}
-		close(fd[1]);
 		/* Round 2 dies right after its half-way mark; others later. */
-		got = read(fd[0], buf, 2);
-		ck_assert_int_eq(got, 2);
+		ck_assert_int_eq(read(fd[0], buf, 2), 2);
 		if (round > 2 && round < 11)
 			usleep((unsigned)(rand_r(&seed) % 1500000));
 		if (round < 11)
 			kill(pid, SIGKILL);
-		while ((got = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
-			len += (size_t)got;
-		close(fd[0]);
-		buf[len] = '\0';
+		t_drain(fd[0], buf, sizeof buf);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(round == 11 ? WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0 : WIFSIGNALED(status),

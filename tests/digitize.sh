@@ -153,9 +153,12 @@ out_has "$id1	"
 grep -q "Sokh Dara" "$T/out" || fail "the keyed Sokh Dara is not paired with Sok Dara"
 ok "loaded births get identity codes and are checked for duplicates"
 
-# 20000 rows, killed at random moments until the load finishes; verify after
-# every kill, and at least one kill must land after some rows were committed
-# and before the last (the transactions grow from 500 rows to 5000).
+# 20000 rows, killed until the load finishes: every other time at a random
+# moment (at the start too), the others at a random point after the
+# progress bar shows a random number of rows done -- so that kills land in
+# mid-load however fast the build is (the transactions grow from 500 rows
+# to 5000).  verify runs after every kill, and at least one kill must land
+# after some rows were committed and before the last.
 awk -v hdr="$HDR" 'BEGIN {
 	split("សុខ ចាន់ ហេង លី គឹម ម៉ៅ កែវ ទេព", fam, " ")
 	split("Sok Chan Heng Ly Kim Mao Keo Tep", lfam, " ")
@@ -181,7 +184,18 @@ while :; do
 	    digitize import "$T/big.csv" --kind birth > "$T/out" 2> "$T/err" &
 	pid=$!
 	if [ $killed -lt 6 ] && [ $tries -lt 30 ]; then
-		sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.05 + rand() * 0.5 }')"
+		if [ $((tries % 2)) -eq 1 ]; then
+			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.05 + rand() * 0.5 }')"
+		else
+			target=$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%d", 600 + rand() * 18000 }')
+			while kill -0 $pid 2>/dev/null; do
+				done_rows=$(tr '\r' '\n' < "$T/err" |
+				    sed -n 's/.*%  *\([0-9][0-9]*\) rows .*/\1/p' | tail -n 1)
+				[ "${done_rows:-0}" -ge "$target" ] && break
+				sleep 0.02
+			done
+			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s + 1); printf "%.3f", rand() * 0.1 }')"
+		fi
 		if kill -9 $pid 2>/dev/null; then
 			killed=$((killed + 1))
 			wait $pid || :
