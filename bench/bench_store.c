@@ -1123,10 +1123,11 @@ search_on(const struct opts *o, const struct gen *g, const char *path,
  * The paper back-log (doc/digitize.md): N generated births written as a
  * keyed CSV batch (one column per field of the birth form, and the page
  * scan), loaded by digitize_import() -- checks, registration, identity
- * codes (none here: no pool, so each record waits), a mark per line, 500
- * rows a transaction -- against the same records written raw with
- * store_put(ST_RECORDS) in transactions of 500, Berkeley DB maintaining
- * the same 5 indexes; then name searches on the loaded store.
+ * codes (none here: no pool, so each record waits), a mark per line, in
+ * transactions of 500 rows growing to DIGITIZE_CHUNK -- against the same
+ * records written raw with store_put(ST_RECORDS) in transactions of
+ * DIGITIZE_CHUNK, store.c maintaining the same 5 indexes; then name
+ * searches on the loaded store.
  */
 static void
 write_csv(const struct gen *g, const struct form *f, size_t n,
