@@ -201,6 +201,8 @@ typedef int (*store_txn_fn)(struct txn *, void *arg, struct cr_err *);
 
 #define STORE_CREATE	0x01	/* make a new store; refuse an existing one */
 #define STORE_NOSYNC	0x02	/* WRITE_NOSYNC commits (bench only) */
+#define STORE_CACHE_MB		64	/* MiB, unless CIVREG_CACHE_MB */
+#define STORE_CACHE_MAX_MB	65536
 
 int	store_open(const char *dir, int flags, struct store **,
 	    struct cr_err *);
@@ -1259,6 +1261,26 @@ int	kidc_pool_issue(struct txn *, struct record *, struct kidc_issue *,
 	    struct cr_err *);
 int	kidc_pool_issued(struct txn *, const struct record *,
 	    const struct kidc_issue *, struct cr_err *);
+/*
+ * The same for many records in one transaction (digitize): the pool's
+ * count and the next unused codes are read once, not for each record;
+ * kidc_bulk_end writes the count back before the commit, kidc_bulk_free
+ * always.  kidc_pool_issued_at is told the change that carries the code.
+ */
+struct kidc_bulk {
+	int		 open, empty, waits;
+	uint64_t	 left;		/* kidc.unused, as it will be */
+	uint64_t	 wait;		/* seq.kidc_wait, as it will be */
+	size_t		 warn;
+	struct buf	 keys, codes;	/* the next 'U' entries, read ahead */
+	size_t		 next, n;
+};
+int	kidc_pool_issue_bulk(struct txn *, struct record *,
+	    struct kidc_issue *, struct kidc_bulk *, struct cr_err *);
+int	kidc_pool_issued_at(struct txn *, const struct record *,
+	    const struct kidc_issue *, uint64_t change, struct cr_err *);
+int	kidc_bulk_end(struct txn *, struct kidc_bulk *, struct cr_err *);
+void	kidc_bulk_free(struct kidc_bulk *);
 /* An allocation file's codes (sync.c, after its checks of the file). */
 int	kidc_pool_receive(struct txn *, struct session *, const char *sender,
 	    uint64_t number, const void *codes, size_t len, size_t *ncodes,
@@ -1321,7 +1343,7 @@ void	csv_write_field(FILE *, const char *);
 
 /* ------------------------------------------------------------- digitize.c */
 /* The paper back-log: keyed CSV batches loaded, resumably; double entry. */
-#define DIGITIZE_CHUNK		5000	/* rows a transaction, at most */
+#define DIGITIZE_CHUNK		20000	/* rows a transaction, at most */
 #define DIGITIZE_CHUNK_FIRST	500	/* the first; each next one doubles */
 #define DIGITIZE_NAME_LEN	128	/* a batch name, NUL included */
 struct digitize_opts {
@@ -1456,12 +1478,22 @@ int	regist_check(struct session *, const struct form *, const struct kv *,
 int	regist_check_tx(struct txn *, struct session *, const struct form *,
 	    const struct kv *, size_t n, struct cr_err *);
 struct kidc_issue;
-/* Counters of a bulk load: zeroed, then regist_bulk_end before commit. */
+/*
+ * Counters of a bulk load: zeroed, then regist_bulk_end before commit and
+ * regist_bulk_free always.
+ */
 struct regist_bulk {
 	uint64_t	 record, change;
 	int		 open;
+	struct kidc_bulk kidc;
+	/* the gazetteer as this transaction sees it: whether it is
+	 * loaded (0 not asked), and the place codes found in it */
+	int		 gaz;
+	uint64_t	*places;	/* open addressing; 0 empty */
+	size_t		 nplaces, capplaces;
 };
 int	regist_bulk_end(struct txn *, struct regist_bulk *, struct cr_err *);
+void	regist_bulk_free(struct regist_bulk *);
 /*
  * A keyed paper record stored registered, in the caller's transaction.
  * *refused: the record failed the checks and nothing was written (the

@@ -530,6 +530,7 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 	}
 	if (rc == CR_OK)
 		rc = regist_bulk_end(tx, &bk, e);
+	regist_bulk_free(&bk);
 	if (rc == CR_OK && c->loaded > 0) {
 		nb = *c->b;	/* the caller's copy counts once committed */
 		nb.loaded += (uint32_t)c->loaded;

@@ -504,55 +504,29 @@ seq_key(struct buf *k, int tag, uint64_t seq)
 	buf_add(k, b, 8);
 }
 
-/* The first entry under a one-byte tag: its key and value. */
-struct first {
-	struct buf	key, val;
-	int		found;
+/*
+ * The next unused codes, out of 'U' in order, read ahead into kb: a bulk
+ * load reads a run of them with one cursor instead of one scan a record.
+ */
+#define KIDC_READ_AHEAD	512
+
+struct ahead {
+	struct kidc_bulk	*kb;
+	int			 bad;
 };
 
 static int
-first_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+ahead_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 {
-	struct first *f = arg;
+	struct ahead *a = arg;
 
-	buf_add(&f->key, k, kl);
-	buf_add(&f->val, v, vl);
-	f->found = 1;
-	return 1;
-}
-
-/* The oldest unused code, out of 'U': CR_ENOTFOUND if the pool is empty. */
-static int
-take_unused(struct txn *tx, char code[KIDC_LEN + 1], uint64_t *left,
-    struct cr_err *e)
-{
-	struct first f;
-	int rc;
-
-	memset(&f, 0, sizeof f);
-	buf_init(&f.key);
-	buf_init(&f.val);
-	if ((rc = meta_get_u64(tx, "kidc.unused", left, 1, e)) != CR_OK ||
-	    (rc = store_scan(tx, ST_KIDC, "U", 1, first_visit, &f, e)) !=
-	    CR_OK)
-		goto out;
-	if (!f.found) {
-		rc = CR_ENOTFOUND;
-		goto out;
+	if (kl != 9 || vl != KIDC_LEN) {
+		a->bad = 1;
+		return 1;
 	}
-	if (f.val.len != KIDC_LEN || *left == 0) {
-		rc = err_set(e, CR_ECORRUPT, "kidc.db: the list of unused "
-		    "identity codes is damaged: run 'civreg verify'");
-		goto out;
-	}
-	memcpy(code, f.val.data, KIDC_LEN);
-	code[KIDC_LEN] = '\0';
-	if ((rc = store_del(tx, ST_KIDC, f.key.data, f.key.len, e)) == CR_OK)
-		rc = meta_put_u64(tx, "kidc.unused", --*left, e);
-out:
-	buf_free(&f.key);
-	buf_free(&f.val);
-	return rc;
+	buf_add(&a->kb->keys, k, kl);
+	buf_add(&a->kb->codes, v, vl);
+	return ++a->kb->n >= KIDC_READ_AHEAD;
 }
 
 static size_t
@@ -566,35 +540,92 @@ warn_level(struct txn *tx)
 	return (size_t)v;
 }
 
-int
-kidc_pool_issue(struct txn *tx, struct record *r, struct kidc_issue *is,
-    struct cr_err *e)
+static int
+bulk_open(struct txn *tx, struct kidc_bulk *kb, struct cr_err *e)
 {
-	const struct form *f = form_by_code(r->kind);
-	const char *have;
-	struct buf k;
-	unsigned char wb[8];
-	uint64_t left, wait;
 	int rc;
 
-	memset(is, 0, sizeof *is);
-	if (f == NULL || f->issue_field == NULL)
+	if (kb->open)
 		return CR_OK;
-	have = rec_value(r, f->issue_field);
-	if (have && *have)
-		return CR_OK;
-	rc = take_unused(tx, is->code, &left, e);
-	if (rc == CR_OK) {
-		rec_set(r, f->issue_field, is->code);
-		is->left = (size_t)left;
-		is->low = is->left < warn_level(tx);
-		return CR_OK;
-	}
-	if (rc != CR_ENOTFOUND)
+	if ((rc = meta_get_u64(tx, "kidc.unused", &kb->left, 1, e)) != CR_OK)
 		return rc;
-	/* The pool is empty: the record waits for the next allocation. */
-	is->code[0] = '\0';
-	is->pending = is->low = 1;
+	kb->warn = warn_level(tx);
+	kb->open = 1;
+	return CR_OK;
+}
+
+/*
+ * The oldest unused code, out of 'U': CR_ENOTFOUND if the pool is empty.
+ * kb->left is the count that kidc_bulk_end writes back.
+ */
+static int
+take_unused(struct txn *tx, struct kidc_bulk *kb, char code[KIDC_LEN + 1],
+    struct cr_err *e)
+{
+	struct ahead a = { kb, 0 };
+	const unsigned char *k;
+	int rc;
+
+	if ((rc = bulk_open(tx, kb, e)) != CR_OK)
+		return rc;
+	if (kb->next == kb->n && !kb->empty) {
+		/* the ones taken before are deleted: 'U' begins after them */
+		buf_reset(&kb->keys);
+		buf_reset(&kb->codes);
+		kb->next = kb->n = 0;
+		if ((rc = store_scan(tx, ST_KIDC, "U", 1, ahead_visit, &a,
+		    e)) != CR_OK)
+			return rc;
+		kb->empty = kb->n == 0;
+	}
+	if (a.bad || (kb->next < kb->n && kb->left == 0))
+		return err_set(e, CR_ECORRUPT, "kidc.db: the list of unused "
+		    "identity codes is damaged: run 'civreg verify'");
+	if (kb->next == kb->n)
+		return CR_ENOTFOUND;
+	k = kb->keys.data + kb->next * 9;
+	memcpy(code, kb->codes.data + kb->next * KIDC_LEN, KIDC_LEN);
+	code[KIDC_LEN] = '\0';
+	kb->next++;
+	kb->left--;
+	return store_del(tx, ST_KIDC, k, 9, e);
+}
+
+int
+kidc_bulk_end(struct txn *tx, struct kidc_bulk *kb, struct cr_err *e)
+{
+	int rc;
+
+	if (kb->waits && (rc = meta_put_u64(tx, "seq.kidc_wait", kb->wait,
+	    e)) != CR_OK)
+		return rc;
+	kb->waits = 0;
+	if (!kb->open)
+		return CR_OK;
+	if ((rc = meta_put_u64(tx, "kidc.unused", kb->left, e)) != CR_OK)
+		return rc;
+	kb->open = 0;
+	return CR_OK;
+}
+
+void
+kidc_bulk_free(struct kidc_bulk *kb)
+{
+	buf_free(&kb->keys);
+	buf_free(&kb->codes);
+	memset(kb, 0, sizeof *kb);
+}
+
+/* The record waits for the next allocation ('w' id, 'W' seq). */
+static int
+wait_for_code(struct txn *tx, const struct record *r, struct kidc_bulk *kb,
+    struct cr_err *e)
+{
+	struct buf k;
+	unsigned char wb[8];
+	uint64_t wait;
+	int rc;
+
 	buf_init(&k);
 	buf_add_u8(&k, 'w');
 	buf_add_cstr(&k, r->id);
@@ -604,8 +635,11 @@ kidc_pool_issue(struct txn *tx, struct record *r, struct kidc_issue *is,
 	if (rc != CR_ENOTFOUND)
 		goto out;
 	err_clear(e);
-	if ((rc = meta_next(tx, "seq.kidc_wait", &wait, e)) != CR_OK)
+	if (!kb->waits && (rc = meta_get_u64(tx, "seq.kidc_wait",
+	    &kb->wait, 1, e)) != CR_OK)
 		goto out;
+	kb->waits = 1;
+	wait = ++kb->wait;
 	be64_put(wb, wait);
 	if ((rc = store_put(tx, ST_KIDC, k.data, k.len, wb, 8, 1, e)) != CR_OK)
 		goto out;
@@ -617,18 +651,60 @@ out:
 }
 
 int
-kidc_pool_issued(struct txn *tx, const struct record *r,
-    const struct kidc_issue *is, struct cr_err *e)
+kidc_pool_issue_bulk(struct txn *tx, struct record *r, struct kidc_issue *is,
+    struct kidc_bulk *kb, struct cr_err *e)
+{
+	const struct form *f = form_by_code(r->kind);
+	const char *have;
+	int rc;
+
+	memset(is, 0, sizeof *is);
+	if (f == NULL || f->issue_field == NULL)
+		return CR_OK;
+	have = rec_value(r, f->issue_field);
+	if (have && *have)
+		return CR_OK;
+	rc = take_unused(tx, kb, is->code, e);
+	if (rc == CR_OK) {
+		rec_set(r, f->issue_field, is->code);
+		is->left = (size_t)kb->left;
+		is->low = is->left < kb->warn;
+		return CR_OK;
+	}
+	if (rc != CR_ENOTFOUND)
+		return rc;
+	/* The pool is empty: the record waits for the next allocation. */
+	err_clear(e);
+	is->code[0] = '\0';
+	is->pending = is->low = 1;
+	return wait_for_code(tx, r, kb, e);
+}
+
+int
+kidc_pool_issue(struct txn *tx, struct record *r, struct kidc_issue *is,
+    struct cr_err *e)
+{
+	struct kidc_bulk kb;
+	int rc;
+
+	memset(&kb, 0, sizeof kb);
+	if ((rc = kidc_pool_issue_bulk(tx, r, is, &kb, e)) == CR_OK)
+		rc = kidc_bulk_end(tx, &kb, e);
+	kidc_bulk_free(&kb);
+	return rc;
+}
+
+int
+kidc_pool_issued_at(struct txn *tx, const struct record *r,
+    const struct kidc_issue *is, uint64_t change, struct cr_err *e)
 {
 	struct pool_code p;
 	struct buf k;
-	uint64_t change;
 	int rc;
 
 	if (is->code[0] == '\0')
 		return CR_OK;
-	if ((rc = meta_get_u64(tx, "seq.change", &change, 0, e)) != CR_OK ||
-	    (rc = pool_get(tx, is->code, &p, e)) != CR_OK)
+	if ((rc = pool_get(tx, is->code, &p, e)) != CR_OK)
 		return rc;
 	if (p.state != KP_UNUSED)
 		return err_set(e, CR_ECORRUPT, "kidc.db: identity code %s was "
@@ -645,6 +721,20 @@ kidc_pool_issued(struct txn *tx, const struct record *r,
 	rc = store_put(tx, ST_KIDC, k.data, k.len, is->code, KIDC_LEN, 1, e);
 	buf_free(&k);
 	return rc;
+}
+
+int
+kidc_pool_issued(struct txn *tx, const struct record *r,
+    const struct kidc_issue *is, struct cr_err *e)
+{
+	uint64_t change;
+	int rc;
+
+	if (is->code[0] == '\0')
+		return CR_OK;
+	if ((rc = meta_get_u64(tx, "seq.change", &change, 0, e)) != CR_OK)
+		return rc;
+	return kidc_pool_issued_at(tx, r, is, change, e);
 }
 
 /* Records waiting for a code: 'W' keys and their record ids. */

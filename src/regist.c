@@ -284,10 +284,21 @@ regist_bulk_end(struct txn *tx, struct regist_bulk *bk, struct cr_err *e)
 	if (!bk->open)
 		return CR_OK;
 	if ((rc = meta_put_u64(tx, "seq.record", bk->record, e)) != CR_OK ||
-	    (rc = meta_put_u64(tx, "seq.change", bk->change, e)) != CR_OK)
+	    (rc = meta_put_u64(tx, "seq.change", bk->change, e)) != CR_OK ||
+	    (rc = kidc_bulk_end(tx, &bk->kidc, e)) != CR_OK)
 		return rc;
 	bk->open = 0;
 	return CR_OK;
+}
+
+void
+regist_bulk_free(struct regist_bulk *bk)
+{
+	kidc_bulk_free(&bk->kidc);
+	free(bk->places);
+	bk->places = NULL;
+	bk->nplaces = bk->capplaces = 0;
+	bk->gaz = 0;
 }
 
 struct declare {
@@ -360,15 +371,83 @@ check_ref(struct txn *tx, const struct form *f, const struct form_field *ff,
 }
 
 /* Checks that need the store: gazetteer codes and referenced records. */
+/*
+ * A bulk load asks the gazetteer about the same few thousand places
+ * again and again: each code found is remembered for the rest of the
+ * transaction (which sees the gazetteer as it was when it began), as a
+ * number -- its digits, and their count above them -- in a small open
+ * addressing set.  0 for a code that is not all digits, or too long.
+ */
+static uint64_t
+place_num(const char *v)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; v[i]; i++) {
+		if (v[i] < '0' || v[i] > '9' || i >= 15)
+			return 0;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	return i == 0 ? 0 : n | (uint64_t)i << 56;
+}
+
+static size_t
+place_slot(const struct regist_bulk *bk, uint64_t n)
+{
+	size_t i = (size_t)((n * 0x9e3779b97f4a7c15ull) >> 20) &
+	    (bk->capplaces - 1);
+
+	while (bk->places[i] != 0 && bk->places[i] != n)
+		i = (i + 1) & (bk->capplaces - 1);
+	return i;
+}
+
 static int
-check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
+place_known(const struct regist_bulk *bk, uint64_t n)
+{
+	return n != 0 && bk->capplaces > 0 && bk->places[place_slot(bk, n)] ==
+	    n;
+}
+
+static void
+place_remember(struct regist_bulk *bk, uint64_t n)
+{
+	uint64_t *old = bk->places;
+	size_t i, oldcap = bk->capplaces;
+
+	if (n == 0)
+		return;
+	if (2 * (bk->nplaces + 1) > bk->capplaces) {	/* at most half full */
+		bk->capplaces = oldcap ? 2 * oldcap : 1024;
+		bk->places = xcalloc(bk->capplaces, sizeof *bk->places);
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != 0)
+				bk->places[place_slot(bk, old[i])] = old[i];
+		free(old);
+	}
+	i = place_slot(bk, n);
+	if (bk->places[i] == 0) {
+		bk->places[i] = n;
+		bk->nplaces++;
+	}
+}
+
+static int
+check_in_store(struct txn *tx, struct declare *d, struct regist_bulk *bk,
+    struct cr_err *e)
 {
 	struct place p;
 	size_t i, hint = 0;
+	uint64_t pn;
 	int loaded, rc;
 
-	if ((loaded = gazetteer_loaded(tx, e)) < 0)
+	if (bk && bk->gaz != 0)
+		loaded = bk->gaz > 0;
+	else if ((loaded = gazetteer_loaded(tx, e)) < 0)
 		return -loaded;
+	if (bk)
+		bk->gaz = loaded ? 1 : -1;
 	for (i = 0; i < d->n; i++) {
 		const struct form_field *ff = form_field_next(d->f,
 		    d->kv[i].key, &hint);
@@ -377,6 +456,9 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
 		if (v[0] == '\0')
 			continue;
 		if (ff->type == FT_PLACE && loaded) {
+			pn = bk ? place_num(v) : 0;
+			if (place_known(bk, pn))
+				continue;
 			rc = gazetteer_get(tx, v, &p, e);
 			if (rc == CR_ENOTFOUND)
 				err_add(e, CR_EINVAL, "%s: '%s' is not a place "
@@ -384,6 +466,8 @@ check_in_store(struct txn *tx, struct declare *d, struct cr_err *e)
 				    v);
 			else if (rc != CR_OK)
 				return rc;
+			else if (bk)
+				place_remember(bk, pn);
 			place_free(&p);
 		} else if (ff->type == FT_REF && !unchanged(d->prev, ff->key,
 		    v)) {
@@ -590,7 +674,7 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 	size_t i;
 	int rc;
 
-	if ((rc = check_in_store(tx, d, e)) != CR_OK)
+	if ((rc = check_in_store(tx, d, NULL, e)) != CR_OK)
 		return rc;
 	rec_init(&r);
 	if ((rc = regist_next_id(tx, d->s->office, d->id, e)) != CR_OK)
@@ -632,9 +716,9 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 	return rc;
 }
 
-int
-regist_check_tx(struct txn *tx, struct session *s, const struct form *f,
-    const struct kv *kv, size_t n, struct cr_err *e)
+static int
+check_tx(struct txn *tx, struct session *s, const struct form *f,
+    const struct kv *kv, size_t n, struct regist_bulk *bk, struct cr_err *e)
 {
 	struct declare d;
 	int rc;
@@ -646,7 +730,14 @@ regist_check_tx(struct txn *tx, struct session *s, const struct form *f,
 	d.f = f;
 	d.kv = kv;
 	d.n = n;
-	return check_in_store(tx, &d, e);
+	return check_in_store(tx, &d, bk, e);
+}
+
+int
+regist_check_tx(struct txn *tx, struct session *s, const struct form *f,
+    const struct kv *kv, size_t n, struct cr_err *e)
+{
+	return check_tx(tx, s, f, kv, n, NULL, e);
 }
 
 int
@@ -681,7 +772,7 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 
 	memset(is, 0, sizeof *is);
 	*refused = 1;		/* until the checks pass: nothing written */
-	if ((rc = regist_check_tx(tx, s, f, kv, n, e)) != CR_OK)
+	if ((rc = check_tx(tx, s, f, kv, n, bk, e)) != CR_OK)
 		return rc;
 	rec_init(&r);
 	if ((rc = bulk_begin(tx, bk, e)) != CR_OK)
@@ -703,15 +794,13 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 	if ((rc = workflow_check_declaration(tx, &r, e)) == CR_OK) {
 		*refused = 0;	/* from here on, a failure is the store's */
 		r.status = RS_REGISTERED;
-		rc = kidc_pool_issue(tx, &r, is, e);
+		rc = kidc_pool_issue_bulk(tx, &r, is, &bk->kidc, e);
 	}
 	if (rc == CR_OK)
 		rc = put_fresh(tx, &r, bk, e);
-	/* An issued code is tied to the change that carries it (meta). */
-	if (rc == CR_OK && is->code[0])
-		rc = meta_put_u64(tx, "seq.change", bk->change, e);
+	/* An issued code is tied to the change that carries it. */
 	if (rc == CR_OK)
-		rc = kidc_pool_issued(tx, &r, is, e);
+		rc = kidc_pool_issued_at(tx, &r, is, bk->change, e);
 	if (rc == CR_OK)
 		bk->record++;		/* a row refused takes no number */
 	rec_free(&r);
@@ -1696,7 +1785,7 @@ amend_txn(struct txn *tx, void *arg, struct cr_err *e)
 	d.kv = all;
 	d.n = nall;
 	d.prev = &prev;
-	if ((rc = check_in_store(tx, &d, e)) != CR_OK)
+	if ((rc = check_in_store(tx, &d, NULL, e)) != CR_OK)
 		goto out;
 	fill_fields(&r, f, all, nall);
 	if ((rc = workflow_check_declaration(tx, &r, e)) != CR_OK)

@@ -157,8 +157,9 @@ ok "loaded births get identity codes and are checked for duplicates"
 # moment (at the start too), the others at a random point after the
 # progress bar shows a random number of rows done -- so that kills land in
 # mid-load however fast the build is (the transactions grow from 500 rows
-# to 5000).  verify runs after every kill, and at least one kill must land
-# after some rows were committed and before the last.
+# to 20000: commits show 500, 1500, 3500, 7500 and 15500 rows done, so the
+# targets stay below 15500).  verify runs after every kill, and at least
+# one kill must land after some rows were committed and before the last.
 awk -v hdr="$HDR" 'BEGIN {
 	split("សុខ ចាន់ ហេង លី គឹម ម៉ៅ កែវ ទេព", fam, " ")
 	split("Sok Chan Heng Ly Kim Mao Keo Tep", lfam, " ")
@@ -175,6 +176,13 @@ awk -v hdr="$HDR" 'BEGIN {
 	}
 }' > "$T/big.csv"
 bad=$(awk 'NR > 1 && /1980-02-30/' "$T/big.csv" | wc -l)
+# A pool of some 1,500 codes: a transaction issues hundreds, read ahead
+# in runs, and the pool runs dry in the middle of one.
+pool_to com 1500
+run 0 reg_at com kidc stats
+unused0=$(sed -n 's/^pool unused	//p' "$T/out")
+issued0=$(sed -n 's/^pool issued	//p' "$T/out")
+[ "$unused0" -ge 1500 ] || fail "the pool holds $unused0 codes"
 before=$(records)
 good=$((20000 - bad))
 tries=0 killed=0 midway=0
@@ -185,9 +193,9 @@ while :; do
 	pid=$!
 	if [ $killed -lt 6 ] && [ $tries -lt 30 ]; then
 		if [ $((tries % 2)) -eq 1 ]; then
-			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.05 + rand() * 0.5 }')"
+			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 0.3 }')"
 		else
-			target=$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%d", 600 + rand() * 18000 }')
+			target=$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%d", 600 + rand() * 14000 }')
 			while kill -0 $pid 2>/dev/null; do
 				done_rows=$(tr '\r' '\n' < "$T/err" |
 				    sed -n 's/.*%  *\([0-9][0-9]*\) rows .*/\1/p' | tail -n 1)
@@ -217,6 +225,10 @@ loaded=$(($(records) - before))
 [ "$loaded" -eq $good ] || fail "$loaded records for $good good rows"
 run 0 at com verify
 [ "$(wc -l < "$T/big.csv.rejects.csv")" -eq $((bad + 1)) ] || fail "the report lists $(wc -l < "$T/big.csv.rejects.csv") lines"
+run 0 reg_at com kidc stats
+out_has "pool unused	0"
+out_has "pool issued	$((issued0 + unused0))"
+out_has "waiting	$((good - unused0))"
 ok "killed $killed times at random points ($midway in mid-load), the load ends with each good row once ($loaded) and each bad one listed ($bad)"
 
 # Double entry at load: only the rows both keyings agree on are loaded.
@@ -281,4 +293,36 @@ printf 'name_km,colour\n' > "$T/c.csv"
 run 2 "$CIVREG" digitize compare "$T/a.csv" "$T/c.csv"
 err_has "has a column 'name_latin' that $T/c.csv has not"
 ok "two keyings compared: every differing field, unreadable and extra rows; the agreed rows written"
+
+# With the gazetteer loaded, every place is looked up: a load remembers
+# the places it found, and a code that is not a place is refused on
+# every row that has it, before, between and after good ones.
+G=$SHARED_DATA/gazetteer
+if [ -f "$G/communes.csv" ]; then
+	run 0 at com gazetteer load "$G"
+	awk -v hdr="$HDR" 'BEGIN {
+		split("120101 120109 120110 129999 129998", pl, " ")
+		split("សុខ ចាន់ ហេង លី គឹម ម៉ៅ កែវ", fam, " ")
+		split("Sok Chan Heng Ly Kim Mao Keo", lfam, " ")
+		print hdr
+		for (i = 0; i < 700; i++) {
+			p = pl[i % 3 + 1]; m = pl[(i + 1) % 3 + 1]
+			if (i % 50 == 7) p = pl[4]	# no such commune
+			if (i % 70 == 11) m = pl[5]	# nor this one
+			printf "%s ធីតា,%s Thida,female,1988-%02d-%02d,%s,home,midwife,single,%s ស្រីពៅ,1960-01-31,Khmer,%s,%s ស្រីពៅ,mother,,g%d.jpg\n",
+			    fam[i % 7 + 1], lfam[i % 7 + 1], i % 12 + 1, i % 28 + 1, p,
+			    fam[i % 7 + 1], m, fam[i % 7 + 1], i / 10
+		}
+	}' > "$T/g.csv"
+	nbad=$(awk -F, 'NR > 1 && ($5 == "129999" || $12 == "129998")' "$T/g.csv" | wc -l)
+	n0=$(records)
+	run 0 reg_at com digitize import "$T/g.csv" --kind birth --no-dedup
+	out_has "batch g.csv: 700 rows: $((700 - nbad)) loaded, 0 loaded before, $nbad rejected"
+	[ "$(grep -c "place_of_birth: '129999' is not a place in the gazetteer" "$T/g.csv.rejects.csv")" -eq 14 ] ||
+	    fail "not 14 rows refused for place 129999"
+	[ "$(grep -c "mother_residence: '129998' is not a place in the gazetteer" "$T/g.csv.rejects.csv")" -eq 10 ] ||
+	    fail "not 10 rows refused for residence 12010"
+	[ "$(records)" -eq $((n0 + 700 - nbad)) ] || fail "the good rows of g.csv did not all load"
+	ok "with the gazetteer, each row's places are checked: $nbad rows refused, the rest loaded"
+fi
 echo "$ntest passed, 0 failed"
