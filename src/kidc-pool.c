@@ -629,7 +629,10 @@ wait_for_code(struct txn *tx, const struct record *r, struct kidc_bulk *kb,
 	buf_init(&k);
 	buf_add_u8(&k, 'w');
 	buf_add_cstr(&k, r->id);
-	rc = store_get(tx, ST_KIDC, k.data, k.len, NULL, 0, e);
+	/* A record new to the store (bulk) cannot be waiting already: the
+	 * put below refuses a second 'w' all the same. */
+	rc = kb->fresh ? CR_ENOTFOUND : store_get(tx, ST_KIDC, k.data, k.len,
+	    NULL, 0, e);
 	if (rc == CR_OK)		/* waiting already */
 		goto out;
 	if (rc != CR_ENOTFOUND)

@@ -794,6 +794,7 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 	if ((rc = workflow_check_declaration(tx, &r, e)) == CR_OK) {
 		*refused = 0;	/* from here on, a failure is the store's */
 		r.status = RS_REGISTERED;
+		bk->kidc.fresh = 1;
 		rc = kidc_pool_issue_bulk(tx, &r, is, &bk->kidc, e);
 	}
 	if (rc == CR_OK)

@@ -240,4 +240,20 @@ run 0 as_clerk search "Sok"
 run 0 as_admin verify
 out_has "ok: 5 records, 5 revisions, 5 changes"
 ok "an earlier civreg's indexes: refused until reindex, then rebuilt"
+
+# The cache size: a typo is refused, not taken for the default; 4 GiB and
+# more (which does not fit in 32 bits of bytes) opens.
+export CIVREG_CACHE_MB
+for bad in abc -5 0 12x 65537 99999999999999999999; do
+	CIVREG_CACHE_MB=$bad
+	run 2 as_admin verify
+	err_has "CIVREG_CACHE_MB=$bad: give the cache size in MiB, a whole number from 1 to 65536"
+done
+CIVREG_CACHE_MB=4096
+run 0 as_admin verify
+out_has "ok: 5 records"
+CIVREG_CACHE_MB=32
+run 0 as_admin verify
+unset CIVREG_CACHE_MB
+ok "CIVREG_CACHE_MB: bad values refused with the range, 4096 and 32 open"
 echo "$ntest passed, 0 failed"
