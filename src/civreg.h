@@ -237,6 +237,13 @@ int	store_scan_from(struct txn *, int table, const void *key, size_t klen,
 	    store_visit_fn, void *arg, struct cr_err *);
 int	store_index_scan(struct txn *, int index, const void *prefix,
 	    size_t plen, store_visit_fn, void *arg, struct cr_err *);
+/*
+ * The ids held by every one of n whole entries, in byte order, reading at
+ * most about budget blocks (*more: it ran out first).
+ */
+int	store_index_intersect(struct txn *, int index,
+	    const struct buf *entries, size_t n, size_t budget,
+	    store_visit_fn, void *arg, int *more, struct cr_err *);
 /* Every index written again from records.db (reindex). */
 int	store_reindex(struct txn *, size_t *records, struct cr_err *);
 int	store_index_share(struct txn *, int index, const void *prefix,

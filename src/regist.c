@@ -957,10 +957,13 @@ regist_show(struct session *s, const char *id, struct record *r,
 /* --- search ------------------------------------------------------------ */
 /*
  * A record is found when every query token begins one of its name
- * tokens.  The rarest token (by the btree's own estimate) is looked up as
- * a prefix in the name index, giving a sorted set of record ids; they are
- * read lowest first and checked against the other tokens, up to the
- * limit.  All this runs in a
+ * tokens.  Several tokens are first looked up whole, all together: the
+ * records that have each of them, found by intersecting their entries'
+ * sorted ids however common each is; when these are enough to rank,
+ * they are the candidates.  Otherwise the rarest token (by the btree's
+ * own estimate) is looked up as a prefix in the name index, giving a
+ * sorted set of record ids; they are read lowest first and checked
+ * against the other tokens, up to the limit.  All this runs in a
  * read-committed transaction, so a search over a large register neither
  * fills the lock table nor blocks the other terminals; the search is
  * audited in a transaction of its own before anything is shown.
@@ -1000,6 +1003,15 @@ idvec_add(struct idvec *iv, const void *id, size_t len)
 	}
 	memcpy(iv->v[iv->n], id, len);
 	iv->v[iv->n++][len] = '\0';
+}
+
+static void
+idvec_swap(struct idvec *a, struct idvec *b)
+{
+	struct idvec t = *a;
+
+	*a = *b;
+	*b = t;
 }
 
 static int
@@ -1288,16 +1300,22 @@ criteria_score(const struct record *r, const struct search_query *q,
 
 /* A word narrows the candidates by the index up to so many entries. */
 #define SEARCH_NARROW_MAX	20000
+/*
+ * Blocks of ids a search of several whole words may read (each some 50
+ * ids): two words each on a million records, if need be.
+ */
+#define SEARCH_WHOLE_READS	60000
 
 static int
 search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
     struct idvec *sound, struct cr_err *e)
 {
 	struct idvec set = { NULL, 0, 0, 0, 0 }, other = { NULL, 0, 0, 0, 0 };
+	struct idvec whole = { NULL, 0, 0, 0, 0 };
 	char kidc[KIDC_LEN + 1], why[128];
 	double best_share = 1.0, *share;
 	size_t i, best = 0;
-	int rc = CR_OK;
+	int rc = CR_OK, more = 0;
 
 	if (sr->qlen > 0) {
 		struct qscan q = { acc, sr->limit, { 0, 0 }, 0 };
@@ -1332,14 +1350,37 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 	/* One word: the first entries in index order are the best. */
 	if (sr->q.n == 1)
 		acc->max = sound->max = SEARCH_READS;
+	else {
+		/*
+		 * Several words: first the records that have each of them
+		 * whole, found in the index however common each word is
+		 * (store_index_intersect).  Enough of them to rank, and they
+		 * are the answer: the prefixes would only add worse matches.
+		 */
+		whole.max = SEARCH_READS;
+		rc = store_index_intersect(tx, SI_NAME, sr->q.keys, sr->q.n,
+		    SEARCH_WHOLE_READS, idvec_visit, &whole, &more, e);
+		if (rc != CR_OK)
+			goto out;
+		if (whole.n >= SEARCH_RANK) {
+			idvec_swap(acc, &whole);
+			goto out;
+		}
+	}
 	rc = store_index_scan(tx, SI_NAME, sr->q.keys[best].data,
 	    sr->q.keys[best].len, idvec_visit, acc, e);
+	if (rc == CR_OK && acc->full && sr->q.n > 1 && whole.n > 0) {
+		/* too many begin with the words: those that are them */
+		idvec_swap(acc, &whole);
+		goto out;
+	}
 	if (rc == CR_OK && acc->full && sr->q.n > 1) {
 		rc = err_set(e, CR_EINVAL, "too many records have a name "
-		    "beginning with '%.*s' (more than %d): type more of the "
+		    "beginning with '%.*s' (more than %d)%s: type more of the "
 		    "name, or another name", (int)sr->q.keys[best].len,
 		    (const char *)sr->q.keys[best].data,
-		    SEARCH_MAX_CANDIDATES);
+		    SEARCH_MAX_CANDIDATES, more ? ", and too many have its "
+		    "words whole to find those with all of them" : "");
 		goto out;
 	}
 	idvec_unique_stable(acc, &set);
@@ -1378,6 +1419,7 @@ out:
 	free(share);
 	free(set.v);
 	free(other.v);
+	free(whole.v);
 	return rc;
 }
 

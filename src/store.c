@@ -1625,6 +1625,237 @@ store_index_scan(struct txn *tx, int index, const void *prefix, size_t plen,
 	    prefix, plen, 0, visit, arg, e);
 }
 
+/*
+ * The ids that every one of n entries holds -- whole entries, not
+ * prefixes -- in byte order: a search for two common words ("Sok Dara"
+ * in a province of millions) cannot list all the records beginning with
+ * either, but each entry's ids are sorted, so their common ids are found
+ * by a leapfrog: each entry in turn is moved to the first id not before
+ * the highest seen, within its block or by one DB_SET_RANGE to the block
+ * that holds it, so a rare entry skips over a common one's blocks.  At
+ * most budget blocks are read; *more says the budget ran out before the
+ * entries did.  One cleanup path.
+ */
+struct nb_stream {
+	DBC		*c;
+	const void	*entry;
+	size_t		 elen;
+	struct buf	 key, val;	/* the block the stream is in */
+	struct nb_ids	 ids;
+	size_t		 p;		/* the current id in it */
+	int		 end;
+};
+
+/* The cursor's block, as the stream's; 0 if not one of entry's. */
+static int
+ns_take(struct nb_stream *ns, const DBT *k, const DBT *d, int index,
+    struct cr_err *e)
+{
+	size_t el;
+
+	if (!nb_of(k, ns->entry, ns->elen))
+		return 0;
+	buf_reset(&ns->key);
+	buf_add(&ns->key, k->data, k->size);
+	buf_reset(&ns->val);
+	buf_add(&ns->val, d->data, d->size);
+	if (!nb_parse(ns->key.data, ns->key.len, ns->val.data, ns->val.len,
+	    &el, &ns->ids) || el != ns->elen)
+		return -nb_damaged(index, e);
+	ns->p = 0;
+	return 1;
+}
+
+/* The first id of the block not before (id, il); ids.n if none. */
+static size_t
+ns_lower(const struct nb_stream *ns, size_t from, const unsigned char *id,
+    size_t il)
+{
+	size_t lo = from, hi = ns->ids.n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (nb_cmp(ns->ids.id[mid], ns->ids.il[mid], id, il) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Moves the stream to its first id not before (id, il), or to its end.
+ * The block that holds such an id is the current one, or the last block
+ * whose first id is not after it (found by DB_SET_RANGE and one step
+ * back), or the one after that.
+ */
+static int
+ns_seek(struct txn *tx, int index, struct nb_stream *ns,
+    const unsigned char *id, size_t il, struct buf *probe, size_t *reads,
+    struct cr_err *e)
+{
+	DBT k, d;
+	int rc, r = 0;
+
+	if (ns->end)
+		return CR_OK;
+	if (ns->p < ns->ids.n && nb_cmp(ns->ids.id[ns->ids.n - 1],
+	    ns->ids.il[ns->ids.n - 1], id, il) >= 0) {
+		ns->p = ns_lower(ns, ns->p, id, il);
+		return CR_OK;
+	}
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	buf_reset(probe);
+	buf_add(probe, ns->entry, ns->elen);
+	buf_add_u8(probe, 0);
+	buf_add(probe, id, il);
+	k.data = xmalloc(probe->len);
+	memcpy(k.data, probe->data, probe->len);
+	k.size = (u_int32_t)probe->len;
+	(*reads)++;
+	rc = ns->c->get(ns->c, &k, &d, DB_SET_RANGE);
+	if (rc == 0 && nb_of(&k, ns->entry, ns->elen) && k.size == probe->len &&
+	    memcmp(k.data, probe->data, probe->len) == 0) {
+		r = ns_take(ns, &k, &d, index, e);	/* begins with it */
+		goto out;
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto dberr;
+	/* The block before the probe, if it is one of the entry's. */
+	(*reads)++;
+	rc = ns->c->get(ns->c, &k, &d, rc == 0 ? DB_PREV : DB_LAST);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto dberr;
+	if (rc == 0 && (r = ns_take(ns, &k, &d, index, e)) != 0) {
+		if (r < 0)
+			goto out;
+		if ((ns->p = ns_lower(ns, 0, id, il)) < ns->ids.n)
+			goto out;
+	}
+	/* Its ids are all before: the next block, if the entry's. */
+	(*reads)++;
+	rc = ns->c->get(ns->c, &k, &d, rc == 0 ? DB_NEXT : DB_FIRST);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto dberr;
+	r = rc == 0 ? ns_take(ns, &k, &d, index, e) : 0;
+	if (r > 0)
+		ns->p = ns_lower(ns, 0, id, il);
+out:
+	free(k.data);
+	free(d.data);
+	if (r < 0)
+		return -r;
+	if (r == 0 || ns->p >= ns->ids.n)
+		ns->end = 1;
+	return CR_OK;
+dberr:
+	free(k.data);
+	free(d.data);
+	return st_fail(tx->st, e, rc, "read failed", index_files[index]);
+}
+
+int
+store_index_intersect(struct txn *tx, int index, const struct buf *entries,
+    size_t n, size_t budget, store_visit_fn visit, void *arg, int *more,
+    struct cr_err *e)
+{
+	DB *db = tx->st->idx[index];
+	struct nb_stream *ns = xcalloc(n, sizeof *ns);
+	struct buf hi, probe;
+	size_t i, agree, reads = 0;
+	int rc, ret = CR_OK, v;
+
+	*more = 0;
+	buf_init(&hi);
+	buf_init(&probe);
+	if (n == 0)
+		goto out;
+	if ((ret = st_indexes_ok(tx, e)) != CR_OK ||
+	    (ret = st_flush(tx, e)) != CR_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		ns[i].entry = entries[i].data;
+		ns[i].elen = entries[i].len;
+		if ((rc = db->cursor(db, tx->t, &ns[i].c, 0)) != 0) {
+			ret = st_fail(tx->st, e, rc, "cannot open a cursor",
+			    index_files[index]);
+			goto out;
+		}
+		/* to the entry's first block: the lowest id there is */
+		if ((ret = ns_seek(tx, index, &ns[i], (const unsigned char *)"",
+		    0, &probe, &reads, e)) != CR_OK)
+			goto out;
+		if (ns[i].end)
+			goto out;	/* an entry with no ids: none common */
+	}
+	/* hi: the highest current id; every stream is moved up to it */
+	buf_add(&hi, ns[0].ids.id[ns[0].p], ns[0].ids.il[ns[0].p]);
+	for (;;) {
+		for (i = 0, agree = 0; i < n; i++) {
+			struct nb_stream *s = &ns[i];
+
+			if ((ret = ns_seek(tx, index, s, hi.data, hi.len,
+			    &probe, &reads, e)) != CR_OK)
+				goto out;
+			if (s->end)
+				goto out;
+			if (nb_cmp(s->ids.id[s->p], s->ids.il[s->p], hi.data,
+			    hi.len) == 0) {
+				agree++;
+				continue;
+			}
+			buf_reset(&hi);
+			buf_add(&hi, s->ids.id[s->p], s->ids.il[s->p]);
+			agree = 0;
+			break;
+		}
+		if (agree < n) {
+			if (reads > budget) {
+				*more = 1;
+				goto out;
+			}
+			continue;
+		}
+		v = visit(arg, entries[0].data, entries[0].len, hi.data,
+		    hi.len);
+		if (v < 0) {
+			ret = e->code != CR_OK ? e->code : -v;
+			goto out;
+		}
+		if (v > 0)
+			goto out;
+		/* past it: the next id of the first stream */
+		if (++ns[0].p >= ns[0].ids.n) {
+			ns[0].p = ns[0].ids.n;	/* seek reads the next block */
+			buf_add_u8(&hi, 0);	/* the least id after hi */
+		} else {
+			buf_reset(&hi);
+			buf_add(&hi, ns[0].ids.id[ns[0].p],
+			    ns[0].ids.il[ns[0].p]);
+		}
+		if (reads > budget) {
+			*more = 1;
+			goto out;
+		}
+	}
+out:
+	for (i = 0; i < n; i++) {
+		if (ns[i].c != NULL && (rc = ns[i].c->close(ns[i].c)) != 0 &&
+		    ret == CR_OK)
+			ret = st_fail(tx->st, e, rc, "cannot close a cursor",
+			    index_files[index]);
+		buf_free(&ns[i].key);
+		buf_free(&ns[i].val);
+		nb_free(&ns[i].ids);
+	}
+	free(ns);
+	buf_free(&hi);
+	buf_free(&probe);
+	return ret;
+}
+
 /* Every entry from key on, in key order (the change log after a point). */
 int
 store_scan_from(struct txn *tx, int table, const void *key, size_t klen,

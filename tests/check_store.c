@@ -1271,6 +1271,195 @@ START_TEST(test_name_blocks)
 }
 END_TEST
 
+/* The folded index entry of a one-word name. */
+static void
+word_entry(const char *word, struct buf *b)
+{
+	struct keylist tok = { 0, NULL };
+
+	index_name_tokens(word, &tok);
+	ck_assert_uint_eq(tok.n, 1);
+	buf_init(b);
+	buf_add(b, tok.keys[0].data, tok.keys[0].len);
+	keylist_free(&tok);
+}
+
+/* Collects ids; stops after stop of them (0: never). */
+struct ids_upto {
+	struct keylist	kl;
+	size_t		stop;
+};
+
+static int
+ids_upto(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct ids_upto *u = arg;
+
+	keylist_collect(&u->kl, k, kl, v, vl);
+	return u->stop && u->kl.n >= u->stop;
+}
+
+/* The ids the whole words have in common: exactly want[0..n), in order. */
+static int
+common_is(struct txn *tx, const char *const *words, size_t nw,
+    size_t budget, size_t stop, char (*want)[REC_IDLEN], size_t n)
+{
+	struct ids_upto u = { { 0, NULL }, stop };
+	struct buf ent[4];
+	struct cr_err e;
+	size_t i;
+	int more;
+
+	for (i = 0; i < nw; i++)
+		word_entry(words[i], &ent[i]);
+	ck_assert_msg(store_index_intersect(tx, SI_NAME, ent, nw, budget,
+	    ids_upto, &u, &more, &e) == CR_OK, "%s", e.msg);
+	if (!more)
+		ck_assert_uint_eq(u.kl.n, n);
+	ck_assert_uint_le(u.kl.n, n);
+	for (i = 0; i < u.kl.n; i++)
+		ck_assert_str_eq((char *)u.kl.keys[i].data, want[i]);
+	keylist_free(&u.kl);
+	for (i = 0; i < nw; i++)
+		buf_free(&ent[i]);
+	return more;
+}
+
+/*
+ * store_index_intersect: the records that have every one of some whole
+ * words, from entries of thousands of ids over many blocks -- a common
+ * word with a rarer one, with a word of three records, with a word no
+ * record has, one word alone; a visitor that stops; a budget that runs
+ * out gives the first of them and says so.
+ */
+START_TEST(test_index_intersect)
+{
+	enum { N = 4000 };
+	char *dir = t_store_new(), id[REC_IDLEN], name[64];
+	static char all[N][REC_IDLEN], w3[N][REC_IDLEN], w21[N][REC_IDLEN];
+	static char w7d[3][REC_IDLEN];
+	const char *abg[] = { "Alpha", "Beta", "Gamma" },
+	    *gd[] = { "Gamma", "Delta" }, *an[] = { "Alpha", "Nosuch" },
+	    *a1[] = { "Alpha" }, *ab[] = { "Alpha", "Beta" },
+	    *da[] = { "Delta", "Alpha" };
+	struct session s;
+	struct record r, src;
+	struct buf enc;
+	struct txn *tx;
+	struct cr_err e;
+	size_t i, n3 = 0, n21 = 0, nd = 0;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sokh Dara", id, &e),
+	    CR_OK);
+	buf_init(&enc);
+	fresh_copy(&s, id, id, "Sokh Dara", &src, &enc);
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	for (i = 0; i < N; i++) {
+		snprintf(all[i], REC_IDLEN, "120101-%08zu", 1000 + 2 * i);
+		snprintf(name, sizeof name, "Alpha%s%s%s", i % 3 ? "" :
+		    " Beta", i % 7 ? "" : " Gamma", i == 5 || i == 2100 ||
+		    i == 3997 ? " Delta" : "");
+		if (i % 3 == 0)
+			memcpy(w3[n3++], all[i], REC_IDLEN);
+		if (i % 21 == 0)
+			memcpy(w21[n21++], all[i], REC_IDLEN);
+		if ((i == 5 || i == 2100 || i == 3997) && i % 7 == 0)
+			memcpy(w7d[nd++], all[i], REC_IDLEN);
+		copy_as(&src, all[i], name, 1, &r, &enc);
+		ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len,
+		    &e), CR_OK);
+		rec_free(&r);
+	}
+	/* One with Beta and Gamma but not Alpha: not common to all three. */
+	copy_as(&src, "120101-00000003", "Beta Gamma", 1, &r, &enc);
+	ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len, &e),
+	    CR_OK);
+	rec_free(&r);
+	ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	ck_assert_uint_eq(nd, 2);	/* 2100 and 3997 are sevens */
+
+	ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+	ck_assert_int_eq(common_is(tx, abg, 3, 100000, 0, w21, n21), 0);
+	ck_assert_int_eq(common_is(tx, gd, 2, 100000, 0, w7d, nd), 0);
+	{
+		char (*delta)[REC_IDLEN] = xcalloc(3, REC_IDLEN);
+
+		memcpy(delta[0], all[5], REC_IDLEN);
+		memcpy(delta[1], all[2100], REC_IDLEN);
+		memcpy(delta[2], all[3997], REC_IDLEN);
+		ck_assert_int_eq(common_is(tx, da, 2, 100000, 0, delta, 3), 0);
+		free(delta);
+	}
+	ck_assert_int_eq(common_is(tx, an, 2, 100000, 0, w21, 0), 0);
+	ck_assert_int_eq(common_is(tx, a1, 1, 100000, 0, all, N), 0);
+	/* A visitor that has enough stops it: the first ones. */
+	ck_assert_int_eq(common_is(tx, ab, 2, 100000, 7, w3, 7), 0);
+	/* A budget of a few blocks: the first ones, and it says so. */
+	ck_assert_int_eq(common_is(tx, ab, 2, 6, 0, w3, n3), 1);
+	store_abort(tx);
+
+	rec_free(&src);
+	buf_free(&enc);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
+/*
+ * Two words each in more records than a search lists by prefix: the
+ * records with both words whole are found, not refused; a word that is
+ * only a prefix there is still "type more".  (A hundred thousand
+ * records: the slow case.)
+ */
+START_TEST(test_search_common_words)
+{
+	enum { N = 101000 };
+	char *dir = t_store_new(), id[REC_IDLEN], rid[REC_IDLEN];
+	struct session s;
+	struct record r, src;
+	struct buf enc;
+	struct txn *tx;
+	struct cr_err e;
+	size_t i, n = 0;
+
+	t_login(dir, "clerk", T_CLERK_PW, &s);
+	ck_assert_int_eq(t_declare_birth(&s, "សុខ ដារ៉ា", "Sok Dara", id, &e),
+	    CR_OK);
+	buf_init(&enc);
+	fresh_copy(&s, id, id, "Sok Dara", &src, &enc);
+	for (i = 0; i < N; i++) {
+		if (i % 10000 == 0)
+			ck_assert_int_eq(store_begin(s.store, &tx, &e), CR_OK);
+		snprintf(rid, REC_IDLEN, "120101-%08zu", 10 + i);
+		copy_as(&src, rid, i % 2 ? "Sok Dara" : "Dara Sok", 1, &r,
+		    &enc);
+		ck_assert_int_eq(store_put_fresh(tx, &r, enc.data, enc.len,
+		    &e), CR_OK);
+		rec_free(&r);
+		if (i % 10000 == 9999 || i == N - 1)
+			ck_assert_int_eq(store_commit(tx, &e), CR_OK);
+	}
+	ck_assert_msg(regist_search(&s, "Sok Dara", 50, count_found, &n,
+	    &e) == CR_OK, "%s", e.msg);
+	ck_assert_uint_eq(n, 50);
+	n = 0;
+	ck_assert_msg(regist_search(&s, "ដារ៉ា សុខ", 20, count_found, &n,
+	    &e) == CR_OK, "%s", e.msg);
+	ck_assert_uint_eq(n, 20);
+	ck_assert_int_eq(regist_search(&s, "Sok Dar", 50, count_found, &n,
+	    &e), CR_EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "too many records have a name "
+	    "beginning with"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "type more of the name"));
+
+	rec_free(&src);
+	buf_free(&enc);
+	store_close(s.store);
+	t_store_remove(dir);
+}
+END_TEST
+
 /*
  * A store whose name index was built by older name rules: search says
  * to reindex, verify reports it, a clerk may not reindex, an
@@ -2247,6 +2436,7 @@ store_suite(void)
 	tcase_add_test(tc, test_store_checks_references);
 	tcase_add_test(tc, test_store_put_fresh);
 	tcase_add_test(tc, test_name_blocks);
+	tcase_add_test(tc, test_index_intersect);
 	tcase_add_test(tc, test_history_marks);
 	tcase_add_test(tc, test_audit_chain);
 	tcase_add_test(tc, test_drafts_and_queues);
@@ -2260,6 +2450,7 @@ store_suite(void)
 	tcase_add_test(slow, test_crash_rounds);
 	tcase_add_test(slow, test_concurrent_writers);
 	tcase_add_test(slow, test_bulk_rounds);
+	tcase_add_test(slow, test_search_common_words);
 	suite_add_tcase(s, slow);
 	keys = tcase_create("keys");
 	tcase_set_timeout(keys, 60);
