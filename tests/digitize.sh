@@ -158,8 +158,10 @@ ok "loaded births get identity codes and are checked for duplicates"
 # progress bar shows a random number of rows done -- so that kills land in
 # mid-load however fast the build is (the transactions grow from 500 rows
 # to 20000: commits show 500, 1500, 3500, 7500 and 15500 rows done, so the
-# targets stay below 15500).  verify runs after every kill, and at least
-# one kill must land after some rows were committed and before the last.
+# targets stay below 15500).  Kills after the last row land in the dedup
+# run, also a point to survive.  verify runs after every kill, and it
+# goes on killing (up to 30 tries) until at least one kill has landed
+# after some rows were committed and before the last.
 awk -v hdr="$HDR" 'BEGIN {
 	split("សុខ ចាន់ ហេង លី គឹម ម៉ៅ កែវ ទេព", fam, " ")
 	split("Sok Chan Heng Ly Kim Mao Keo Tep", lfam, " ")
@@ -191,7 +193,7 @@ while :; do
 	CIVREG_PASSWORD_FILE=$T/reg.pw "$CIVREG" -d "$T/com" -u reg \
 	    digitize import "$T/big.csv" --kind birth > "$T/out" 2> "$T/err" &
 	pid=$!
-	if [ $killed -lt 6 ] && [ $tries -lt 30 ]; then
+	if { [ $killed -lt 6 ] || [ $midway -eq 0 ]; } && [ $tries -lt 30 ]; then
 		if [ $((tries % 2)) -eq 1 ]; then
 			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 0.3 }')"
 		else
@@ -202,13 +204,14 @@ while :; do
 				[ "${done_rows:-0}" -ge "$target" ] && break
 				sleep 0.02
 			done
-			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s + 1); printf "%.3f", rand() * 0.1 }')"
+			sleep "$(awk -v s="$tries$$" 'BEGIN { srand(s + 1); printf "%.3f", rand() * 0.03 }')"
 		fi
 		if kill -9 $pid 2>/dev/null; then
 			killed=$((killed + 1))
 			wait $pid || :
 			now=$(($(records) - before))	# verify runs here
 			[ -n "$now" ] || fail "verify failed after kill $killed"
+			echo "# kill $killed (try $tries): $now of $good rows loaded" >&2
 			[ "$now" -gt 0 ] && [ "$now" -lt $good ] &&
 			    midway=$((midway + 1))
 			continue
