@@ -1505,13 +1505,14 @@ int	regist_bulk_end(struct txn *, struct regist_bulk *, struct cr_err *);
 void	regist_bulk_free(struct regist_bulk *);
 /*
  * A keyed paper record stored registered, in the caller's transaction.
+ * checked: the caller has run form_validate on it and it passed.
  * *refused: the record failed the checks and nothing was written (the
  * caller may go on); otherwise an error is the store's (abort).
  */
 int	regist_put_digitized(struct txn *, struct session *,
 	    const struct form *, const struct kv *, size_t n, const char *note,
-	    char id[REC_IDLEN], struct kidc_issue *, struct regist_bulk *,
-	    int *refused, struct cr_err *);
+	    int checked, char id[REC_IDLEN], struct kidc_issue *,
+	    struct regist_bulk *, int *refused, struct cr_err *);
 /* Declaring with links to records found at entry (regist.c). */
 int	regist_declare_linked(struct session *, const char *kind,
 	    const struct kv *, size_t n, const char *const *links,

@@ -47,6 +47,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,6 +418,8 @@ struct prow {
 	struct kv *kv;		/* keys the form's, values in text */
 	char	*page;		/* in text too */
 	char	*text;		/* the row's cells, one allocation */
+	int	 checked;	/* the form's checks passed (form_validate) */
+	char	*invalid;	/* or what they found */
 };
 
 struct chunk {
@@ -430,6 +433,8 @@ struct chunk {
 	/* what this attempt did (a deadlock retries the whole chunk) */
 	size_t			 loaded, already, codes, waiting;
 	char			**reject;	/* per row: why, or NULL */
+	size_t			 pos;	/* bytes of the file read after it */
+	int			 more;	/* the file may have rows after it */
 };
 
 static void
@@ -504,12 +509,17 @@ chunk_txn(struct txn *tx, void *arg, struct cr_err *e)
 		if (rc != CR_ENOTFOUND)
 			break;
 		err_clear(e);
+		rc = CR_OK;
+		if (r->invalid) {	/* the form's checks, made ahead */
+			c->reject[i] = xstrdup(r->invalid);
+			continue;
+		}
 		snprintf(note, sizeof note, "digitized: batch %s, line %zu%s%s",
 		    c->name, r->line, r->page ? ", page " : "",
 		    r->page ? r->page : "");
 		err_clear(&re);
 		rc = regist_put_digitized(tx, c->s, c->f, r->kv, r->nkv, note,
-		    id, &is, &bk, &refused, &re);
+		    r->checked, id, &is, &bk, &refused, &re);
 		if (refused && (rc == CR_EINVAL || rc == CR_ENOTFOUND)) {
 			c->reject[i] = one_line(re.msg);
 			rc = CR_OK;
@@ -556,6 +566,7 @@ prow_free(struct prow *r)
 	free(r->kv);
 	free(r->text);
 	free(r->why);
+	free(r->invalid);
 	memset(r, 0, sizeof *r);
 }
 
@@ -665,6 +676,68 @@ done:
 	s = xstrdup((const char *)w.data);
 	buf_free(&w);
 	return s;
+}
+
+/*
+ * Reading the next chunk of rows -- parsing, hashing, pairing with the
+ * second keying, and the form's own checks, none of which needs the
+ * store -- runs on a thread of its own while the chunk before is written:
+ * the two cores of an office PC each do half.  The filler alone touches
+ * the CSV reader, the second keying and the chunk it fills until it is
+ * joined; the writer touches the other chunk.
+ */
+struct filler {
+	struct csv		*c;
+	const struct mapfile	*mf;
+	const struct keyed	*kb;
+	const size_t		*bcol;
+	const char		*second;
+	size_t			 rowno;
+	struct chunk		*ch;	/* the one to fill */
+	size_t			 want;
+	char			 why[200];
+};
+
+static void
+fill_chunk(struct filler *fl)
+{
+	struct chunk *ch = fl->ch;
+	struct csv_row row;
+	struct cr_err e;
+	int more = 1;
+
+	for (ch->n = 0; ch->n < fl->want && (more = csv_next(fl->c, &row,
+	    fl->why, sizeof fl->why)); ch->n++) {
+		struct prow *p = &ch->row[ch->n];
+
+		prow_fill(p, fl->mf, &row, fl->c->base, fl->why);
+		if (fl->second && p->why == NULL && row.nf == fl->mf->ncol)
+			p->why = second_check(fl->kb, fl->bcol, &row,
+			    fl->rowno, fl->second);
+		fl->rowno++;
+		if (p->why != NULL)
+			continue;
+		err_clear(&e);
+		switch (form_validate(fl->mf->f, p->kv, p->nkv, &e)) {
+		case CR_OK:
+			p->checked = 1;
+			break;
+		case CR_EINVAL:
+			p->invalid = one_line(e.msg);
+			break;
+		default:		/* checked again in the transaction */
+			break;
+		}
+	}
+	ch->more = more;
+	ch->pos = (size_t)(fl->c->p - fl->c->base);
+}
+
+static void *
+fill_thread(void *arg)
+{
+	fill_chunk(arg);
+	return NULL;
 }
 
 static void
@@ -778,18 +851,20 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 	struct mapped m = { NULL, 0 };
 	struct mapfile mf = { NULL, 0, NULL };
 	struct csv c;
-	struct csv_row hdr, row;
+	struct csv_row hdr;
 	struct batch b;
 	struct begin bg;
-	struct chunk ch;
+	struct chunk ch[2];
+	struct filler fl;
 	char why[200], rpath[4200], since[16];
 	struct keyed kb;
 	FILE *rep = NULL;
-	size_t i, rowno = 0, *bcol = NULL, chunk = DIGITIZE_CHUNK_FIRST;
-	int rc, y, mo, d;
+	size_t i, *bcol = NULL, chunk = DIGITIZE_CHUNK_FIRST;
+	int rc, y, mo, d, cur;
 
 	memset(res, 0, sizeof *res);
-	memset(&ch, 0, sizeof ch);
+	memset(ch, 0, sizeof ch);
+	memset(&fl, 0, sizeof fl);
 	memset(&c, 0, sizeof c);
 	memset(&kb, 0, sizeof kb);
 	if ((rc = authz_check(s, AZ_DIGITIZE, NULL, e)) != CR_OK) {
@@ -849,55 +924,67 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 	bg.b = &b;
 	if ((rc = store_run(s->store, begin_txn, &bg, e)) != CR_OK)
 		goto out;
-	ch.s = s;
-	ch.name = res->batch;
-	ch.f = f;
-	ch.b = &b;
-	ch.fresh = bg.fresh;
-	ch.row = xcalloc(DIGITIZE_CHUNK, sizeof *ch.row);
-	ch.reject = xcalloc(DIGITIZE_CHUNK, sizeof *ch.reject);
-	for (;;) {
-		int more = 1;
+	for (i = 0; i < 2; i++) {
+		ch[i].s = s;
+		ch[i].name = res->batch;
+		ch[i].f = f;
+		ch[i].b = &b;
+		ch[i].fresh = bg.fresh;
+		ch[i].row = xcalloc(DIGITIZE_CHUNK, sizeof *ch[i].row);
+		ch[i].reject = xcalloc(DIGITIZE_CHUNK, sizeof *ch[i].reject);
+	}
+	fl.c = &c;
+	fl.mf = &mf;
+	fl.kb = &kb;
+	fl.bcol = bcol;
+	fl.second = o->second;
+	fl.ch = &ch[0];
+	fl.want = chunk;
+	fill_chunk(&fl);
+	for (cur = 0;; cur = 1 - cur) {
+		struct chunk *now = &ch[cur], *next = &ch[1 - cur];
+		pthread_t t;
+		int ahead = 0;
 
-		for (ch.n = 0; ch.n < chunk &&
-		    (more = csv_next(&c, &row, why, sizeof why)); ch.n++) {
-			prow_fill(&ch.row[ch.n], &mf, &row, c.base, why);
-			if (o->second && ch.row[ch.n].why == NULL &&
-			    row.nf == mf.ncol)
-				ch.row[ch.n].why = second_check(&kb, bcol,
-				    &row, rowno, o->second);
-			rowno++;
-		}
-		if (ch.n == 0)
-			break;
-		rc = store_run(s->store, chunk_txn, &ch, e);
-		if (rc != CR_OK)
+		if (now->n == 0)
 			break;
 		if (chunk < DIGITIZE_CHUNK)
 			chunk = chunk * 2 < DIGITIZE_CHUNK ? chunk * 2 :
 			    DIGITIZE_CHUNK;
-		b.loaded += (uint32_t)ch.loaded;
-		res->rows += ch.n;
-		res->loaded += ch.loaded;
-		res->already += ch.already;
-		res->codes += ch.codes;
-		res->waiting += ch.waiting;
-		for (i = 0; i < ch.n; i++) {
-			if (ch.reject[i]) {
-				report_reject(rep, ch.row[i].line,
-				    ch.reject[i]);
+		fl.ch = next;
+		fl.want = chunk;
+		if (now->more)
+			ahead = pthread_create(&t, NULL, fill_thread, &fl) == 0;
+		rc = store_run(s->store, chunk_txn, now, e);
+		if (ahead)
+			pthread_join(t, NULL);
+		else if (now->more && rc == CR_OK)
+			fill_chunk(&fl);	/* no thread: in turn */
+		if (rc != CR_OK)
+			break;
+		b.loaded += (uint32_t)now->loaded;
+		res->rows += now->n;
+		res->loaded += now->loaded;
+		res->already += now->already;
+		res->codes += now->codes;
+		res->waiting += now->waiting;
+		for (i = 0; i < now->n; i++) {
+			if (now->reject[i]) {
+				report_reject(rep, now->row[i].line,
+				    now->reject[i]);
 				res->rejected++;
 			}
-			prow_free(&ch.row[i]);
+			prow_free(&now->row[i]);
 		}
+		now->n = 0;
 		if (progress)
-			progress(arg, (size_t)(c.p - c.base), m.len,
-			    res->rows);
-		if (!more)
+			progress(arg, now->pos, m.len, res->rows);
+		if (!now->more)
 			break;
 	}
-	for (i = 0; i < ch.n; i++)
-		prow_free(&ch.row[i]);
+	for (cur = 0; cur < 2; cur++)
+		for (i = 0; i < ch[cur].n; i++)
+			prow_free(&ch[cur].row[i]);
 	if (fflush(rep) != 0 || fsync(fileno(rep)) != 0) {
 		if (rc == CR_OK)
 			rc = err_set(e, CR_EIO, "rejects report %s: %s", rpath,
@@ -927,11 +1014,13 @@ digitize_import(struct session *s, const struct digitize_opts *o,
 out:
 	if (rep)
 		fclose(rep);
-	if (ch.row) {
+	for (cur = 0; cur < 2; cur++) {
+		if (ch[cur].row == NULL)
+			continue;
 		for (i = 0; i < DIGITIZE_CHUNK; i++)
-			free(ch.reject[i]);
-		free(ch.reject);
-		free(ch.row);
+			free(ch[cur].reject[i]);
+		free(ch[cur].reject);
+		free(ch[cur].row);
 	}
 	free(mf.col);
 	free(bcol);

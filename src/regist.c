@@ -718,12 +718,13 @@ declare_txn(struct txn *tx, void *arg, struct cr_err *e)
 
 static int
 check_tx(struct txn *tx, struct session *s, const struct form *f,
-    const struct kv *kv, size_t n, struct regist_bulk *bk, struct cr_err *e)
+    const struct kv *kv, size_t n, int checked, struct regist_bulk *bk,
+    struct cr_err *e)
 {
 	struct declare d;
 	int rc;
 
-	if ((rc = form_validate(f, kv, n, e)) != CR_OK)
+	if (!checked && (rc = form_validate(f, kv, n, e)) != CR_OK)
 		return rc;
 	memset(&d, 0, sizeof d);
 	d.s = s;
@@ -737,7 +738,7 @@ int
 regist_check_tx(struct txn *tx, struct session *s, const struct form *f,
     const struct kv *kv, size_t n, struct cr_err *e)
 {
-	return check_tx(tx, s, f, kv, n, NULL, e);
+	return check_tx(tx, s, f, kv, n, 0, NULL, e);
 }
 
 int
@@ -763,7 +764,8 @@ regist_check(struct session *s, const struct form *f, const struct kv *kv,
  */
 int
 regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
-    const struct kv *kv, size_t n, const char *note, char id[REC_IDLEN],
+    const struct kv *kv, size_t n, const char *note, int checked,
+    char id[REC_IDLEN],
     struct kidc_issue *is, struct regist_bulk *bk, int *refused,
     struct cr_err *e)
 {
@@ -772,7 +774,7 @@ regist_put_digitized(struct txn *tx, struct session *s, const struct form *f,
 
 	memset(is, 0, sizeof *is);
 	*refused = 1;		/* until the checks pass: nothing written */
-	if ((rc = check_tx(tx, s, f, kv, n, bk, e)) != CR_OK)
+	if ((rc = check_tx(tx, s, f, kv, n, checked, bk, e)) != CR_OK)
 		return rc;
 	rec_init(&r);
 	if ((rc = bulk_begin(tx, bk, e)) != CR_OK)

@@ -228,6 +228,14 @@ loaded=$(($(records) - before))
 [ "$loaded" -eq $good ] || fail "$loaded records for $good good rows"
 run 0 at com verify
 [ "$(wc -l < "$T/big.csv.rejects.csv")" -eq $((bad + 1)) ] || fail "the report lists $(wc -l < "$T/big.csv.rejects.csv") lines"
+# Rows of the first transaction and of the last, checked ahead of it (a
+# thread of their own), are reported in line order with the form's reason.
+cut -d, -f1 "$T/big.csv.rejects.csv" | sed 1d > "$T/lines"
+sort -n "$T/lines" | cmp -s - "$T/lines" || fail "the report is not in line order"
+for l in 7 19407; do
+	grep -q "^$l,date_of_birth: '1980-02-30' is not a real date" "$T/big.csv.rejects.csv" ||
+	    fail "line $l: not refused for its date"
+done
 run 0 reg_at com kidc stats
 out_has "pool unused	0"
 out_has "pool issued	$((issued0 + unused0))"
