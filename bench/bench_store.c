@@ -676,6 +676,7 @@ struct opts {
 	int		 build_put;	/* bulk-load the search store */
 	double		 budget;	/* seconds of searching; 0: no limit */
 	int		 digitize_only;	/* --digitize: no baseline, no dedup */
+	const char	*searches_on;	/* --digitize: a kept store, searched */
 };
 
 /*
@@ -1383,7 +1384,12 @@ usage(FILE *fp)
 	    "                       batch against raw puts, then dedup and "
 	    "searches on that store\n"
 	    "  --digitize-only      with --digitize: the load and the "
-	    "searches only\n", PUT_BATCH);
+	    "searches only\n"
+	    "  --searches-on DIR    with --digitize N: only the searches, on "
+	    "the store\n"
+	    "                       DIR that a run with --keep loaded with "
+	    "those N births\n"
+	    "                       (SCRATCH/digitize)\n", PUT_BATCH);
 }
 
 static size_t
@@ -1419,6 +1425,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "digitize", required_argument, NULL, 'D' },
 		{ "digitize-only", no_argument, NULL, 'O' },
+		{ "searches-on", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	size_t digitize = 0;
@@ -1490,6 +1497,9 @@ main(int argc, char **argv)
 		case 'O':
 			o.digitize_only = 1;
 			break;
+		case 'S':
+			o.searches_on = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 1;
@@ -1533,6 +1543,15 @@ main(int argc, char **argv)
 	    "only)");
 	fflush(stdout);
 
+	if (digitize && o.searches_on) {
+		char lab[64], cnt[32];
+
+		fmt_count(digitize, cnt, sizeof cnt);
+		snprintf(lab, sizeof lab, "search_digitized_%s", cnt);
+		search_on(&o, &g, o.searches_on, lab, digitize);
+		scratch_cleanup();
+		return 0;
+	}
 	if (digitize) {
 		phase_digitize(&o, &g, digitize);
 		scratch_cleanup();

@@ -1707,10 +1707,28 @@ ns_seek(struct txn *tx, int index, struct nb_stream *ns,
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
 	k.flags = d.flags = DB_DBT_REALLOC;
+	/* Often the next block holds it: one step, not a search. */
+	if (ns->ids.n > 0) {
+		(*reads)++;
+		if ((rc = ns->c->get(ns->c, &k, &d, DB_NEXT)) != 0 &&
+		    rc != DB_NOTFOUND)
+			goto dberr;
+		if (rc != 0 || (r = ns_take(ns, &k, &d, index, e)) == 0) {
+			r = 0;		/* the entry's blocks end */
+			goto out;
+		}
+		if (r < 0 || nb_cmp(ns->ids.id[ns->ids.n - 1],
+		    ns->ids.il[ns->ids.n - 1], id, il) >= 0) {
+			if (r > 0)
+				ns->p = ns_lower(ns, 0, id, il);
+			goto out;
+		}
+	}
 	buf_reset(probe);
 	buf_add(probe, ns->entry, ns->elen);
 	buf_add_u8(probe, 0);
 	buf_add(probe, id, il);
+	free(k.data);
 	k.data = xmalloc(probe->len);
 	memcpy(k.data, probe->data, probe->len);
 	k.size = (u_int32_t)probe->len;
