@@ -1304,9 +1304,11 @@ criteria_score(const struct record *r, const struct search_query *q,
 #define SEARCH_NARROW_MAX	20000
 /*
  * Blocks of ids a search of several whole words may read (each some 50
- * ids): two words each on a million records, if need be.
+ * ids): at 16 million records, two words each on hundreds of thousands
+ * of records took seconds from a cold store with 60,000; past this many
+ * the search answers with what it found, or asks for more of the name.
  */
-#define SEARCH_WHOLE_READS	60000
+#define SEARCH_WHOLE_READS	20000
 
 static int
 search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
@@ -1359,7 +1361,7 @@ search_candidates(struct txn *tx, struct search *sr, struct idvec *acc,
 		 * (store_index_intersect).  Enough of them to rank, and they
 		 * are the answer: the prefixes would only add worse matches.
 		 */
-		whole.max = SEARCH_READS;
+		whole.max = SEARCH_RANK;	/* enough to rank: stop there */
 		rc = store_index_intersect(tx, SI_NAME, sr->q.keys, sr->q.n,
 		    SEARCH_WHOLE_READS, idvec_visit, &whole, &more, e);
 		if (rc != CR_OK)
