@@ -1273,10 +1273,12 @@ int	kidc_pool_issued(struct txn *, const struct record *,
  * count and the next unused codes are read once, not for each record;
  * kidc_bulk_end writes the count back before the commit, kidc_bulk_free
  * always.  kidc_pool_issued_at is told the change that carries the code.
- * fresh: the records are new to the store (none can be waiting already).
+ * fresh: the records are new to the store (none can be waiting already);
+ * one: a single record (read no codes ahead).
  */
 struct kidc_bulk {
-	int		 fresh;
+	int		 fresh, one;
+	size_t		 taken;		/* codes taken: kidc.unused changed */
 	int		 open, empty, waits;
 	uint64_t	 left;		/* kidc.unused, as it will be */
 	uint64_t	 wait;		/* seq.kidc_wait, as it will be */

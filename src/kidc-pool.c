@@ -526,7 +526,7 @@ ahead_visit(void *arg, const void *k, size_t kl, const void *v, size_t vl)
 	}
 	buf_add(&a->kb->keys, k, kl);
 	buf_add(&a->kb->codes, v, vl);
-	return ++a->kb->n >= KIDC_READ_AHEAD;
+	return ++a->kb->n >= (a->kb->one ? 1 : KIDC_READ_AHEAD);
 }
 
 static size_t
@@ -588,6 +588,7 @@ take_unused(struct txn *tx, struct kidc_bulk *kb, char code[KIDC_LEN + 1],
 	code[KIDC_LEN] = '\0';
 	kb->next++;
 	kb->left--;
+	kb->taken++;
 	return store_del(tx, ST_KIDC, k, 9, e);
 }
 
@@ -600,11 +601,12 @@ kidc_bulk_end(struct txn *tx, struct kidc_bulk *kb, struct cr_err *e)
 	    e)) != CR_OK)
 		return rc;
 	kb->waits = 0;
-	if (!kb->open)
-		return CR_OK;
-	if ((rc = meta_put_u64(tx, "kidc.unused", kb->left, e)) != CR_OK)
+	/* a registration that found the pool empty writes no count */
+	if (kb->taken > 0 && (rc = meta_put_u64(tx, "kidc.unused", kb->left,
+	    e)) != CR_OK)
 		return rc;
 	kb->open = 0;
+	kb->taken = 0;
 	return CR_OK;
 }
 
@@ -691,6 +693,7 @@ kidc_pool_issue(struct txn *tx, struct record *r, struct kidc_issue *is,
 	int rc;
 
 	memset(&kb, 0, sizeof kb);
+	kb.one = 1;
 	if ((rc = kidc_pool_issue_bulk(tx, r, is, &kb, e)) == CR_OK)
 		rc = kidc_bulk_end(tx, &kb, e);
 	kidc_bulk_free(&kb);
