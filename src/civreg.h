@@ -202,6 +202,7 @@ typedef int (*store_txn_fn)(struct txn *, void *arg, struct cr_err *);
 #define STORE_CREATE	0x01	/* make a new store; refuse an existing one */
 #define STORE_NOSYNC	0x02	/* WRITE_NOSYNC commits (bench only) */
 #define STORE_CACHE_MB		64	/* MiB, unless CIVREG_CACHE_MB */
+#define STORE_PAGESIZE		16384	/* bytes, of every file made (store.c) */
 #define STORE_CACHE_MAX_MB	65536
 
 int	store_open(const char *dir, int flags, struct store **,

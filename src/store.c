@@ -1100,31 +1100,27 @@ st_check_dir(const char *dir, int flags, struct cr_err *e)
  * whole page to the log, and an import of 100,000 records split records.db
  * and history.db 60,000 times.  16 KB pages hold some seventeen records,
  * and appends (ids are sequential) leave them nearly full: an import runs
- * about 30% faster (bench/bench_import).  The other files keep the
- * default: their entries are small.
+ * about 30% faster (bench/bench_import).
+ *
+ * Every file has that one size.  Once a large cache is full, each page
+ * read in takes the place of one thrown out: of the same size, Berkeley
+ * DB reuses its buffer; of another, it frees that buffer and allocates
+ * anew in its shared region, whose free list is kept sorted by size.  With
+ * pages of 16, 8 and 4 KB, a 16-million-row load with a 12 GiB cache spent
+ * most of its time walking that list once the cache was full
+ * (doc/digitize.md).  Small files lose nothing by it: 32 KB each.
  */
-static u_int32_t
-st_pagesize(const char *file)
-{
-	if (strcmp(file, "records.db") == 0 || strcmp(file, "history.db") == 0)
-		return 16384;
-	if (strncmp(file, "ix_", 3) == 0)	/* NB_MAX blocks on-page */
-		return 8192;
-	return 0;
-}
-
 static int
 st_open_db(struct store *st, DB **dbp, const char *file, int dup,
     struct cr_err *e)
 {
-	u_int32_t pagesize = st_pagesize(file);
 	DB *db;
 	int rc;
 
 	if ((rc = db_create(&db, st->env, 0)) != 0)
 		return st_fail(st, e, rc, "cannot create a database handle",
 		    file);
-	if (pagesize != 0 && (rc = db->set_pagesize(db, pagesize)) != 0) {
+	if ((rc = db->set_pagesize(db, STORE_PAGESIZE)) != 0) {
 		db->close(db, 0);
 		return st_fail(st, e, rc, "cannot set the page size", file);
 	}

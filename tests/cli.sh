@@ -21,7 +21,14 @@ err_has "created the district store of office 1201"
 [ ! -s "$T/out" ] || fail "init printed on stdout"
 make_store
 [ -f "$S/meta.db" ] || fail "no store made"
-ok "init creates a store, password from stdin"
+# Every file has pages of one size (store.c, STORE_PAGESIZE): a full cache
+# then reuses a buffer for each page read in.  The size is the u32 at
+# byte 20 of a Berkeley DB file's meta page, in the machine's order.
+for f in "$S"/*.db; do
+	ps=$(od -An -t u4 -j 20 -N 4 "$f" | tr -d ' ')
+	[ "$ps" = 16384 ] || fail "$(basename "$f") has pages of $ps bytes, not 16384"
+done
+ok "init creates a store, password from stdin, all files with 16 KB pages"
 
 run_in 6 "$ADMIN_PW
 " "$CIVREG" -d "$S" init --office 120101 --level commune --admin admin
