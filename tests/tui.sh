@@ -25,15 +25,15 @@ screen | awk 'length > 80 { exit 1 }' || fail "wider than 80 columns"
 [ "$(screen | wc -l)" -le 24 ] || fail "taller than 24 lines"
 ok "log in at 80x24 with TERM=vt100"
 
-$TM resize-window -t t -x 100 -y 30
+$TM resize-window -t =t: -x 100 -y 30
 i=0
 until [ "$(screen | sed -n 30p | cut -c1-8)" = " Up/Down" ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || { screen > "$T/out"; fail "no redraw at 100x30"; }
 	sleep 0.05
 done
-$TM resize-window -t t -x 60 -y 20
+$TM resize-window -t =t: -x 60 -y 20
 wait_for "The terminal is too small"
-$TM resize-window -t t -x 80 -y 24
+$TM resize-window -t =t: -x 80 -y 24
 wait_for "Declare an event or notice"
 ok "redraws when the terminal is resized, and says when it is too small"
 
@@ -242,45 +242,51 @@ text 120101-00000001
 keys Tab
 $TM new-session -d -s u -x 80 -y 24 \
     "env LANG=C.UTF-8 TERM=vt220 CIVREG_NOW=$CIVREG_NOW $CIVREG -d $S -u reg 2>>$T/civreg.err"
+u_gone() {	# the second terminal's civreg has exited: say what it wrote
+	cp "$T/civreg.err" "$T/err" 2>/dev/null || true
+	fail "the second terminal's civreg exited ($1)"
+}
 on_u() {	# on_u TEXT: waits for TEXT on the second terminal
 	i=0
-	until $TM capture-pane -p -t u 2>/dev/null | grep -qF -- "$1"; do
+	until $TM capture-pane -p -t =u: 2>/dev/null | grep -qF -- "$1"; do
+		$TM has-session -t =u: 2>/dev/null || u_gone "waiting for: $1"
 		i=$((i + 1))
-		[ $i -lt 200 ] || { $TM capture-pane -p -t u > "$T/out"; fail "second terminal never showed: $1"; }
+		[ $i -lt 200 ] || { $TM capture-pane -p -t =u: > "$T/out"; fail "second terminal never showed: $1"; }
 		sleep 0.05
 	done
 }
+u_keys() { $TM send-keys -t =u: "$@" 2>/dev/null || u_gone "sending: $*"; }
 on_u "Password:"
-$TM send-keys -t u -l registrar-password
-$TM send-keys -t u Enter
+u_keys -l registrar-password
+u_keys Enter
 on_u "Main menu"
-$TM send-keys -t u 4
-$TM send-keys -t u -l 120101-00000001
-$TM send-keys -t u Enter
+u_keys 4
+u_keys -l 120101-00000001
+u_keys Enter
 on_u "Being edited at another terminal by: clerk (correction)"
 ok "a record being edited at one terminal is shown as such at another"
 keys Escape			# the clerk leaves the form: the lease goes
 wait_for "Declare"
-$TM send-keys -t u Escape
+u_keys Escape
 on_u "Main menu"
-$TM send-keys -t u 4
-$TM send-keys -t u -l 120101-00000001
-$TM send-keys -t u Enter
+u_keys 4
+u_keys -l 120101-00000001
+u_keys Enter
 on_u "History:"
-$TM capture-pane -p -t u | grep -q "Being edited" && fail "the lease outlived the form"
+$TM capture-pane -p -t =u: | grep -q "Being edited" && fail "the lease outlived the form"
 ok "leaving the form releases the record"
 
 # The registrar moves the record on from its screen.
-$TM send-keys -t u r
+u_keys r
 on_u "Reason, if late:"
-$TM send-keys -t u Enter
+u_keys Enter
 # This office has no pool of identity codes: the code will come later.
 on_u "120101-00000001 is now registered, without an identity code: the pool is empty;"
 on_u "Status: registered"
-$TM send-keys -t u j
+u_keys j
 on_u "Reason (required):"
-$TM send-keys -t u -l "wrong name"
-$TM send-keys -t u Enter
+u_keys -l "wrong name"
+u_keys Enter
 on_u "is registered: 'reject' applies only to"
 run 0 as_clerk show 120101-00000001
 [ "$(head -n 1 "$T/out")" = "status: registered" ] || fail "not registered"

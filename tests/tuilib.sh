@@ -4,6 +4,11 @@
 # exiting.  TUI_DIR is the store the screens open ($S if unset); TUI_ENV,
 # more VAR=value for civreg's environment.  The terminal's working
 # directory is $T (files written from the screens land there).
+#
+# Targets are exact, "=t:" (session t, its current window), never "t":
+# tmux first tries a bare name as the start of a window's name in the
+# most recently used session, and under load the keys meant for t
+# reached the second terminal of tui.sh.
 TM="tmux -S $T/tmux.sock"
 trap '$TM kill-server 2>/dev/null || true; rm -rf "$T"' EXIT
 nstart=0
@@ -15,9 +20,9 @@ tui_start() {	# tui_start USER
 	$TM -f /dev/null new-session -d -s t -x 80 -y 24 -c "$T" \
 	    "env LANG=C.UTF-8 TERM=vt100 CIVREG_NOW=$CIVREG_NOW CIVREG_LOCALEDIR=${CIVREG_LOCALEDIR:-} ${TUI_ENV:-} $CIVREG -d ${TUI_DIR:-$S} -u $1 2>>$T/civreg.err"
 }
-screen() { $TM capture-pane -p -t t 2>/dev/null; }
-keys() { $TM send-keys -t t "$@"; }
-text() { $TM send-keys -t t -l "$1"; }
+screen() { $TM capture-pane -p -t =t: 2>/dev/null; }
+keys() { $TM send-keys -t =t: "$@"; }
+text() { $TM send-keys -t =t: -l "$1"; }
 wait_for() {
 	i=0
 	until screen | grep -qF -- "$1"; do
