@@ -333,15 +333,15 @@ if command -v tmux >/dev/null; then
 	rm -f "$T/lpr.out"
 	TUI_ENV="PATH=$T/bin:$PATH"
 	tui_login reg registrar-password
-	$TM send-keys -t =t: 4
-	$TM send-keys -t =t: -l "$m2"
-	$TM send-keys -t =t: Enter
+	keys 4
+	text "$m2"
+	keys Enter
 	wait_for "History:"
-	$TM send-keys -t =t: p
+	keys p
 	wait_for "Certificate printed: 120101-C-"
 	wait_for "Status: certified"
 	grep -q "MARRIAGE CERTIFICATE" "$T/lpr.out" || fail "p did not print"
-	$TM send-keys -t =t: P
+	keys P
 	wait_for "Certified copy printed: 120101-C-"
 	[ "$(as_reg certificate list "$m2" | cut -f4 | tr '\n' ' ')" = "original copy " ] ||
 		fail "the screen's prints are not recorded"

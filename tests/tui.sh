@@ -246,12 +246,13 @@ u_gone() {	# the second terminal's civreg has exited: say what it wrote
 	cp "$T/civreg.err" "$T/err" 2>/dev/null || true
 	fail "the second terminal's civreg exited ($1)"
 }
+u_screen() { $TM capture-pane -p -t =u: 2>/dev/null; }
 on_u() {	# on_u TEXT: waits for TEXT on the second terminal
 	i=0
-	until $TM capture-pane -p -t =u: 2>/dev/null | grep -qF -- "$1"; do
+	until u_screen | grep -qF -- "$1"; do
 		$TM has-session -t =u: 2>/dev/null || u_gone "waiting for: $1"
 		i=$((i + 1))
-		[ $i -lt 200 ] || { $TM capture-pane -p -t =u: > "$T/out"; fail "second terminal never showed: $1"; }
+		[ $i -lt 200 ] || { u_screen > "$T/out"; fail "second terminal never showed: $1"; }
 		sleep 0.05
 	done
 }
@@ -273,7 +274,7 @@ u_keys 4
 u_keys -l 120101-00000001
 u_keys Enter
 on_u "History:"
-$TM capture-pane -p -t =u: | grep -q "Being edited" && fail "the lease outlived the form"
+u_screen | grep -q "Being edited" && fail "the lease outlived the form"
 ok "leaving the form releases the record"
 
 # The registrar moves the record on from its screen.
