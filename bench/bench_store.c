@@ -22,6 +22,12 @@
  *               Searching stops after --search-budget seconds (600): the
  *               queries come in random order, so the ones done are a fair
  *               sample of the K asked for.
+ *   *_rare      then 200 names given once (declared after the load) and
+ *   *_absent    100 given to nobody, each searched once: the long tail of
+ *               a real register, which the generator's few names lack.
+ *   digitize_*  the paper back-log (--digitize N), below.
+ *   floor       --floor N: what Berkeley DB alone costs for the records
+ *               of a load (phase_floor).
  *
  * Every store is a fresh one in a scratch directory (a mkdtemp under /tmp
  * unless --dir), made with office_init(); declarations are made by a
@@ -977,6 +983,89 @@ fmt_count(size_t n, char *out, size_t sz)
 		snprintf(out, sz, "%zu", n);
 }
 
+/*
+ * Rare names.  The generator's names are few (40 families, 60 given
+ * names), so every name searched above is shared by thousands; a real
+ * register has a long tail of names given once.  RARE_N records get a
+ * child's given name of their own, made of three syllables by number
+ * (RARE_N + RARE_ABSENT of them, none in the generator's lists), and the
+ * names after RARE_N are never given: a clerk's misspelling.
+ */
+#define RARE_N		200
+#define RARE_ABSENT	100
+
+static void
+rare_name(size_t i, char *km, size_t kmsz, char *latin, size_t lasz)
+{
+	static const char *const la[16] = {
+		"ka", "ro", "vi", "nu", "se", "lo", "mi", "tu", "ra", "pe",
+		"so", "di", "ne", "la", "cho", "bi"
+	};
+	static const char *const kc[16] = {
+		"ក", "ខ", "គ", "ង", "ច", "ឆ", "ជ", "ញ", "ដ", "ត", "ថ", "ទ",
+		"ន", "ប", "ផ", "ព"
+	};
+	static const char *const kv[8] = {
+		"ា", "ិ", "ី", "ុ", "ូ", "េ", "ោ", "ៅ"
+	};
+	size_t n = i * 2654435761u % 4096;	/* spread over the 4096 */
+	unsigned a = (unsigned)(n >> 8 & 15), b = (unsigned)(n >> 4 & 15),
+	    c = (unsigned)(n & 15);
+
+	snprintf(latin, lasz, "%c%s%s%s", la[a][0] - 'a' + 'A', la[a] + 1,
+	    la[b], la[c]);
+	snprintf(km, kmsz, "%s%s%s%s%s%s", kc[a], kv[a & 7], kc[b], kv[b & 7],
+	    kc[c], kv[c & 7]);
+}
+
+/* Declaration i of the generator, its child given rare name i. */
+static void
+rare_decl(const struct gen *g, size_t i, struct decl *d, char *km,
+    size_t kmsz, char *latin, size_t lasz)
+{
+	char rk[64], rl[64];
+	size_t k;
+
+	gen_decl(g, 0x7a4e0000u + i, d);
+	rare_name(i, rk, sizeof rk, rl, sizeof rl);
+	snprintf(km, kmsz, "%s %s", d->child_fam->km, rk);
+	snprintf(latin, lasz, "%s %s", d->child_fam->latin, rl);
+	for (k = 0; k < d->n; k++)
+		if (strcmp(d->kv[k].key, "name_km") == 0)
+			d->kv[k].value = km;
+		else if (strcmp(d->kv[k].key, "name_latin") == 0)
+			d->kv[k].value = latin;
+	if (!d->child_latin) {		/* searched in both scripts */
+		decl_add(d, "name_latin", "%s", latin);
+		d->child_latin = 1;
+	}
+}
+
+/* The RARE_N records, declared by the clerk on the store at path. */
+static void
+add_rare(const char *path, const struct gen *g)
+{
+	struct decl *d = xmalloc(sizeof *d);
+	struct session s;
+	struct store *st;
+	struct cr_err e;
+	char km[160], latin[160], id[REC_IDLEN];
+	size_t i;
+
+	err_clear(&e);
+	if (store_open(path, 0, &st, &e) != CR_OK ||
+	    user_login(st, CLERK, CLERK_PW, &s, &e) != CR_OK)
+		fail(&e, "reopen %s", path);
+	for (i = 0; i < RARE_N; i++) {
+		rare_decl(g, i, d, km, sizeof km, latin, sizeof latin);
+		err_clear(&e);
+		if (regist_declare(&s, FORM_KEY, d->kv, d->n, id, &e) != CR_OK)
+			fail(&e, "rare name %zu (%s)", i, latin);
+	}
+	close_store(&s);
+	free(d);
+}
+
 static void
 search_stats(const struct query *q, size_t k, int kind, double *med,
     double *p95, double *max, size_t *cnt, size_t *hits, size_t *capped)
@@ -1032,8 +1121,92 @@ phase_search(const struct opts *o, const struct gen *g)
 		    "change log or audit entries): that is all search reads\n",
 		    "");
 	fflush(stdout);
+	add_rare(path, g);
 	search_on(o, g, path, lab, o->search_records);
 	scratch_drop(path);
+}
+
+/*
+ * One search, timed, its hits counted; 1 if the answer was "too many
+ * records have a name beginning with ...: type more" -- timed and
+ * counted with no hits, as a clerk gets it.
+ */
+static int
+search_one(struct session *s, const char *lab, struct query *q)
+{
+	struct cr_err e;
+	double t0 = now_sec();
+	int more = 0;
+
+	err_clear(&e);
+	q->hits = 0;
+	if (regist_search(s, q->text, SEARCH_LIMIT, count_hit, &q->hits,
+	    &e) != CR_OK) {
+		if (e.code != CR_EINVAL)
+			fail(&e, "%s: regist_search '%s'", lab, q->text);
+		more = 1;
+	}
+	q->ms = 1000.0 * (now_sec() - t0);
+	return more;
+}
+
+/*
+ * The rare names of add_rare() searched, and the absent ones, each in
+ * four ways: the rare word alone or after the family name (as common as
+ * any), in Khmer and in Latin.  A rare name must be found; a store made
+ * by an older bench_store has none, and says so.
+ */
+static void
+search_rare(struct session *s, const struct gen *g, const char *lab)
+{
+	struct decl *d = xmalloc(sizeof *d);
+	struct query *q = xcalloc(RARE_N + RARE_ABSENT, sizeof *q);
+	char km[160], latin[160], l2[80], *sp;
+	double med, p95, max;
+	size_t i, n, hits, capped, found = 0;
+
+	for (i = 0; i < RARE_N + RARE_ABSENT; i++) {
+		rare_decl(g, i, d, km, sizeof km, latin, sizeof latin);
+		q[i].kind = (int)(i % Q_NKINDS);
+		sp = q[i].kind == Q_KM1 || q[i].kind == Q_KM2 ? km : latin;
+		if (q[i].kind == Q_KM1 || q[i].kind == Q_LA1)
+			sp = strchr(sp, ' ') + 1;	/* the rare word */
+		snprintf(q[i].text, sizeof q[i].text, "%s", sp);
+		search_one(s, lab, &q[i]);
+		if (i < RARE_N && q[i].hits > 0)
+			found++;
+	}
+	free(d);
+	snprintf(l2, sizeof l2, "%s_rare", lab);
+	if (found == 0) {
+		printf("%-17s this store has no rare names (made by an older "
+		    "bench_store): not measured\n", l2);
+		free(q);
+		return;
+	}
+	for (i = 0; i < RARE_N; i++)
+		if (q[i].hits == 0)
+			fail(NULL, "%s: '%s' was declared and is not found", l2,
+			    q[i].text);
+	search_stats(q, RARE_N, -1, &med, &p95, &max, &n, &hits, &capped);
+	printf("%-17s K=%-8zu median %.2f ms  p95 %.2f ms  max %.2f ms  "
+	    "hits %.1f/search (each name given once: found, with the sounds "
+	    "like it)\n", l2, n, med, p95, max, (double)hits / (double)n);
+	for (i = 0; i < Q_NKINDS; i++) {
+		search_stats(q, RARE_N, (int)i, &med, &p95, &max, &n, &hits,
+		    &capped);
+		printf("  %-15s %-16s n=%-5zu median %.2f ms  p95 %.2f ms  "
+		    "max %.2f ms  hits %.1f/search\n", l2, qkind_names[i], n,
+		    med, p95, max, n ? (double)hits / (double)n : 0.0);
+	}
+	snprintf(l2, sizeof l2, "%s_absent", lab);
+	search_stats(q + RARE_N, RARE_ABSENT, -1, &med, &p95, &max, &n, &hits,
+	    &capped);
+	printf("%-17s K=%-8zu median %.2f ms  p95 %.2f ms  max %.2f ms  "
+	    "hits %.1f/search (names nobody has: a misspelling)\n", l2, n,
+	    med, p95, max, (double)hits / (double)n);
+	fflush(stdout);
+	free(q);
 }
 
 /* K searches on the store at path holding m generated records. */
@@ -1048,7 +1221,7 @@ search_on(const struct opts *o, const struct gen *g, const char *path,
 	struct decl *d;
 	struct rng r = { SEED ^ 0x5ea4c4ULL ^ o->search_seed };
 	struct store *st;
-	double t0, med, p95, max, slow = -1;
+	double med, p95, max, slow = -1;
 	size_t i, n, k, hits, capped, zero = 0, slowest = 0, toomany = 0;
 	double start;
 	int kind;
@@ -1076,18 +1249,7 @@ search_on(const struct opts *o, const struct gen *g, const char *path,
 			    i, o->budget);
 			break;
 		}
-		t0 = now_sec();
-		err_clear(&e);
-		/* A name too common to list is a "type more" answer: timed
-		 * and counted, as a clerk gets it. */
-		if (regist_search(&s, q[i].text, SEARCH_LIMIT, count_hit,
-		    &q[i].hits, &e) != CR_OK) {
-			if (e.code != CR_EINVAL)
-				fail(&e, "%s: regist_search '%s'", lab,
-				    q[i].text);
-			toomany++;
-		}
-		q[i].ms = 1000.0 * (now_sec() - t0);
+		toomany += search_one(&s, lab, &q[i]);
 		if (q[i].hits == 0)
 			zero++;
 		if (q[i].ms > slow) {
@@ -1097,7 +1259,6 @@ search_on(const struct opts *o, const struct gen *g, const char *path,
 		progress(&pg, i + 1);
 	}
 	k = i;
-	close_store(&s);
 
 	search_stats(q, k, -1, &med, &p95, &max, &n, &hits, &capped);
 	printf("%-17s K=%-8zu median %.2f ms  p95 %.2f ms  max %.2f ms "
@@ -1120,6 +1281,8 @@ search_on(const struct opts *o, const struct gen *g, const char *path,
 		    n, med, p95, max, n ? (double)hits / (double)n : 0.0);
 	}
 	fflush(stdout);
+	search_rare(&s, g, lab);
+	close_store(&s);
 	free(q);
 }
 
@@ -1216,6 +1379,76 @@ phase_stats(const char *path, size_t n)
 	free(t);
 }
 
+/*
+ * N generated records, registered by digitizing, written with store_put
+ * into table of a fresh store, DIGITIZE_CHUNK a transaction, timed to
+ * the end of closing.  ST_RECORDS: store.c keeps its 5 indexes (the raw
+ * baseline, generating counted in, as it always was); another table: no
+ * index (the floor, generating timed apart and left out).
+ */
+static void
+put_generated(const char *label, const struct gen *g, size_t n, int table,
+    const char *gazetteer, int gen_counted, struct result *res)
+{
+	const struct form *f = form_by_key(FORM_KEY);
+	struct decl *d = xmalloc(sizeof *d);
+	struct progress pg;
+	struct session s;
+	struct record r;
+	struct txn *tx;
+	struct cr_err e;
+	struct buf b;
+	char *path;
+	double t0, g0, gen = 0;
+	size_t i, j, bytes = 0;
+	int64_t when = (int64_t)cr_now();
+
+	path = fresh_store(label, 0, gazetteer, &s);
+	fprintf(stderr, "%s: %zu store_put, %d a transaction\n", label, n,
+	    DIGITIZE_CHUNK);
+	buf_init(&b);
+	progress_start(&pg, label, n);
+	t0 = now_sec();
+	for (i = 0; i < n; ) {
+		err_clear(&e);
+		if (store_begin(s.store, &tx, &e) != CR_OK)
+			fail(&e, "%s: store_begin", label);
+		for (j = 0; j < DIGITIZE_CHUNK && i < n; j++, i++) {
+			g0 = now_sec();
+			gen_decl(g, i, d);
+			build_record(f, d, i + 1, when, &r);
+			r.status = RS_REGISTERED;
+			r.action = RA_DIGITIZE;
+			rec_encode(&r, &b);
+			gen += now_sec() - g0;
+			bytes += b.len;
+			if (store_put(tx, table, r.id, strlen(r.id), b.data,
+			    b.len, 1, &e) != CR_OK) {
+				store_abort(tx);
+				fail(&e, "%s: store_put of %s", label, r.id);
+			}
+			rec_free(&r);
+		}
+		if (store_commit(tx, &e) != CR_OK)
+			fail(&e, "%s: store_commit", label);
+		progress(&pg, i);
+	}
+	close_store(&s);	/* timed, as for the load */
+	res->secs = now_sec() - t0 - (gen_counted ? 0 : gen);
+	res->rate = (double)n / res->secs;
+	res->bytes = dir_bytes(path);
+	print_rate(label, "N", n, res);
+	if (table != ST_RECORDS)
+		printf("%-17s one table, no index, ids ascending, %.0f bytes a "
+		    "record; %.1f s of generating left out; %.1f min for 16M "
+		    "at this rate\n", "", (double)bytes / (double)n, gen,
+		    16e6 / res->rate / 60);
+	fflush(stdout);
+	buf_free(&b);
+	free(d);
+	scratch_drop(path);
+}
+
 static void
 digitize_progress(void *arg, size_t done, size_t total, size_t rows)
 {
@@ -1235,16 +1468,10 @@ phase_digitize(const struct opts *o, const struct gen *g, size_t n)
 	struct result dig, raw;
 	struct progress pg;
 	struct session s;
-	struct decl *d = xmalloc(sizeof *d);
-	struct record r;
-	struct txn *tx;
 	struct cr_err e;
-	struct buf b;
 	char *csv = scratch_path("batch.csv"), *path, lab[64], cnt[32];
 	struct stat sb;
-	int64_t when = (int64_t)cr_now();
 	double t0;
-	size_t i, j;
 
 	clerk_role = ROLE_REGISTRAR;
 	fprintf(stderr, "digitize: writing %zu births as %s\n", n, csv);
@@ -1255,45 +1482,9 @@ phase_digitize(const struct opts *o, const struct gen *g, size_t n)
 	    (double)sb.st_size / 1048576.0);
 
 	/* The raw baseline first, so the big store is the one kept last. */
-	if (o->digitize_only)
-		goto load;
-	path = fresh_store("digitize_raw", 0, o->gazetteer, &s);
-	fprintf(stderr, "digitize_raw: %zu store_put, %d a transaction\n", n,
-	    DIGITIZE_CHUNK);
-	buf_init(&b);
-	progress_start(&pg, "digitize_raw", n);
-	t0 = now_sec();
-	for (i = 0; i < n; ) {
-		err_clear(&e);
-		if (store_begin(s.store, &tx, &e) != CR_OK)
-			fail(&e, "raw: store_begin");
-		for (j = 0; j < DIGITIZE_CHUNK && i < n; j++, i++) {
-			gen_decl(g, i, d);
-			build_record(f, d, i + 1, when, &r);
-			r.status = RS_REGISTERED;
-			r.action = RA_DIGITIZE;
-			rec_encode(&r, &b);
-			if (store_put(tx, ST_RECORDS, r.id, strlen(r.id),
-			    b.data, b.len, 1, &e) != CR_OK) {
-				store_abort(tx);
-				fail(&e, "raw: store_put of %s", r.id);
-			}
-			rec_free(&r);
-		}
-		if (store_commit(tx, &e) != CR_OK)
-			fail(&e, "raw: store_commit");
-		progress(&pg, i);
-	}
-	close_store(&s);	/* timed, as for the load */
-	raw.secs = now_sec() - t0;
-	raw.rate = (double)n / raw.secs;
-	raw.bytes = dir_bytes(path);
-	print_rate("digitize_raw", "N", n, &raw);
-	scratch_drop(path);
-load:
-	buf_free(&b);
-	free(d);
-
+	if (!o->digitize_only)
+		put_generated("digitize_raw", g, n, ST_RECORDS, o->gazetteer,
+		    1, &raw);
 	path = fresh_store("digitize", 0, o->gazetteer, &s);
 	memset(&dopt, 0, sizeof dopt);
 	dopt.file = csv;
@@ -1349,11 +1540,29 @@ load:
 	close_store(&s);
 search:
 	phase_stats(path, n);
+	add_rare(path, g);
 	fmt_count(n, cnt, sizeof cnt);
 	snprintf(lab, sizeof lab, "search_digitized_%s", cnt);
 	search_on(o, g, path, lab, n);
 	scratch_drop(path);
 	unlink(csv);
+}
+
+/*
+ * The floor (--floor N): what Berkeley DB alone costs for the biggest
+ * part of a load.  The N records' encodings, keyed by their ids in
+ * ascending order -- the easiest order for a B-tree, every page filled
+ * at its right edge -- written into one table that has no secondary
+ * index (history.db), with the store's own environment: logging,
+ * checksums, 16 KB pages, durable commits.  No checks, no indexes, no
+ * history, no marks: a load that does everything cannot be faster.
+ */
+static void
+phase_floor(const struct gen *g, size_t n)
+{
+	struct result fl;
+
+	put_generated("digitize_floor", g, n, ST_HISTORY, NULL, 0, &fl);
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -1399,7 +1608,11 @@ usage(FILE *fp)
 	    "  --search-seed S      search other names (default 0): a run "
 	    "with another seed\n"
 	    "                       after a first one times searches on a "
-	    "store read before\n", PUT_BATCH);
+	    "store read before\n"
+	    "  --floor N            only Berkeley DB's floor: N records "
+	    "into one table with\n"
+	    "                       no index, ids ascending (what no load "
+	    "can beat)\n", PUT_BATCH);
 }
 
 static size_t
@@ -1437,9 +1650,10 @@ main(int argc, char **argv)
 		{ "digitize-only", no_argument, NULL, 'O' },
 		{ "searches-on", required_argument, NULL, 'S' },
 		{ "search-seed", required_argument, NULL, 's' },
+		{ "floor", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
-	size_t digitize = 0;
+	size_t digitize = 0, floor_n = 0;
 	struct opts o;
 	struct gen g;
 	struct cr_err e;
@@ -1514,6 +1728,9 @@ main(int argc, char **argv)
 		case 's':
 			o.search_seed = parse_count("--search-seed", optarg);
 			break;
+		case 'F':
+			floor_n = parse_count("--floor", optarg);
+			break;
 		default:
 			usage(stderr);
 			return 1;
@@ -1563,6 +1780,11 @@ main(int argc, char **argv)
 		fmt_count(digitize, cnt, sizeof cnt);
 		snprintf(lab, sizeof lab, "search_digitized_%s", cnt);
 		search_on(&o, &g, o.searches_on, lab, digitize);
+		scratch_cleanup();
+		return 0;
+	}
+	if (floor_n) {
+		phase_floor(&g, floor_n);
 		scratch_cleanup();
 		return 0;
 	}
