@@ -1148,7 +1148,7 @@ store_open(const char *dir, int flags, struct store **stp, struct cr_err *e)
 
 /*
  * CIVREG_CACHE_MB, the cache a new environment gets, in MiB: a load of 16
- * million records took 24 minutes with 12 GiB and 43 with the default
+ * million records took 18 to 24 minutes with 12 GiB and 43 with the default
  * (doc/digitize.md).  A value that is not a size is refused rather than
  * ignored, so an operator's typo is not silently a 64 MiB cache.
  */
