@@ -99,9 +99,7 @@ birth_at c1 "ដារ៉ា" > /dev/null
 run 0 reg_at c1 export --to 12 --out "$T"
 good=$T/120101-to-12-000002.crf
 cp "$good" "$USB/120101-to-12-000002.crf"
-b=$(od -An -tu1 -j 300 -N1 "$good" | tr -d ' ')
-printf "\\$(printf %03o $((b ^ 1)))" |
-    dd of="$USB/120101-to-12-000002.crf" bs=1 seek=300 conv=notrunc 2>/dev/null
+flip "$USB/120101-to-12-000002.crf" 300
 cmp -s "$good" "$USB/120101-to-12-000002.crf" && fail "not tampered"
 before=$(at prov verify | sed -n 's/^ok: \([0-9]*\) records.*/\1/p')
 keys C-r
